@@ -1,0 +1,148 @@
+"""Memory monitoring and the throttle gate.
+
+The seed's rule (sleep 5 s above MAX_MEMORY_USAGE_MB, 1 s above the threshold) is the
+floor. The gate goes further: new sections do not start while RSS is above the threshold
+and resume as soon as it drops, but if nothing is running one section is always let
+through, so a process whose baseline sits above the threshold still finishes its run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+
+from core.events import Event, MemorySample, ThrottleChanged
+
+log = logging.getLogger("sectionflow.memory")
+
+MemoryProbe = Callable[[], float]
+
+
+def process_tree_rss_mb(process: psutil.Process | None = None) -> float:
+    """RSS of this process plus its children (the PDF worker processes), in MB."""
+    proc = process or psutil.Process()
+    total = 0
+    try:
+        total = proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+    except psutil.Error:
+        pass
+    return total / 1024 / 1024
+
+
+@dataclass(slots=True)
+class MemoryLimits:
+    enabled: bool
+    threshold_mb: float
+    max_mb: float
+
+
+class MemoryGate:
+    """Samples RSS a few times a second, emits samples, and gates new section starts."""
+
+    def __init__(
+        self,
+        limits: MemoryLimits,
+        emit: Callable[[Event], None],
+        probe: MemoryProbe = process_tree_rss_mb,
+        interval_s: float = 0.2,
+    ) -> None:
+        self.limits = limits
+        self._emit = emit
+        self._probe = probe
+        self.interval_s = interval_s
+        self.rss_mb = 0.0
+        self.throttled = False
+        self.throttled_s = 0.0
+        self.peak_mb = 0.0
+        self._sum_mb = 0.0
+        self._samples = 0
+        self._throttle_started: float | None = None
+        self._changed = asyncio.Event()
+        self._sampled_at = float("-inf")
+
+    @property
+    def mean_mb(self) -> float:
+        return self._sum_mb / self._samples if self._samples else 0.0
+
+    def sample(self, rss_mb: float | None = None) -> float:
+        """Record a reading (or read RSS now), update the throttle state, tell listeners."""
+        self.rss_mb = self._probe() if rss_mb is None else rss_mb
+        self._sampled_at = time.monotonic()
+        self.peak_mb = max(self.peak_mb, self.rss_mb)
+        self._sum_mb += self.rss_mb
+        self._samples += 1
+        over = self.limits.enabled and self.rss_mb > self.limits.threshold_mb
+        if over != self.throttled:
+            self._set_throttled(over)
+        self._emit(
+            MemorySample(
+                rss_mb=self.rss_mb,
+                threshold_mb=self.limits.threshold_mb,
+                max_mb=self.limits.max_mb,
+                throttled=self.throttled,
+            )
+        )
+        self._changed.set()
+        return self.rss_mb
+
+    def _set_throttled(self, over: bool) -> None:
+        now = time.monotonic()
+        if over:
+            self._throttle_started = now
+        elif self._throttle_started is not None:
+            self.throttled_s += now - self._throttle_started
+            self._throttle_started = None
+        self.throttled = over
+        self._emit(ThrottleChanged(throttled=over, rss_mb=self.rss_mb))
+
+    def finish(self) -> None:
+        if self._throttle_started is not None:
+            self.throttled_s += time.monotonic() - self._throttle_started
+            self._throttle_started = None
+
+    async def run_sampler(self) -> None:
+        """Sample off the loop thread: walking the process tree costs a few ms."""
+        while True:
+            self.sample(await asyncio.to_thread(self._probe))
+            await asyncio.sleep(self.interval_s)
+
+    async def _fresh_sample(self) -> None:
+        if time.monotonic() - self._sampled_at > 2 * self.interval_s:
+            self.sample(await asyncio.to_thread(self._probe))
+
+    async def wait(self, active: Callable[[], int]) -> float:
+        """Hold a new section start while memory is high; returns seconds waited.
+
+        ``active`` counts sections past the gate; with none running the gate opens, so
+        a high baseline can slow a run but never stall it.
+        """
+        if not self.limits.enabled:
+            return 0.0
+        started = time.monotonic()
+        await self._fresh_sample()
+        logged = False
+        while self.rss_mb > self.limits.threshold_mb and active() > 0:
+            if not logged:
+                log.info(
+                    "Memory usage %.1fMB above threshold %gMB. Adding delay...",
+                    self.rss_mb,
+                    self.limits.threshold_mb,
+                )
+                logged = True
+            self._changed.clear()
+            delay = 5.0 if self.rss_mb > self.limits.max_mb else 1.0
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=delay)
+            except TimeoutError:
+                await self._fresh_sample()
+        return time.monotonic() - started

@@ -1,0 +1,181 @@
+"""Opening, inspecting, rendering and splitting PDFs with PyMuPDF.
+
+PyMuPDF is not thread-safe, so nothing here is called from more than one thread of a
+process: the pipeline runs :func:`split_section` in worker processes (see
+:mod:`core.workers`) and the GUI renders thumbnails on one dedicated thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
+from core.processors.base import SplitPart
+from core.sections import OutlineEntry
+
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+_MAGIC_WINDOW = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    path: Path
+    page_count: int
+    outline: tuple[OutlineEntry, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+    encrypted: bool = False
+    repaired: bool = False
+    size_bytes: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.metadata.get("title") or self.path.stem
+
+    @property
+    def outline_levels(self) -> tuple[int, ...]:
+        return tuple(sorted({entry.level for entry in self.outline}))
+
+
+def open_document(path: str | os.PathLike[str], password: str | None = None) -> pymupdf.Document:
+    """Open a PDF or raise a PdfError whose message says what is wrong in plain words."""
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise NotAPdfError(f"'{name}' does not exist (was it moved or deleted?)")
+    if path.is_dir():
+        raise NotAPdfError(f"'{name}' is a folder, not a PDF")
+    with path.open("rb") as handle:
+        head = handle.read(_MAGIC_WINDOW)
+    if not head:
+        raise NotAPdfError(f"'{name}' is empty (0 bytes), not a PDF")
+    if b"%PDF-" not in head:
+        raise NotAPdfError(f"'{name}' is not a PDF (its content is not PDF data)")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise DamagedPdfError(f"'{name}' is damaged beyond repair and cannot be opened") from exc
+    if doc.needs_pass:
+        if password is None:
+            doc.close()
+            raise EncryptedPdfError(str(path))
+        if not doc.authenticate(password):
+            doc.close()
+            raise EncryptedPdfError(str(path), wrong_password=True)
+    if doc.page_count == 0:
+        repaired = doc.is_repaired
+        doc.close()
+        if repaired:
+            raise DamagedPdfError(f"'{name}' is damaged beyond repair: no page could be read")
+        raise EmptyPdfError(f"'{name}' has no pages")
+    return doc
+
+
+def inspect(path: str | os.PathLike[str], password: str | None = None) -> DocumentInfo:
+    """Page count, outline and metadata; cheap even for thousands of pages."""
+    path = Path(path)
+    with open_document(path, password) as doc:
+        outline = tuple(
+            OutlineEntry(level=level, title=str(title), page=int(page))
+            for level, title, page in doc.get_toc(simple=True)
+            if page >= 1
+        )
+        meta = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v}
+        return DocumentInfo(
+            path=path,
+            page_count=doc.page_count,
+            outline=outline,
+            metadata=meta,
+            encrypted=bool(doc.is_encrypted or doc.needs_pass or meta.get("encryption")),
+            repaired=bool(doc.is_repaired),
+            size_bytes=path.stat().st_size,
+        )
+
+
+def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def contiguous_runs(pages: tuple[int, ...]) -> list[tuple[int, int]]:
+    """1-based pages -> 0-based inclusive (from, to) runs for insert_pdf."""
+    runs: list[tuple[int, int]] = []
+    for page in pages:
+        index = page - 1
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+# One open source document per worker process: reopening a 5,000-page file for each of
+# its sections would dominate the split time.
+_open_cache: dict[tuple[str, int, int, str | None], pymupdf.Document] = {}
+
+
+def _cached_source(src: Path, password: str | None) -> pymupdf.Document:
+    stat = src.stat()
+    key = (str(src), stat.st_mtime_ns, stat.st_size, password)
+    doc = _open_cache.get(key)
+    if doc is None:
+        for old in _open_cache.values():
+            old.close()
+        _open_cache.clear()
+        doc = open_document(src, password)
+        _open_cache[key] = doc
+    return doc
+
+
+def split_section(
+    src: str | os.PathLike[str],
+    pages: tuple[int, ...],
+    out_path: str | os.PathLike[str],
+    password: str | None = None,
+) -> SplitPart:
+    """Write the given 1-based pages of src to out_path as a new PDF.
+
+    Links, annotations and form widgets are not copied: resolving links dominates the
+    default ``insert_pdf`` time (bench/split.py) while the text, fonts and images an
+    analysis needs come with the page content stream either way.
+    """
+    source = _cached_source(Path(src), password)
+    out = pymupdf.open()
+    try:
+        for first, last in contiguous_runs(pages):
+            out.insert_pdf(
+                source, from_page=first, to_page=last, links=False, annots=False, widgets=False
+            )
+        data = out.tobytes(garbage=1, deflate=False)
+    finally:
+        out.close()
+    out_path = Path(out_path)
+    tmp = out_path.with_suffix(".partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, out_path)
+    return SplitPart(
+        path=out_path,
+        page_count=len(pages),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def render_page_png(
+    path: str | os.PathLike[str], page_number: int, width_px: int, password: str | None = None
+) -> bytes:
+    """A PNG of one 1-based page scaled to width_px wide; for thumbnails and previews."""
+    doc = _cached_source(Path(path), password)
+    page = doc[page_number - 1]
+    zoom = max(0.05, width_px / max(page.rect.width, 1))
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+    return pix.tobytes("png")

@@ -1,0 +1,508 @@
+"""The engine: every section runs split → upload → analyse → clean-up as one task.
+
+Concurrency is bounded by three resizable limiters (sections, splits, uploads), each stage
+by its own timeout and the whole task by SECTION_TASK_TIMEOUT_SECONDS. A failing section
+never stops the others; cancel stops everything and still cleans up. All of it runs on
+whatever asyncio loop calls :meth:`Pipeline.run` (qasync's in the app, asyncio's in the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from core import pdf
+from core.adaptive import AdaptiveLimit
+from core.errors import ProcessingError, StageTimeout
+from core.events import (
+    Event,
+    RetryScheduled,
+    RunFinished,
+    RunStarted,
+    SectionDone,
+    SectionFailed,
+    SectionQueued,
+    SectionStarted,
+    Slot,
+    Stage,
+    StageChanged,
+    WaitingForSlot,
+)
+from core.limiter import Limiter
+from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_mb
+from core.processors.base import Handle, Processor, SplitPart
+from core.results import SectionResult
+from core.retry import with_retries
+from core.run_types import Failure, RunOutcome, RunRequest
+from core.sections import Section
+from core.settings import Settings
+from core.snapshot import public_settings, snapshot_source
+from core.workers import PdfWorkers
+
+log = logging.getLogger("sectionflow.pipeline")
+T = TypeVar("T")
+
+_STAGE_VERB = {"split": "splitting", "upload": "uploading", "process": "processing"}
+_CLEANUP_TIMEOUT_S = 30.0
+
+
+class Pipeline:
+    """Runs one request at a time; limits may be changed from the loop thread at any time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        processor: Processor,
+        workers: PdfWorkers,
+        emit: Callable[[Event], None] | None = None,
+        memory_probe: MemoryProbe = process_tree_rss_mb,
+        memory_interval_s: float = 0.2,
+    ) -> None:
+        self.settings = settings
+        self.processor = processor
+        self.workers = workers
+        self._listener = emit
+        sequential = not settings.enable_concurrent_processing
+        self.sections = Limiter("section", settings.effective_section_limit())
+        self.splits = Limiter("split", 1 if sequential else settings.max_concurrent_splits)
+        self.uploads = Limiter("upload", 1 if sequential else settings.max_concurrent_uploads)
+        self.adaptive = AdaptiveLimit(self.sections, self._emit)
+        self.memory = MemoryGate(
+            MemoryLimits(
+                enabled=settings.enable_memory_monitoring,
+                threshold_mb=settings.memory_throttle_threshold_mb,
+                max_mb=settings.max_memory_usage_mb,
+            ),
+            self._emit,
+            probe=memory_probe,
+            interval_s=memory_interval_s,
+        )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cleanups: set[asyncio.Task[None]] = set()
+        self._active = 0
+        self._pending_retries = 0
+        self._cancelled = False
+        self._outcome: RunOutcome | None = None
+        self.waits: Counter[str] = Counter()
+        self.retry_reasons: Counter[str] = Counter()
+
+    # ----------------------------------------------------------------- control
+    def set_limit(self, slot: Slot, limit: int) -> None:
+        """Move a running limit (the app's sliders); new work sees it at once."""
+        if slot is Slot.SECTION:
+            self.adaptive.set_ceiling(limit)
+        elif slot is Slot.SPLIT:
+            self.splits.set_limit_nowait(limit)
+        elif slot is Slot.UPLOAD:
+            self.uploads.set_limit_nowait(limit)
+        log.info("Limit for %s changed to %d", slot.value, limit)
+
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
+        self.memory.limits = MemoryLimits(enabled=enabled, threshold_mb=threshold_mb, max_mb=max_mb)
+
+    def cancel(self) -> None:
+        """Stop every section; clean-up still runs and run() returns a cancelled outcome."""
+        self._cancelled = True
+        for task in self._tasks.values():
+            task.cancel()
+
+    def _emit(self, event: Event) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a front end's bug must not stop the engine
+            log.exception("Event listener failed on %s", type(event).__name__)
+
+    # --------------------------------------------------------------------- run
+    async def run(self, request: RunRequest) -> RunOutcome:
+        self._cancelled = False
+        run_id = request.run_id or uuid.uuid4().hex[:12]
+        workdir = Path(tempfile.mkdtemp(prefix="sectionflow-"))
+        sampler: asyncio.Task[None] | None = None
+        started = time.monotonic()
+        try:
+            source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)
+            info = await asyncio.to_thread(pdf.inspect, source, request.password)
+            outcome = self._new_outcome(request, run_id, sha, info.page_count)
+            self._outcome = outcome
+            log.info("Processing Enhanced Concurrent Extract Request for file ID: %s", sha[:12])
+            self._emit(
+                RunStarted(
+                    run_id=run_id,
+                    document=str(request.pdf_path),
+                    section_ids=tuple(s.id for s in request.sections),
+                    processor=self.processor.name,
+                )
+            )
+            if self.settings.enable_memory_monitoring:
+                sampler = asyncio.create_task(self.memory.run_sampler())
+            await self.processor.open()
+            try:
+                await self._run_sections(request, source, workdir)
+            finally:
+                await self._finish_cleanups()
+                await self.processor.close()
+        finally:
+            if sampler is not None:
+                sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
+            await asyncio.to_thread(self.workers.drain)
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        return self._finish(outcome, started)
+
+    def _new_outcome(self, request: RunRequest, run_id: str, sha: str, pages: int) -> RunOutcome:
+        return RunOutcome(
+            run_id=run_id,
+            document=Path(request.pdf_path),
+            document_sha256=sha,
+            page_count=pages,
+            sections=list(request.sections),
+            prompt=request.prompt,
+            processor=self.processor.name,
+            model=getattr(self.processor, "model", None),
+            settings=public_settings(self.settings),
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+    async def _run_sections(self, request: RunRequest, source: Path, workdir: Path) -> None:
+        count = len(request.sections)
+        log.info("Executing %d enhanced concurrent section tasks...", count)
+        for section in request.sections:
+            self._emit(SectionQueued(section_id=section.id, title=section.title))
+        async with asyncio.TaskGroup() as group:
+            for section in request.sections:
+                coro = self._section_task(section, request, source, workdir)
+                self._tasks[section.id] = group.create_task(coro, name=f"section-{section.id}")
+                if self._cancelled:
+                    self._tasks[section.id].cancel()
+        self._tasks.clear()
+
+    def _finish(self, outcome: RunOutcome, started: float) -> RunOutcome:
+        self.memory.finish()
+        outcome.elapsed_s = time.monotonic() - started
+        outcome.cancelled = self._cancelled
+        outcome.summary = self._summary(outcome)
+        log.info(
+            "Finished processing enhanced concurrent extract for file ID: %s",
+            outcome.document_sha256[:12],
+        )
+        self._emit(
+            RunFinished(
+                run_id=outcome.run_id,
+                done=len(outcome.results),
+                failed=len(outcome.failures),
+                cancelled=outcome.cancelled,
+                elapsed_s=outcome.elapsed_s,
+                summary=outcome.summary,
+            )
+        )
+        return outcome
+
+    def _summary(self, outcome: RunOutcome) -> dict[str, object]:
+        tokens = outcome.tokens
+        return {
+            "sections": len(outcome.sections),
+            "done": len(outcome.results),
+            "failed": len(outcome.failures),
+            "elapsed_s": round(outcome.elapsed_s, 3),
+            "tokens": tokens.model_dump(),
+            "retries_by_reason": dict(self.retry_reasons),
+            "slot_wait_s": {k: round(v, 3) for k, v in self.waits.items()},
+            "throttled_s": round(self.memory.throttled_s, 3),
+            "peak_rss_mb": round(self.memory.peak_mb, 1),
+            "mean_rss_mb": round(self.memory.mean_mb, 1),
+            "high_water": {
+                "section": self.sections.high_water,
+                "split": self.splits.high_water,
+                "upload": self.uploads.high_water,
+            },
+            "limit_changes": self.adaptive.history,
+        }
+
+    # ------------------------------------------------------------ one section
+    async def _section_task(
+        self, section: Section, request: RunRequest, source: Path, workdir: Path
+    ) -> None:
+        assert self._outcome is not None
+        outcome = self._outcome
+        timings: dict[str, float] = {}
+        attempts = [1]
+        outcome.timings[section.id] = timings
+        started = time.monotonic()
+        log.info("Starting enhanced section task for '%s'", section.title)
+        try:
+            async with self._slot(self.sections, Slot.SECTION, section, timings):
+                log.debug("Successfully acquired section semaphore")
+                self._emit(SectionStarted(section_id=section.id, attempt=1))
+                timings["wait_memory"] = await self._memory_gate(section)
+                self._active += 1
+                try:
+                    async with asyncio.timeout(self.settings.section_task_timeout_seconds):
+                        result = await self._workflow(
+                            section, request, source, workdir, timings, attempts
+                        )
+                finally:
+                    self._active -= 1
+                    log.debug("Released section semaphore for '%s'", section.title)
+            timings["total"] = time.monotonic() - started
+            outcome.results[section.id] = result
+            outcome.attempts[section.id] = attempts[0]
+            self.adaptive.success()
+            self._emit_stage(section, Stage.DONE)
+            self._emit(
+                SectionDone(
+                    section_id=section.id,
+                    result=result,
+                    attempts=attempts[0],
+                    timings=dict(timings),
+                )
+            )
+        except asyncio.CancelledError:
+            self._fail(section, "Cancelled", attempts[0], timings, started, cancelled=True)
+            raise
+        except TimeoutError:
+            log.info("Timeout processing section '%s' (whole task)", section.title)
+            limit = self.settings.section_task_timeout_seconds
+            self._fail(
+                section,
+                f"Timed out: the whole section took longer than {limit:g} s",
+                attempts[0],
+                timings,
+                started,
+            )
+        except ProcessingError as exc:
+            self._fail(section, exc.reason, attempts[0], timings, started)
+        except Exception as exc:  # a bug or an unexpected library error: keep the others going
+            log.exception("Unexpected error in section '%s'", section.title)
+            self._fail(
+                section,
+                f"Unexpected error: {type(exc).__name__}: {exc}",
+                attempts[0],
+                timings,
+                started,
+            )
+
+    def _fail(
+        self,
+        section: Section,
+        reason: str,
+        attempts: int,
+        timings: dict[str, float],
+        started: float,
+        cancelled: bool = False,
+    ) -> None:
+        assert self._outcome is not None
+        timings["total"] = time.monotonic() - started
+        self._outcome.failures[section.id] = Failure(
+            reason=reason, attempts=attempts, cancelled=cancelled
+        )
+        self._outcome.attempts[section.id] = attempts
+        if not cancelled:
+            log.warning("Section '%s' failed: %s", section.title, reason)
+        self._emit_stage(section, Stage.CANCELLED if cancelled else Stage.FAILED)
+        self._emit(
+            SectionFailed(
+                section_id=section.id,
+                reason=reason,
+                attempts=attempts,
+                timings=dict(timings),
+                cancelled=cancelled,
+            )
+        )
+
+    async def _memory_gate(self, section: Section) -> float:
+        if self.memory.limits.enabled and self.memory.rss_mb > self.memory.limits.threshold_mb:
+            self._emit(WaitingForSlot(section_id=section.id, slot=Slot.MEMORY))
+        waited = await self.memory.wait(active=lambda: self._active)
+        self.waits["memory"] += waited
+        return waited
+
+    async def _workflow(
+        self,
+        section: Section,
+        request: RunRequest,
+        source: Path,
+        workdir: Path,
+        timings: dict[str, float],
+        attempts: list[int],
+    ) -> SectionResult:
+        out_path = workdir / f"{section.id}.pdf"
+        part: SplitPart | None = None
+        handle: Handle | None = None
+        try:
+            part = await self._stage(
+                "split",
+                section,
+                timings,
+                attempts,
+                self.splits,
+                self.settings.split_timeout_seconds,
+                self.settings.split_max_retries,
+                lambda: self.workers.run(
+                    pdf.split_section, source, section.pages, out_path, request.password
+                ),
+            )
+            if self.processor.uses_upload:
+                handle = await self._stage(
+                    "upload",
+                    section,
+                    timings,
+                    attempts,
+                    self.uploads,
+                    self.settings.upload_timeout_seconds,
+                    self.settings.upload_max_retries,
+                    lambda: self.processor.upload(section, part),
+                )
+            else:
+                handle = Handle(part=part)
+            prompt = request.prompt
+            return await self._stage(
+                "process",
+                section,
+                timings,
+                attempts,
+                None,
+                self.settings.processing_timeout_seconds,
+                self.settings.process_max_retries,
+                lambda: self.processor.analyze(section, handle, prompt),
+            )
+        finally:
+            await self._cleanup(section, handle, out_path, timings)
+
+    async def _stage(
+        self,
+        op: str,
+        section: Section,
+        timings: dict[str, float],
+        attempts: list[int],
+        limiter: Limiter | None,
+        timeout_s: float,
+        max_retries: int,
+        work: Callable[[], Awaitable[T]],
+    ) -> T:
+        stage = {"split": Stage.SPLITTING, "upload": Stage.UPLOADING, "process": Stage.PROCESSING}[
+            op
+        ]
+
+        async def attempt() -> T:
+            slot_cm = (
+                self._slot(limiter, Slot(op), section, timings)
+                if limiter is not None
+                else contextlib.nullcontext()
+            )
+            async with slot_cm:
+                self._emit_stage(section, stage)
+                begun = time.monotonic()
+                try:
+                    async with asyncio.timeout(timeout_s):
+                        return await work()
+                except TimeoutError:
+                    log.info("Timeout %s section '%s'", _STAGE_VERB[op], section.title)
+                    raise StageTimeout(_STAGE_VERB[op], section.title, timeout_s) from None
+                finally:
+                    timings[op] = timings.get(op, 0.0) + time.monotonic() - begun
+
+        def on_retry(number: int, delay: float, exc: ProcessingError) -> None:
+            attempts[0] += 1
+            reason = (
+                "rate limited"
+                if exc.rate_limited
+                else ("timeout" if isinstance(exc, StageTimeout) else op)
+            )
+            self.retry_reasons[reason] += 1
+            if exc.rate_limited:
+                self.adaptive.rate_limited()
+            log.info(
+                "Retrying 1 failed tasks... (%s of '%s', attempt %d in %.1f s: %s)",
+                op,
+                section.title,
+                number + 1,
+                delay,
+                exc.reason,
+            )
+            self._emit(
+                RetryScheduled(
+                    section_id=section.id,
+                    operation=op,
+                    attempt=number + 1,
+                    delay_s=delay,
+                    reason=exc.reason,
+                )
+            )
+
+        value, _ = await with_retries(
+            attempt,
+            max_retries=max_retries,
+            base_s=self.settings.retry_backoff_base_seconds,
+            max_s=self.settings.retry_backoff_max_seconds,
+            on_retry=on_retry,
+        )
+        return value
+
+    @contextlib.asynccontextmanager
+    async def _slot(
+        self, limiter: Limiter, slot: Slot, section: Section, timings: dict[str, float]
+    ):
+        if limiter.would_wait():
+            self._emit(WaitingForSlot(section_id=section.id, slot=slot))
+            self._emit_stage(section, Stage.WAITING)
+        begun = time.monotonic()
+        async with limiter.slot():
+            waited = time.monotonic() - begun
+            key = f"wait_{slot.value}"
+            timings[key] = timings.get(key, 0.0) + waited
+            self.waits[slot.value] += waited
+            log.debug(
+                "Acquired %s slot for '%s' (%d/%d)",
+                slot.value,
+                section.title,
+                limiter.in_use,
+                limiter.limit,
+            )
+            yield
+        log.debug("Released %s slot for '%s'", slot.value, section.title)
+
+    async def _cleanup(
+        self, section: Section, handle: Handle | None, out_path: Path, timings: dict[str, float]
+    ) -> None:
+        """Remove the temp part and the remote file, even when the task is being cancelled."""
+        self._emit_stage(section, Stage.CLEANING_UP)
+        begun = time.monotonic()
+
+        async def work() -> None:
+            try:
+                if handle is not None:
+                    async with asyncio.timeout(_CLEANUP_TIMEOUT_S):
+                        await self.processor.cleanup(handle)
+            except Exception as exc:
+                log.warning("Clean-up of section '%s' failed: %s", section.title, exc)
+            finally:
+                with contextlib.suppress(OSError):
+                    out_path.unlink(missing_ok=True)
+
+        task = asyncio.ensure_future(work())
+        self._cleanups.add(task)
+        task.add_done_callback(self._cleanups.discard)
+        try:
+            await asyncio.shield(task)
+        finally:
+            timings["cleanup"] = time.monotonic() - begun
+
+    async def _finish_cleanups(self) -> None:
+        while self._cleanups:
+            await asyncio.gather(*list(self._cleanups), return_exceptions=True)
+
+    def _emit_stage(self, section: Section, stage: Stage) -> None:
+        self._emit(StageChanged(section_id=section.id, stage=stage))

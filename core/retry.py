@@ -1,0 +1,72 @@
+"""Retry policy: exponential backoff with full jitter, never sooner than the server asks.
+
+Built on tenacity so the policy is declarative; the one thing tenacity does not know is a
+429's RetryInfo delay, which :func:`backoff_wait` puts under the jittered backoff as a floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from core.errors import ProcessingError
+
+T = TypeVar("T")
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, ProcessingError) and exc.retryable
+
+
+def backoff_wait(base_s: float, max_s: float) -> Callable[[RetryCallState], float]:
+    jitter = wait_random_exponential(multiplier=base_s, max=max_s)
+
+    def wait(state: RetryCallState) -> float:
+        delay = jitter(state)
+        exc = state.outcome.exception() if state.outcome else None
+        floor = getattr(exc, "retry_after", None) or 0.0
+        return max(delay, floor)
+
+    return wait
+
+
+async def with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    max_retries: int,
+    base_s: float,
+    max_s: float,
+    on_retry: Callable[[int, float, ProcessingError], None],
+) -> tuple[T, int]:
+    """Run attempt() until it succeeds, a permanent error, or max_retries retries.
+
+    Returns the result and the number of attempts made; re-raises the last error.
+    """
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.upcoming_sleep
+        if isinstance(exc, ProcessingError):
+            on_retry(state.attempt_number, delay, exc)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max_retries + 1),
+        wait=backoff_wait(base_s, max_s),
+        retry=retry_if_exception(_retryable),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    attempts = 0
+    async for attempt_state in retrying:
+        with attempt_state:
+            attempts = attempt_state.retry_state.attempt_number
+            value = await attempt()
+    return value, attempts

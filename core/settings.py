@@ -1,0 +1,155 @@
+"""Every knob of the engine, read from the environment and `.env`.
+
+The seed document names the variables and their defaults; they are requirements, so the
+defaults below are the seed's. Validation errors are turned into one readable line per
+variable by :func:`load_settings`, because an analyst editing `.env` should never see a
+pydantic traceback.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PositiveInt = Annotated[int, Field(ge=1)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class ProcessorKind(StrEnum):
+    AUTO = "auto"
+    LOCAL = "local"
+    GEMINI = "gemini"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class SettingsError(ValueError):
+    """A configuration value is not allowed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Engine configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_assignment=True,
+        case_sensitive=False,
+    )
+
+    # Granular concurrency controls
+    max_concurrent_section_tasks: PositiveInt = 5
+    max_concurrent_uploads: PositiveInt = 3
+    max_concurrent_splits: PositiveInt = 4
+    enable_concurrent_processing: bool = True
+
+    # Resource management timeouts
+    section_task_timeout_seconds: PositiveFloat = 600
+    upload_timeout_seconds: PositiveFloat = 300
+    split_timeout_seconds: PositiveFloat = 120
+    processing_timeout_seconds: PositiveFloat = 300
+
+    # Memory management
+    enable_memory_monitoring: bool = True
+    max_memory_usage_mb: PositiveInt = 1024
+    memory_throttle_threshold_mb: PositiveInt = 768
+
+    # Retries: exponential backoff with full jitter, limited per operation type
+    split_max_retries: NonNegativeInt = 1
+    upload_max_retries: NonNegativeInt = 3
+    process_max_retries: NonNegativeInt = 3
+    retry_backoff_base_seconds: PositiveFloat = 1.0
+    retry_backoff_max_seconds: PositiveFloat = 60.0
+
+    # Backend
+    processor: ProcessorKind = ProcessorKind.AUTO
+    gemini_api_key: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-3.8-flash"
+    gemini_base_url: str | None = None
+    inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
+
+    log_level: LogLevel = LogLevel.INFO
+
+    @model_validator(mode="after")
+    def _threshold_not_above_max(self) -> Settings:
+        if self.memory_throttle_threshold_mb > self.max_memory_usage_mb:
+            raise ValueError(
+                f"MEMORY_THROTTLE_THRESHOLD_MB={self.memory_throttle_threshold_mb} is above "
+                f"MAX_MEMORY_USAGE_MB={self.max_memory_usage_mb}: the throttle threshold must "
+                "be at or under the maximum"
+            )
+        return self
+
+    def api_key(self) -> str | None:
+        """The Gemini key from GEMINI_API_KEY, else GOOGLE_API_KEY (the SDK's own name)."""
+        for secret in (self.gemini_api_key, self.google_api_key):
+            if secret is not None and secret.get_secret_value().strip():
+                return secret.get_secret_value().strip()
+        return None
+
+    def resolved_processor(self) -> ProcessorKind:
+        """AUTO means Gemini when a key is configured, the offline backend otherwise."""
+        if self.processor is ProcessorKind.AUTO:
+            return ProcessorKind.GEMINI if self.api_key() else ProcessorKind.LOCAL
+        return self.processor
+
+    def effective_section_limit(self) -> int:
+        """Sequential mode (ENABLE_CONCURRENT_PROCESSING=false) runs one section at a time."""
+        return self.max_concurrent_section_tasks if self.enable_concurrent_processing else 1
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per bad variable: its name, the value given and what is allowed."""
+    lines = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ()) if part != "__root__"]
+        name = loc[0].upper() if loc else ""
+        value = item.get("input")
+        message = item.get("msg", "invalid value").removeprefix("Value error, ")
+        if name:
+            shown = "" if isinstance(value, dict) else f"={value!s}"
+            if "api_key" in name.lower():
+                shown = ""
+            lines.append(f"{name}{shown} is not allowed: {_allowed(item, message)}")
+        else:
+            lines.append(message)
+    return "; ".join(lines)
+
+
+def _allowed(item: dict, message: str) -> str:
+    ctx = item.get("ctx") or {}
+    kind = item.get("type", "")
+    if kind == "greater_than_equal":
+        return f"it must be a whole number >= {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"it must be a number > {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"it must be <= {ctx.get('le')}"
+    if kind in ("int_parsing", "int_from_float"):
+        return "it must be a whole number"
+    if kind == "float_parsing":
+        return "it must be a number"
+    if kind == "bool_parsing":
+        return "it must be true or false"
+    if kind == "enum":
+        return f"it must be one of {ctx.get('expected')}"
+    return message
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from env/.env plus overrides, raising SettingsError with a clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc)) from None

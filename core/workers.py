@@ -1,0 +1,100 @@
+"""A process pool for PyMuPDF work (splits, offline text extraction).
+
+Why processes: PyMuPDF must not run on two threads at once, a split is CPU work that
+should use every core, and a PDF that crashes MuPDF must take down a worker, not the app.
+A crashed pool is replaced transparently; the calls that were in flight fail with a
+retryable error, so their sections try again on the fresh pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from core.errors import transient
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: upper bound on worker processes; the pipeline's limiters decide how many are busy.
+DEFAULT_MAX_WORKERS = max(4, min(16, (os.cpu_count() or 2) * 2))
+
+
+def _warm() -> int:
+    import pymupdf  # noqa: F401  (import cost paid once per worker, before the first split)
+
+    return os.getpid()
+
+
+class PdfWorkers:
+    """Owns one ProcessPoolExecutor using the 'spawn' start method.
+
+    'spawn' because forking a process that runs Qt threads is unsafe, and it behaves the
+    same on Linux, macOS and Windows (and in a PyInstaller bundle with freeze_support).
+    """
+
+    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS) -> None:
+        self.max_workers = max_workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.crashes = 0
+        self._inflight: set[Future[Any]] = set()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self.max_workers, mp_context=ctx)
+            return self._pool
+
+    def pids(self) -> list[int]:
+        pool = self._pool
+        processes = getattr(pool, "_processes", None) or {}
+        return list(processes)
+
+    async def warm(self, count: int = 1) -> None:
+        """Start `count` workers now so the first split does not pay the start-up."""
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(count)))
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        pool = self._executor()
+        future = pool.submit(fn, *args)
+        self._inflight.add(future)
+        future.add_done_callback(self._inflight.discard)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise transient(
+                "A PDF worker process crashed (the PDF may be damaged); trying again"
+            ) from None
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self.crashes += 1
+                log.warning("PDF worker pool crashed; starting a fresh one")
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def drain(self, timeout: float | None = 60.0) -> None:
+        """Block until calls already handed to workers end (a cancelled await does not
+        stop a worker), so a run can remove its temp directory without racing a write."""
+        pending = list(self._inflight)
+        if pending:
+            wait(pending, timeout=timeout)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

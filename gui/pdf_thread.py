@@ -1,0 +1,135 @@
+"""All PyMuPDF work of the GUI process, on one dedicated thread.
+
+PyMuPDF must never run on two threads at once (DESIGN.md §3), and it must never run on
+the GUI thread either, or a 2,000-page outline or a slow page stalls the window. So every
+call goes through one single-worker executor (as Anki does for its database) and the
+answer comes back as a queued Qt signal. Jobs carry the document's *generation*: opening
+another file bumps it, and stale jobs still in the queue return at once without touching
+MuPDF, so a fast scroll through a big file or a quick re-open never backs the thread up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from core import pdf
+from core.errors import PdfError
+
+log = logging.getLogger("sectionflow.gui.pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedDocument:
+    """What the window needs about an open PDF; ``password`` is kept for renders and runs."""
+
+    info: pdf.DocumentInfo
+    password: str | None
+    generation: int
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+
+class PdfService(QObject):
+    """Opens documents and renders pages on one worker thread; answers by signal."""
+
+    #: OpenedDocument
+    opened = Signal(object)
+    #: path (str), the PdfError (or other exception) whose text is shown to the user
+    open_failed = Signal(str, object)
+    #: generation, page (1-based), width_px, QImage
+    page_rendered = Signal(int, int, int, QImage)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pymupdf")
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._document: OpenedDocument | None = None
+        #: pages the views still want; read by the worker to skip renders scrolled away
+        self._wanted: Callable[[int], bool] = lambda page: True
+        self._closed = False
+
+    @property
+    def document(self) -> OpenedDocument | None:
+        return self._document
+
+    def set_wanted(self, predicate: Callable[[int], bool]) -> None:
+        """Tell the worker which queued renders are still worth doing (e.g. visible ones)."""
+        self._wanted = predicate
+
+    def _submit(self, fn: Callable[[], None]) -> Future | None:
+        if self._closed:
+            return None
+        future = self._executor.submit(fn)
+        future.add_done_callback(_log_crash)
+        return future
+
+    def open(self, path: str | Path, password: str | None = None) -> Future | None:
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        path = Path(path)
+
+        def job() -> None:
+            try:
+                info = pdf.inspect(path, password)
+            except PdfError as exc:
+                self.open_failed.emit(str(path), exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - any reader crash becomes a message
+                log.exception("Could not open %s", path)
+                self.open_failed.emit(str(path), exc)
+                return
+            document = OpenedDocument(info=info, password=password, generation=generation)
+            self._document = document
+            self.opened.emit(document)
+
+        return self._submit(job)
+
+    def render(self, page: int, width_px: int, *, force: bool = False) -> Future | None:
+        """Render one page of the current document; skipped if no longer wanted."""
+        document = self._document
+        if document is None:
+            return None
+        generation = document.generation
+
+        def job() -> None:
+            if generation != self._generation:
+                return
+            if not force and not self._wanted(page):
+                self.page_rendered.emit(generation, page, width_px, QImage())
+                return
+            try:
+                data = pdf.render_page_png(document.path, page, width_px, document.password)
+            except Exception:  # noqa: BLE001 - a broken page shows as a blank tile
+                log.warning("Could not render page %d of %s", page, document.path.name)
+                data = b""
+            image = QImage.fromData(data, "PNG") if data else QImage()
+            if image.isNull():
+                image = QImage(1, 1, QImage.Format.Format_RGB32)
+                image.fill(0xFFFFFFFF)
+            self.page_rendered.emit(generation, page, width_px, image)
+
+        return self._submit(job)
+
+    def shutdown(self) -> None:
+        """Drop queued renders and wait for the one running (a render is milliseconds)."""
+        self._closed = True
+        with self._lock:
+            self._generation += 1
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _log_crash(future: Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("PDF worker job failed", exc_info=future.exception())

@@ -1,0 +1,121 @@
+"""A generic Qt table model over a Qt-free list that announces its changes.
+
+Why generic: the state layer (``gui.state``) stays plain Python and testable without a
+display, and each table is just a list of :class:`Column` descriptors. The adapter only
+translates change notices into the model signals views expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from gui.state import Change
+
+Row = TypeVar("Row")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ObservableList(Protocol[Row]):
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> Row: ...
+    def subscribe(self, listener: Callable[[Change, int], None]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """How one column shows (and maybe edits) a row."""
+
+    header: str
+    display: Callable[[Row], str]
+    header_tooltip: str = ""
+    edit: Callable[[int, str], None] | None = None
+    edit_value: Callable[[Row], str] | None = None
+    tooltip: Callable[[Row], str | None] | None = None
+    invalid: Callable[[Row], bool] | None = None
+
+
+INVALID_FG = QColor("#c62828")
+INVALID_BG = QColor(229, 57, 53, 45)
+
+
+class StateTableModel(QAbstractTableModel, Generic[Row]):
+    def __init__(
+        self,
+        rows: ObservableList[Row],
+        columns: Sequence[Column[Row]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._rows = rows
+        self._columns = list(columns)
+        rows.subscribe(self._on_change)
+
+    def _on_change(self, change: Change, index: int) -> None:
+        if change is Change.ROW:
+            self.dataChanged.emit(self.index(index, 0), self.index(index, len(self._columns) - 1))
+        elif change is Change.INSERTED:
+            self.beginInsertRows(QModelIndex(), index, index)
+            self.endInsertRows()
+        elif change is Change.REMOVED:
+            self.beginRemoveRows(QModelIndex(), index, index)
+            self.endRemoveRows()
+        else:
+            self.beginResetModel()
+            self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        column = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.header_tooltip or None
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and self._columns[index.column()].edit is not None:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = self._columns[index.column()]
+        bad = column.invalid is not None and column.invalid(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.display(row)
+        if role == Qt.ItemDataRole.EditRole:
+            return (column.edit_value or column.display)(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(row) if column.tooltip else column.header_tooltip or None
+        if role == Qt.ItemDataRole.ForegroundRole and bad:
+            return QBrush(INVALID_FG)
+        if role == Qt.ItemDataRole.BackgroundRole and bad:
+            return QBrush(INVALID_BG)
+        return None
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        column = self._columns[index.column()]
+        if column.edit is None:
+            return False
+        column.edit(index.row(), str(value))
+        return True
+
+    def row_at(self, index: int) -> Row:
+        return self._rows[index]
