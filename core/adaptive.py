@@ -56,7 +56,7 @@ class AdaptiveLimit:
     def _apply(self, limit: int, reason: str) -> None:
         if limit == self.current and reason != "set by user":
             return
-        self._limiter.set_limit_nowait(limit)
+        self._limiter.set_limit(limit)
         self.history.append({"at": time.monotonic(), "limit": limit, "reason": reason})
         log.info("Section limit now %d (%s)", limit, reason)
         self._emit(LimitChanged(slot=Slot.SECTION, limit=limit, reason=reason))

@@ -2,26 +2,31 @@
 
 asyncio.Semaphore cannot shrink, and the app's sliders (and adaptive concurrency) must
 move a running limit at once. Lowering the limit never interrupts work in flight: it only
-stops new acquisitions until enough holders have released.
+stops new acquisitions until enough holders have released. Slots are handed to waiters
+in FIFO order at release time, so a freed slot cannot be stolen by a newcomer.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 
 class Limiter:
     def __init__(self, name: str, limit: int) -> None:
-        if limit < 1:
-            raise ValueError(f"{name} limit must be at least 1, got {limit}")
         self.name = name
-        self._limit = limit
+        self._limit = self._checked(limit)
         self._in_use = 0
-        self._cond = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         #: most holders seen at once since the last reset (benchmarks and tests read it)
         self.high_water = 0
+
+    def _checked(self, limit: int) -> int:
+        if limit < 1:
+            raise ValueError(f"{self.name} limit must be at least 1, got {limit}")
+        return limit
 
     @property
     def limit(self) -> int:
@@ -31,37 +36,48 @@ class Limiter:
     def in_use(self) -> int:
         return self._in_use
 
+    @property
+    def waiting(self) -> int:
+        return sum(1 for fut in self._waiters if not fut.done())
+
     def would_wait(self) -> bool:
-        return self._in_use >= self._limit
+        return self._in_use >= self._limit or bool(self._waiters)
 
-    async def set_limit(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError(f"{self.name} limit must be at least 1, got {limit}")
-        async with self._cond:
-            self._limit = limit
-            self._cond.notify_all()
-
-    def set_limit_nowait(self, limit: int) -> None:
-        """For callers outside a coroutine (Qt slots): schedules the wake-up on the loop."""
-        if limit < 1:
-            raise ValueError(f"{self.name} limit must be at least 1, got {limit}")
-        self._limit = limit
-        asyncio.get_running_loop().create_task(self._wake())
-
-    async def _wake(self) -> None:
-        async with self._cond:
-            self._cond.notify_all()
+    def set_limit(self, limit: int) -> None:
+        """Takes effect at once: waiters start if the limit grew; none are interrupted."""
+        self._limit = self._checked(limit)
+        self._wake()
 
     async def acquire(self) -> None:
-        async with self._cond:
-            await self._cond.wait_for(lambda: self._in_use < self._limit)
-            self._in_use += 1
-            self.high_water = max(self.high_water, self._in_use)
+        if not self._waiters and self._in_use < self._limit:
+            self._grant()
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted just as we were cancelled: give it back
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
 
-    async def release(self) -> None:
-        async with self._cond:
-            self._in_use -= 1
-            self._cond.notify_all()
+    def release(self) -> None:
+        self._in_use -= 1
+        self._wake()
+
+    def _grant(self) -> None:
+        self._in_use += 1
+        self.high_water = max(self.high_water, self._in_use)
+
+    def _wake(self) -> None:
+        while self._waiters and self._in_use < self._limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self._grant()
+                waiter.set_result(None)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -69,7 +85,7 @@ class Limiter:
         try:
             yield
         finally:
-            await asyncio.shield(self.release())
+            self.release()
 
     def reset_high_water(self) -> None:
         self.high_water = self._in_use

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 import tempfile
@@ -67,11 +68,13 @@ class Pipeline:
         emit: Callable[[Event], None] | None = None,
         memory_probe: MemoryProbe = process_tree_rss_mb,
         memory_interval_s: float = 0.2,
+        split_fn: Callable[..., SplitPart] = pdf.split_section,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.workers = workers
         self._listener = emit
+        self._split_fn = split_fn
         sequential = not settings.enable_concurrent_processing
         self.sections = Limiter("section", settings.effective_section_limit())
         self.splits = Limiter("split", 1 if sequential else settings.max_concurrent_splits)
@@ -102,9 +105,9 @@ class Pipeline:
         if slot is Slot.SECTION:
             self.adaptive.set_ceiling(limit)
         elif slot is Slot.SPLIT:
-            self.splits.set_limit_nowait(limit)
+            self.splits.set_limit(limit)
         elif slot is Slot.UPLOAD:
-            self.uploads.set_limit_nowait(limit)
+            self.uploads.set_limit(limit)
         log.info("Limit for %s changed to %d", slot.value, limit)
 
     def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
@@ -235,76 +238,100 @@ class Pipeline:
     async def _section_task(
         self, section: Section, request: RunRequest, source: Path, workdir: Path
     ) -> None:
-        assert self._outcome is not None
-        outcome = self._outcome
+        """Slot, memory gate, then the workflow; the outcome is recorded before the slot
+        is released, so 'done' is never reported after the next section has started."""
         timings: dict[str, float] = {}
         attempts = [1]
-        outcome.timings[section.id] = timings
         started = time.monotonic()
         log.info("Starting enhanced section task for '%s'", section.title)
         try:
             async with self._slot(self.sections, Slot.SECTION, section, timings):
                 log.debug("Successfully acquired section semaphore")
-                self._emit(SectionStarted(section_id=section.id, attempt=1))
                 timings["wait_memory"] = await self._memory_gate(section)
+                self._emit(SectionStarted(section_id=section.id, attempt=1))
                 self._active += 1
                 try:
-                    async with asyncio.timeout(self.settings.section_task_timeout_seconds):
-                        result = await self._workflow(
-                            section, request, source, workdir, timings, attempts
-                        )
+                    args = (section, request, source, workdir, timings, attempts)
+                    await self._run_and_record(*args, started=started)
                 finally:
                     self._active -= 1
-                    log.debug("Released section semaphore for '%s'", section.title)
-            timings["total"] = time.monotonic() - started
-            outcome.results[section.id] = result
-            outcome.attempts[section.id] = attempts[0]
-            self.adaptive.success()
-            self._emit_stage(section, Stage.DONE)
-            self._emit(
-                SectionDone(
-                    section_id=section.id,
-                    result=result,
-                    attempts=attempts[0],
-                    timings=dict(timings),
-                )
-            )
+            log.debug("Released section semaphore for '%s'", section.title)
         except asyncio.CancelledError:
-            self._fail(section, "Cancelled", attempts[0], timings, started, cancelled=True)
+            if not self._recorded(section):
+                self._fail(section, "Cancelled", attempts[0], timings, started, cancelled=True)
+            raise
+
+    def _recorded(self, section: Section) -> bool:
+        assert self._outcome is not None
+        return section.id in self._outcome.results or section.id in self._outcome.failures
+
+    async def _run_and_record(
+        self,
+        section: Section,
+        request: RunRequest,
+        source: Path,
+        workdir: Path,
+        timings: dict[str, float],
+        attempts: list[int],
+        *,
+        started: float,
+    ) -> None:
+        limit = self.settings.section_task_timeout_seconds
+        fail = functools.partial(
+            self._fail, section, attempts=attempts, timings=timings, started=started
+        )
+        try:
+            async with asyncio.timeout(limit):
+                result = await self._workflow(section, request, source, workdir, timings, attempts)
+        except asyncio.CancelledError:
+            fail("Cancelled", cancelled=True)
             raise
         except TimeoutError:
             log.info("Timeout processing section '%s' (whole task)", section.title)
-            limit = self.settings.section_task_timeout_seconds
-            self._fail(
-                section,
-                f"Timed out: the whole section took longer than {limit:g} s",
-                attempts[0],
-                timings,
-                started,
-            )
+            fail(f"Timed out: the whole section took longer than {limit:g} s")
         except ProcessingError as exc:
-            self._fail(section, exc.reason, attempts[0], timings, started)
+            fail(exc.reason)
         except Exception as exc:  # a bug or an unexpected library error: keep the others going
             log.exception("Unexpected error in section '%s'", section.title)
-            self._fail(
-                section,
-                f"Unexpected error: {type(exc).__name__}: {exc}",
-                attempts[0],
-                timings,
-                started,
+            fail(f"Unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self._succeed(section, result, attempts[0], timings, started)
+
+    def _succeed(
+        self,
+        section: Section,
+        result: SectionResult,
+        attempts: int,
+        timings: dict[str, float],
+        started: float,
+    ) -> None:
+        assert self._outcome is not None
+        timings["total"] = time.monotonic() - started
+        self._outcome.timings[section.id] = timings
+        self._outcome.results[section.id] = result
+        self._outcome.attempts[section.id] = attempts
+        self.adaptive.success()
+        self._emit_stage(section, Stage.DONE)
+        self._emit(
+            SectionDone(
+                section_id=section.id, result=result, attempts=attempts, timings=dict(timings)
             )
+        )
 
     def _fail(
         self,
         section: Section,
         reason: str,
-        attempts: int,
+        attempts: int | list[int],
         timings: dict[str, float],
         started: float,
         cancelled: bool = False,
     ) -> None:
         assert self._outcome is not None
+        if isinstance(attempts, list):
+            attempts = attempts[0]
         timings["total"] = time.monotonic() - started
+        self._outcome.timings[section.id] = timings
         self._outcome.failures[section.id] = Failure(
             reason=reason, attempts=attempts, cancelled=cancelled
         )
@@ -351,7 +378,7 @@ class Pipeline:
                 self.settings.split_timeout_seconds,
                 self.settings.split_max_retries,
                 lambda: self.workers.run(
-                    pdf.split_section, source, section.pages, out_path, request.password
+                    self._split_fn, source, section.pages, out_path, request.password
                 ),
             )
             if self.processor.uses_upload:

@@ -1,11 +1,14 @@
-"""Retry policy: exponential backoff with full jitter, never sooner than the server asks.
+"""Retry policy: exponential backoff with jitter, never sooner than the server asks.
 
-Built on tenacity so the policy is declarative; the one thing tenacity does not know is a
-429's RetryInfo delay, which :func:`backoff_wait` puts under the jittered backoff as a floor.
+Built on tenacity so the policy is declarative. The jitter is "equal jitter" (half the
+exponential step fixed, half random): retries of many sections spread out, yet each
+delay is at least the one before, so backoff really backs off. A 429's RetryInfo delay
+is a floor under it.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -14,7 +17,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_random_exponential,
+    wait_exponential,
 )
 
 from core.errors import ProcessingError
@@ -27,10 +30,11 @@ def _retryable(exc: BaseException) -> bool:
 
 
 def backoff_wait(base_s: float, max_s: float) -> Callable[[RetryCallState], float]:
-    jitter = wait_random_exponential(multiplier=base_s, max=max_s)
+    step = wait_exponential(multiplier=base_s, max=max_s)
 
     def wait(state: RetryCallState) -> float:
-        delay = jitter(state)
+        full = step(state)
+        delay = full / 2 + random.uniform(0, full / 2)
         exc = state.outcome.exception() if state.outcome else None
         floor = getattr(exc, "retry_after", None) or 0.0
         return max(delay, floor)

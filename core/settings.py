@@ -133,9 +133,9 @@ def _allowed(item: dict, message: str) -> str:
     if kind == "greater_than_equal":
         return f"it must be a whole number >= {ctx.get('ge')}"
     if kind == "greater_than":
-        return f"it must be a number > {ctx.get('gt')}"
+        return f"it must be a number > {ctx.get('gt'):g}"
     if kind == "less_than_equal":
-        return f"it must be <= {ctx.get('le')}"
+        return f"it must be <= {ctx.get('le'):g}"
     if kind in ("int_parsing", "int_from_float"):
         return "it must be a whole number"
     if kind == "float_parsing":

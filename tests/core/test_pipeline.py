@@ -1,0 +1,329 @@
+"""The engine under load: limits, live limit changes, timeouts, retries, memory, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.events import (
+    Event,
+    MemorySample,
+    RetryScheduled,
+    SectionDone,
+    SectionFailed,
+    SectionStarted,
+    Slot,
+)
+from core.pipeline import Pipeline
+from core.processors.base import Prompt
+from core.run_types import RunOutcome, RunRequest
+from core.sections import every_n_pages
+from core.settings import Settings
+from core.workers import PdfWorkers
+from tests.helpers.pdfs import make_pdf
+from tests.helpers.processors import Gauge, InstrumentedProcessor
+from tests.helpers.splits import slow_split
+from tests.helpers.wait import until
+
+PROMPT = Prompt(name="summary", text="Summarise")
+
+
+def settings(**values: object) -> Settings:
+    base: dict[str, object] = {
+        "retry_backoff_base_seconds": 0.02,
+        "retry_backoff_max_seconds": 0.5,
+        "enable_memory_monitoring": False,
+        "processor": "local",
+    }
+    base.update(values)
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+
+
+class SectionGauge:
+    """Sections in flight as the event stream reports them (started → done/failed)."""
+
+    def __init__(self) -> None:
+        self.gauge = Gauge()
+        self.events: list[Event] = []
+        self.after_change: Gauge | None = None
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        if isinstance(event, SectionStarted):
+            self.gauge.enter()
+            if self.after_change is not None:
+                self.after_change.enter()
+        elif isinstance(event, SectionDone | SectionFailed):
+            self.gauge.leave()
+            if self.after_change is not None and self.after_change.now > 0:
+                self.after_change.leave()
+
+    def of(self, kind: type[Event]) -> list[Event]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def pdf_path(tmp_path: Path) -> Path:
+    return make_pdf(tmp_path / "doc.pdf", 60)
+
+
+async def run(pipeline: Pipeline, pdf_path: Path, sections: int, pages_each: int = 2) -> RunOutcome:
+    chosen = every_n_pages(sections * pages_each, pages_each)
+    return await pipeline.run(RunRequest(pdf_path=pdf_path, sections=chosen, prompt=PROMPT))
+
+
+async def test_high_water_marks_equal_each_limit_and_never_exceed_it(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(upload_s=0.4, analyze_s=0.1)
+    watch = SectionGauge()
+    splits = Gauge()
+    counted = CountingWorkers(workers, splits)
+    pipe = Pipeline(
+        settings(max_concurrent_section_tasks=4, max_concurrent_splits=2, max_concurrent_uploads=3),
+        proc,
+        counted,  # type: ignore[arg-type]
+        emit=watch,
+        split_fn=slow_split,
+    )
+    outcome = await run(pipe, pdf_path, sections=16)
+    assert len(outcome.results) == 16 and not outcome.failures
+    assert watch.gauge.high == 4
+    assert splits.high == 2
+    assert proc.uploads.high == 3
+    for section in outcome.sections:
+        result = outcome.results[section.id]
+        assert result.markdown.splitlines() == [f"Page {p}" for p in section.pages]
+
+
+class CountingWorkers:
+    """Wraps the real worker pool to count splits in flight at the pipeline's boundary."""
+
+    def __init__(self, inner: PdfWorkers, gauge: Gauge) -> None:
+        self._inner = inner
+        self._gauge = gauge
+
+    async def run(self, fn: Callable[..., object], *args: object) -> object:
+        self._gauge.enter()
+        try:
+            return await self._inner.run(fn, *args)
+        finally:
+            self._gauge.leave()
+
+    def drain(self, timeout: float | None = 60.0) -> None:
+        self._inner.drain(timeout)
+
+
+async def test_raising_the_section_limit_mid_run_lets_more_start(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(upload_s=0.0, analyze_s=0.08)
+    watch = SectionGauge()
+    pipe = Pipeline(settings(max_concurrent_section_tasks=2), proc, workers, emit=watch)
+
+    def on_event(event: Event) -> None:
+        watch(event)
+        if isinstance(event, SectionDone) and len(watch.of(SectionDone)) == 4:
+            watch.gauge.high = watch.gauge.now  # from here on: work started after the change
+            pipe.set_limit(Slot.SECTION, 5)
+
+    pipe._listener = on_event
+    outcome = await run(pipe, pdf_path, sections=24)
+    assert len(outcome.results) == 24
+    assert watch.gauge.high == 5
+
+
+async def test_lowering_the_section_limit_mid_run_caps_new_work(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(upload_s=0.0, analyze_s=0.08)
+    watch = SectionGauge()
+    pipe = Pipeline(settings(max_concurrent_section_tasks=5), proc, workers, emit=watch)
+    lowered: list[int] = []
+
+    def on_event(event: Event) -> None:
+        watch(event)
+        if isinstance(event, SectionDone) and not lowered:
+            lowered.append(watch.gauge.high)
+            pipe.set_limit(Slot.SECTION, 2)
+            watch.after_change = Gauge()
+
+    pipe._listener = on_event
+    outcome = await run(pipe, pdf_path, sections=20)
+    assert len(outcome.results) == 20
+    assert lowered == [5]
+    assert watch.after_change is not None
+    # sections started after the change: at most 2 at once, and 2 were reached
+    assert watch.after_change.high == 2
+
+
+async def test_stage_timeout_fails_that_section_and_the_others_finish(
+    pdf_path: Path, workers: PdfWorkers, caplog: pytest.LogCaptureFixture
+) -> None:
+    proc = InstrumentedProcessor(analyze_s=0.01, hang={"s3"})
+    pipe = Pipeline(settings(processing_timeout_seconds=0.3, process_max_retries=1), proc, workers)
+    with caplog.at_level(logging.INFO):
+        outcome = await run(pipe, pdf_path, sections=6)
+    assert set(outcome.results) == {"s1", "s2", "s4", "s5", "s6"}
+    failure = outcome.failures["s3"]
+    assert failure.reason == "Timed out processing section 'Pages 5-6' after 0.3 s"
+    assert failure.attempts == 2
+    assert "Timeout processing section 'Pages 5-6'" in caplog.text
+    assert "Retrying 1 failed tasks..." in caplog.text
+    assert sorted(proc.cleaned) == [f"files/s{i}" for i in range(1, 7)]
+
+
+async def test_transient_error_retries_with_growing_delays_then_succeeds(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(analyze_s=0.0, transient_failures={"s1": 3})
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(process_max_retries=3, retry_backoff_base_seconds=0.05), proc, workers, emit=watch
+    )
+    outcome = await run(pipe, pdf_path, sections=1)
+    assert "s1" in outcome.results
+    assert outcome.attempts["s1"] == 4
+    retries = [e for e in watch.of(RetryScheduled) if isinstance(e, RetryScheduled)]
+    delays = [r.delay_s for r in retries]
+    assert len(delays) == 3
+    assert delays[0] < delays[1] < delays[2]
+    gaps = [b - a for a, b in zip(proc.calls["s1"], proc.calls["s1"][1:], strict=False)]
+    assert all(gap >= delay for gap, delay in zip(gaps, delays, strict=True))
+
+
+async def test_permanent_error_is_not_retried(pdf_path: Path, workers: PdfWorkers) -> None:
+    proc = InstrumentedProcessor(analyze_s=0.0, permanent_failures={"s2"})
+    pipe = Pipeline(settings(process_max_retries=5), proc, workers)
+    outcome = await run(pipe, pdf_path, sections=3)
+    assert set(outcome.results) == {"s1", "s3"}
+    assert outcome.failures["s2"].reason == "bad request for s2"
+    assert outcome.failures["s2"].attempts == 1
+    assert len(proc.calls["s2"]) == 1
+
+
+class Rss:
+    """An injectable RSS reading the test turns up and down."""
+
+    def __init__(self, mb: float) -> None:
+        self.mb = mb
+
+    def __call__(self) -> float:
+        return self.mb
+
+
+async def test_memory_gate_holds_new_starts_above_threshold_and_resumes_below(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    rss = Rss(100)
+    first_wave = asyncio.Event()
+    proc = InstrumentedProcessor(analyze_s=0.0, release=first_wave)
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(
+            enable_memory_monitoring=True,
+            memory_throttle_threshold_mb=500,
+            max_memory_usage_mb=800,
+            max_concurrent_section_tasks=3,
+        ),
+        proc,
+        workers,
+        emit=watch,
+        memory_probe=rss,
+        memory_interval_s=0.02,
+    )
+    task = asyncio.create_task(run(pipe, pdf_path, sections=9))
+    await until(lambda: proc.analyses.now == 3)
+    rss.mb = 600  # above the threshold: running sections go on, new ones are held
+    await until(lambda: pipe.memory.throttled)
+    proc.release = asyncio.Event()  # analyses started from now on block until set
+    first_wave.set()
+    await until(lambda: len(watch.of(SectionDone)) == 3 and proc.analyses.now == 1)
+    # one section was let through because nothing else was running; it holds the gate
+    samples = len(watch.of(MemorySample))
+    await until(lambda: len(watch.of(MemorySample)) >= samples + 10)
+    assert len(watch.of(SectionStarted)) == 4
+    rss.mb = 200  # below the threshold: starts resume at once, up to the limit
+    await until(lambda: proc.analyses.now == 3)
+    assert not pipe.memory.throttled
+    proc.release.set()
+    outcome = await task
+    assert len(outcome.results) == 9
+    assert outcome.summary["throttled_s"] > 0
+
+
+async def test_memory_gate_never_deadlocks_when_rss_stays_high(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(analyze_s=0.01)
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(
+            enable_memory_monitoring=True, memory_throttle_threshold_mb=10, max_memory_usage_mb=20
+        ),
+        proc,
+        workers,
+        emit=watch,
+        memory_probe=Rss(5000),
+        memory_interval_s=0.02,
+    )
+    outcome = await run(pipe, pdf_path, sections=4)
+    assert len(outcome.results) == 4
+    assert watch.gauge.high == 1  # throttled all along: one at a time
+    assert outcome.summary["throttled_s"] > 0
+
+
+async def test_cancel_mid_run_leaves_no_temp_files_and_no_tasks(
+    pdf_path: Path, workers: PdfWorkers, private_tmp: Path
+) -> None:
+    proc = InstrumentedProcessor(analyze_s=5.0)
+    watch = SectionGauge()
+    pipe = Pipeline(settings(max_concurrent_section_tasks=3), proc, workers, emit=watch)
+    task = asyncio.create_task(run(pipe, pdf_path, sections=8))
+    await until(lambda: proc.analyses.now == 3)
+    assert any(private_tmp.iterdir())  # the run's private folder exists while it runs
+    pipe.cancel()
+    outcome = await task
+    assert outcome.cancelled
+    assert not outcome.results
+    assert all(f.cancelled for f in outcome.failures.values()) and len(outcome.failures) == 8
+    assert list(private_tmp.iterdir()) == []
+    assert sorted(proc.cleaned) == ["files/s1", "files/s2", "files/s3"]
+    assert proc.closed == 1
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_sequential_mode_runs_one_section_at_a_time(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(upload_s=0.01, analyze_s=0.02)
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(enable_concurrent_processing=False, max_concurrent_section_tasks=5),
+        proc,
+        workers,
+        emit=watch,
+    )
+    outcome = await run(pipe, pdf_path, sections=5)
+    assert len(outcome.results) == 5
+    assert watch.gauge.high == 1
+    assert proc.analyses.high == 1 and proc.uploads.high == 1
+
+
+async def test_seed_log_lines(
+    pdf_path: Path, workers: PdfWorkers, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipe = Pipeline(settings(), InstrumentedProcessor(analyze_s=0.0), workers)
+    with caplog.at_level(logging.DEBUG):
+        outcome = await run(pipe, pdf_path, sections=3)
+    file_id = outcome.document_sha256[:12]
+    text = caplog.text
+    assert f"Processing Enhanced Concurrent Extract Request for file ID: {file_id}" in text
+    assert "Executing 3 enhanced concurrent section tasks..." in text
+    assert "Starting enhanced section task for 'Pages 1-2'" in text
+    assert "Successfully acquired section semaphore" in text
+    assert f"Finished processing enhanced concurrent extract for file ID: {file_id}" in text
