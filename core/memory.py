@@ -116,6 +116,11 @@ class MemoryGate:
             self.sample(await asyncio.to_thread(self._probe))
             await asyncio.sleep(self.interval_s)
 
+    async def prime(self) -> None:
+        """Take the first reading before any section asks the gate."""
+        if self.limits.enabled:
+            self.sample(await asyncio.to_thread(self._probe))
+
     async def _fresh_sample(self) -> None:
         if time.monotonic() - self._sampled_at > 2 * self.interval_s:
             self.sample(await asyncio.to_thread(self._probe))

@@ -149,24 +149,25 @@ def split_section(
     analysis needs come with the page content stream either way.
     """
     source = _cached_source(Path(src), password)
+    out_path = Path(out_path)
+    tmp = out_path.with_suffix(".partial")
     out = pymupdf.open()
     try:
         for first, last in contiguous_runs(pages):
             out.insert_pdf(
                 source, from_page=first, to_page=last, links=False, annots=False, widgets=False
             )
-        data = out.tobytes(garbage=1, deflate=False)
+        # save() straight to a file is ~3x faster than tobytes(), which writes through a
+        # Python callback in small chunks (bench/split.py).
+        out.save(tmp, garbage=1)
     finally:
         out.close()
-    out_path = Path(out_path)
-    tmp = out_path.with_suffix(".partial")
-    tmp.write_bytes(data)
     os.replace(tmp, out_path)
     return SplitPart(
         path=out_path,
         page_count=len(pages),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=out_path.stat().st_size,
+        sha256=file_sha256(out_path),
     )
 
 

@@ -136,7 +136,9 @@ class Pipeline:
         started = time.monotonic()
         try:
             source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)
-            info = await asyncio.to_thread(pdf.inspect, source, request.password)
+            # MuPDF runs in the worker processes only, never on a thread of this process
+            # (the GUI's thumbnail thread may be using it right now).
+            info = await self.workers.run(pdf.inspect, source, request.password)
             outcome = self._new_outcome(request, run_id, sha, info.page_count)
             self._outcome = outcome
             log.info("Processing Enhanced Concurrent Extract Request for file ID: %s", sha[:12])
@@ -149,6 +151,7 @@ class Pipeline:
                 )
             )
             if self.settings.enable_memory_monitoring:
+                await self.memory.prime()
                 sampler = asyncio.create_task(self.memory.run_sampler())
             await self.processor.open()
             try:
