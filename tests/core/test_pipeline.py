@@ -50,6 +50,7 @@ class SectionGauge:
         self.gauge = Gauge()
         self.events: list[Event] = []
         self.after_change: Gauge | None = None
+        self._started_after: set[str] = set()
 
     def __call__(self, event: Event) -> None:
         self.events.append(event)
@@ -57,9 +58,10 @@ class SectionGauge:
             self.gauge.enter()
             if self.after_change is not None:
                 self.after_change.enter()
+                self._started_after.add(event.section_id)
         elif isinstance(event, SectionDone | SectionFailed):
             self.gauge.leave()
-            if self.after_change is not None and self.after_change.now > 0:
+            if self.after_change is not None and event.section_id in self._started_after:
                 self.after_change.leave()
 
     def of(self, kind: type[Event]) -> list[Event]:
