@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import ProcessorKind, SettingsError, load_settings
+from core.settings import ProcessorKind, Settings, SettingsError, load_settings
 
 SEED_DEFAULTS = {
     "max_concurrent_section_tasks": 5,
@@ -112,3 +112,22 @@ def test_bad_key_value_is_never_echoed() -> None:
 
 def test_sequential_mode_means_one_section_at_a_time() -> None:
     assert load_settings(enable_concurrent_processing=False).effective_section_limit() == 1
+
+
+def test_env_example_lists_every_setting_with_its_default() -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    listed = {}
+    for line in example.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            listed[name] = value
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(listed) == fields
+    defaults = Settings(_env_file=None)
+    for name, value in listed.items():
+        if name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMINI_BASE_URL"):
+            continue
+        # the example's value parses to the default itself
+        assert getattr(Settings(_env_file=None, **{name.lower(): value}), name.lower()) == getattr(
+            defaults, name.lower()
+        ), name
