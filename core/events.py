@@ -110,6 +110,9 @@ class SectionDone(Event):
     result: Any  # core.results.SectionResult
     attempts: int
     timings: dict[str, float]
+    #: 'run' (processed now), 'cache' (same bytes+prompt+model seen before) or
+    #: 'journal' (kept from the run being resumed)
+    source: str = "run"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -159,7 +159,7 @@ def split_section(
             )
         # save() straight to a file is ~3x faster than tobytes(), which writes through a
         # Python callback in small chunks (bench/split.py).
-        out.save(tmp, garbage=1)
+        out.save(tmp, garbage=1, no_new_id=True)  # same pages, same bytes: cacheable
     finally:
         out.close()
     os.replace(tmp, out_path)

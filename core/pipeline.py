@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
+import json
 import logging
 import shutil
 import tempfile
@@ -39,9 +41,10 @@ from core.events import (
     StageChanged,
     WaitingForSlot,
 )
+from core.journal import Journal
 from core.limiter import Limiter
 from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_mb
-from core.processors.base import Handle, Processor, SplitPart
+from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.results import SectionResult
 from core.retry import with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
@@ -69,12 +72,14 @@ class Pipeline:
         memory_probe: MemoryProbe = process_tree_rss_mb,
         memory_interval_s: float = 0.2,
         split_fn: Callable[..., SplitPart] = pdf.split_section,
+        journal: Journal | None = None,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.workers = workers
         self._listener = emit
         self._split_fn = split_fn
+        self.journal = journal
         sequential = not settings.enable_concurrent_processing
         self.sections = Limiter("section", settings.effective_section_limit())
         self.splits = Limiter("split", 1 if sequential else settings.max_concurrent_splits)
@@ -98,6 +103,7 @@ class Pipeline:
         self._outcome: RunOutcome | None = None
         self.waits: Counter[str] = Counter()
         self.retry_reasons: Counter[str] = Counter()
+        self.cache_hits = 0
 
     # ----------------------------------------------------------------- control
     def set_limit(self, slot: Slot, limit: int) -> None:
@@ -139,7 +145,7 @@ class Pipeline:
             # MuPDF runs in the worker processes only, never on a thread of this process
             # (the GUI's thumbnail thread may be using it right now).
             info = await self.workers.run(pdf.inspect, source, request.password)
-            outcome = self._new_outcome(request, run_id, sha, info.page_count)
+            outcome = await self._open_outcome(request, run_id, sha, info.page_count)
             self._outcome = outcome
             log.info("Processing Enhanced Concurrent Extract Request for file ID: %s", sha[:12])
             self._emit(
@@ -150,6 +156,7 @@ class Pipeline:
                     processor=self.processor.name,
                 )
             )
+            self._replay_kept(outcome)
             if self.settings.enable_memory_monitoring:
                 await self.memory.prime()
                 sampler = asyncio.create_task(self.memory.run_sampler())
@@ -166,7 +173,38 @@ class Pipeline:
                     await sampler
             await asyncio.to_thread(self.workers.drain)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
-        return self._finish(outcome, started)
+        return await self._finish(outcome, started)
+
+    async def _open_outcome(
+        self, request: RunRequest, run_id: str, sha: str, pages: int
+    ) -> RunOutcome:
+        """A fresh outcome, or the resumed run's with its finished sections kept."""
+        outcome = self._new_outcome(request, run_id, sha, pages)
+        if request.resume_run_id and self.journal is not None:
+            previous = await self.journal.load_async(request.resume_run_id)
+            outcome.run_id = previous.run_id
+            outcome.started_at = previous.started_at
+            for section in outcome.sections:
+                kept = previous.results.get(section.id)
+                if kept is not None and kept.pages == section.page_spec:
+                    outcome.results[section.id] = kept
+                    outcome.attempts[section.id] = previous.attempts.get(section.id, 1)
+                    outcome.timings[section.id] = previous.timings.get(section.id, {})
+        if self.journal is not None:
+            await self.journal.start_run(outcome)
+        return outcome
+
+    def _replay_kept(self, outcome: RunOutcome) -> None:
+        for section_id, result in outcome.results.items():
+            self._emit(
+                SectionDone(
+                    section_id=section_id,
+                    result=result,
+                    attempts=outcome.attempts.get(section_id, 1),
+                    timings=outcome.timings.get(section_id, {}),
+                    source="journal",
+                )
+            )
 
     def _new_outcome(self, request: RunRequest, run_id: str, sha: str, pages: int) -> RunOutcome:
         return RunOutcome(
@@ -183,23 +221,26 @@ class Pipeline:
         )
 
     async def _run_sections(self, request: RunRequest, source: Path, workdir: Path) -> None:
-        count = len(request.sections)
-        log.info("Executing %d enhanced concurrent section tasks...", count)
-        for section in request.sections:
+        assert self._outcome is not None
+        todo = [s for s in request.sections if s.id not in self._outcome.results]
+        log.info("Executing %d enhanced concurrent section tasks...", len(todo))
+        for section in todo:
             self._emit(SectionQueued(section_id=section.id, title=section.title))
         async with asyncio.TaskGroup() as group:
-            for section in request.sections:
+            for section in todo:
                 coro = self._section_task(section, request, source, workdir)
                 self._tasks[section.id] = group.create_task(coro, name=f"section-{section.id}")
                 if self._cancelled:
                     self._tasks[section.id].cancel()
         self._tasks.clear()
 
-    def _finish(self, outcome: RunOutcome, started: float) -> RunOutcome:
+    async def _finish(self, outcome: RunOutcome, started: float) -> RunOutcome:
         self.memory.finish()
         outcome.elapsed_s = time.monotonic() - started
         outcome.cancelled = self._cancelled
         outcome.summary = self._summary(outcome)
+        if self.journal is not None:
+            await self.journal.finish_run(outcome)
         log.info(
             "Finished processing enhanced concurrent extract for file ID: %s",
             outcome.document_sha256[:12],
@@ -235,6 +276,7 @@ class Pipeline:
                 "upload": self.uploads.high_water,
             },
             "limit_changes": self.adaptive.history,
+            "cache_hits": self.cache_hits,
         }
 
     # ------------------------------------------------------------ one section
@@ -261,7 +303,9 @@ class Pipeline:
             log.debug("Released section semaphore for '%s'", section.title)
         except asyncio.CancelledError:
             if not self._recorded(section):
-                self._fail(section, "Cancelled", attempts[0], timings, started, cancelled=True)
+                await self._fail(
+                    section, "Cancelled", attempts[0], timings, started, cancelled=True
+                )
             raise
 
     def _recorded(self, section: Section) -> bool:
@@ -287,20 +331,20 @@ class Pipeline:
             async with asyncio.timeout(limit):
                 result = await self._workflow(section, request, source, workdir, timings, attempts)
         except asyncio.CancelledError:
-            fail("Cancelled", cancelled=True)
+            await fail("Cancelled", cancelled=True)
             raise
         except TimeoutError:
             log.info("Timeout processing section '%s' (whole task)", section.title)
-            fail(f"Timed out: the whole section took longer than {limit:g} s")
+            await fail(f"Timed out: the whole section took longer than {limit:g} s")
         except ProcessingError as exc:
-            fail(exc.reason)
+            await fail(exc.reason)
         except Exception as exc:  # a bug or an unexpected library error: keep the others going
             log.exception("Unexpected error in section '%s'", section.title)
-            fail(f"Unexpected error: {type(exc).__name__}: {exc}")
+            await fail(f"Unexpected error: {type(exc).__name__}: {exc}")
         else:
-            self._succeed(section, result, attempts[0], timings, started)
+            await self._succeed(section, result, attempts[0], timings, started)
 
-    def _succeed(
+    async def _succeed(
         self,
         section: Section,
         result: SectionResult,
@@ -313,6 +357,9 @@ class Pipeline:
         self._outcome.timings[section.id] = timings
         self._outcome.results[section.id] = result
         self._outcome.attempts[section.id] = attempts
+        if self.journal is not None:  # committed before anyone is told it is done
+            run_id = self._outcome.run_id
+            await asyncio.shield(self.journal.record_done(run_id, result, attempts, timings))
         self.adaptive.success()
         self._emit_stage(section, Stage.DONE)
         self._emit(
@@ -321,7 +368,7 @@ class Pipeline:
             )
         )
 
-    def _fail(
+    async def _fail(
         self,
         section: Section,
         reason: str,
@@ -335,10 +382,12 @@ class Pipeline:
             attempts = attempts[0]
         timings["total"] = time.monotonic() - started
         self._outcome.timings[section.id] = timings
-        self._outcome.failures[section.id] = Failure(
-            reason=reason, attempts=attempts, cancelled=cancelled
-        )
+        failure = Failure(reason=reason, attempts=attempts, cancelled=cancelled)
+        self._outcome.failures[section.id] = failure
         self._outcome.attempts[section.id] = attempts
+        if self.journal is not None:
+            run_id = self._outcome.run_id
+            await asyncio.shield(self.journal.record_failed(run_id, section.id, failure, timings))
         if not cancelled:
             log.warning("Section '%s' failed: %s", section.title, reason)
         self._emit_stage(section, Stage.CANCELLED if cancelled else Stage.FAILED)
@@ -369,58 +418,93 @@ class Pipeline:
         attempts: list[int],
     ) -> SectionResult:
         out_path = workdir / f"{section.id}.pdf"
-        part: SplitPart | None = None
         handle: Handle | None = None
+        stage = functools.partial(self._stage, section=section, timings=timings, attempts=attempts)
+        s = self.settings
         try:
-            part = await self._stage(
+            part: SplitPart = await stage(
                 "split",
-                section,
-                timings,
-                attempts,
                 self.splits,
-                self.settings.split_timeout_seconds,
-                self.settings.split_max_retries,
+                s.split_timeout_seconds,
+                s.split_max_retries,
                 lambda: self.workers.run(
                     self._split_fn, source, section.pages, out_path, request.password
                 ),
             )
+            prompt = self._prompt_for(section, request)
+            cache_key = self._cache_key(part, prompt)
+            if request.use_cache and (hit := await self._cache_get(cache_key)) is not None:
+                return hit.model_copy(
+                    update={
+                        "section_id": section.id,
+                        "title": section.title,
+                        "pages": section.page_spec,
+                    }
+                )
             if self.processor.uses_upload:
-                handle = await self._stage(
+                handle = await stage(
                     "upload",
-                    section,
-                    timings,
-                    attempts,
                     self.uploads,
-                    self.settings.upload_timeout_seconds,
-                    self.settings.upload_max_retries,
+                    s.upload_timeout_seconds,
+                    s.upload_max_retries,
                     lambda: self.processor.upload(section, part),
                 )
             else:
                 handle = Handle(part=part)
-            prompt = request.prompt
-            return await self._stage(
+            result: SectionResult = await stage(
                 "process",
-                section,
-                timings,
-                attempts,
                 None,
-                self.settings.processing_timeout_seconds,
-                self.settings.process_max_retries,
+                s.processing_timeout_seconds,
+                s.process_max_retries,
                 lambda: self.processor.analyze(section, handle, prompt),
             )
+            await self._cache_put(cache_key, result)
+            return result
         finally:
             await self._cleanup(section, handle, out_path, timings)
+
+    def _prompt_for(self, section: Section, request: RunRequest) -> Prompt:
+        """A section's own prompt wins over the run's."""
+        if section.prompt and section.prompt.strip():
+            return Prompt(name="custom", text=section.prompt.strip(), schema=None)
+        return request.prompt
+
+    def _cache_key(self, part: SplitPart, prompt: Prompt) -> str:
+        """Same bytes, same question, same model and backend version: same answer."""
+        ident = {
+            "pdf": part.sha256,
+            "prompt": prompt.text,
+            "schema": prompt.schema,
+            "processor": self.processor.name,
+            "version": getattr(self.processor, "version", "1"),
+            "model": getattr(self.processor, "model", None),
+        }
+        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+
+    async def _cache_get(self, key: str) -> SectionResult | None:
+        if self.journal is None:
+            return None
+        hit = await self.journal.cache_get(key)
+        if hit is not None:
+            self.cache_hits += 1
+            hit = hit.model_copy(update={"notes": [*hit.notes, "from cache"]})
+        return hit
+
+    async def _cache_put(self, key: str, result: SectionResult) -> None:
+        if self.journal is not None:
+            await self.journal.cache_put(key, result)
 
     async def _stage(
         self,
         op: str,
-        section: Section,
-        timings: dict[str, float],
-        attempts: list[int],
         limiter: Limiter | None,
         timeout_s: float,
         max_retries: int,
         work: Callable[[], Awaitable[T]],
+        *,
+        section: Section,
+        timings: dict[str, float],
+        attempts: list[int],
     ) -> T:
         stage = {"split": Stage.SPLITTING, "upload": Stage.UPLOADING, "process": Stage.PROCESSING}[
             op

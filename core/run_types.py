@@ -18,6 +18,10 @@ class RunRequest:
     prompt: Prompt
     password: str | None = None
     run_id: str | None = None
+    #: continue this journaled run: its finished sections are kept, the rest run again
+    resume_run_id: str | None = None
+    #: reuse a cached result for a section whose bytes, prompt and model are unchanged
+    use_cache: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,403 @@
+"""The run journal: a crash-safe record of every run and every section's result.
+
+An analyst's run can take an hour and cost money, so a section's result is committed to
+SQLite (WAL, synchronous=FULL) *before* the event that reports it: whatever the app
+shows as done survives a crash, a kill or a power cut. Resume, retry-failed, the History
+view, re-exports and the result cache all read from here.
+
+All SQLite work runs on one dedicated thread (as Anki does for its collection): commits
+never block the event loop, and a single writer needs no locking of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.paths import data_dir
+from core.processors.base import Prompt
+from core.results import SectionResult
+from core.run_types import Failure, RunOutcome
+from core.sections import Section
+
+T = TypeVar("T")
+FILE_NAME = "journal.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    document_path TEXT NOT NULL,
+    document_sha256 TEXT NOT NULL,
+    page_count INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    processor TEXT NOT NULL,
+    model TEXT,
+    prompt TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    sections TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '{}',
+    elapsed_s REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_by_document ON runs(document_sha256, updated_at);
+CREATE TABLE IF NOT EXISTS sections (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    section_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    result TEXT,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    timings TEXT NOT NULL DEFAULT '{}',
+    remote_files TEXT NOT NULL DEFAULT '[]',
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (run_id, section_id)
+);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+#: run states: 'running' until the end; a run still 'running' with no live owner crashed
+RUNNING, FINISHED, CANCELLED = "running", "finished", "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One line of the History view / `sectionflow runs`."""
+
+    run_id: str
+    document_path: str
+    document_sha256: str
+    started_at: str
+    status: str
+    processor: str
+    model: str | None
+    sections: int
+    done: int
+    failed: int
+
+    @property
+    def complete(self) -> bool:
+        return self.status == FINISHED and self.done == self.sections
+
+    @property
+    def document_name(self) -> str:
+        return Path(self.document_path).name
+
+
+def default_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+class Journal:
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self._conn: sqlite3.Connection | None = None
+
+    # ----------------------------------------------------------- plumbing
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=15.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    def call_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """For callers without a loop (CLI listings, tests): still on the journal thread."""
+        return self._executor.submit(fn, *args).result()
+
+    def close(self) -> None:
+        def _close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        self._executor.submit(_close).result()
+        self._executor.shutdown(wait=True)
+
+    # ------------------------------------------------------------ writers
+    async def start_run(self, outcome: RunOutcome) -> None:
+        await self._call(self._start_run, outcome)
+
+    def _start_run(self, outcome: RunOutcome) -> None:
+        db = self._db()
+        prompt = {
+            "name": outcome.prompt.name,
+            "text": outcome.prompt.text,
+            "schema": outcome.prompt.schema,
+        }
+        sections = [_section_to_dict(s) for s in outcome.sections]
+        with db:
+            db.execute(
+                "INSERT INTO runs (run_id, document_path, document_sha256, page_count, started_at,"
+                " updated_at, status, processor, model, prompt, settings, sections)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(run_id) DO UPDATE SET status=excluded.status,"
+                " updated_at=excluded.updated_at, settings=excluded.settings,"
+                " processor=excluded.processor, model=excluded.model",
+                (
+                    outcome.run_id,
+                    str(outcome.document),
+                    outcome.document_sha256,
+                    outcome.page_count,
+                    outcome.started_at,
+                    time.time(),
+                    RUNNING,
+                    outcome.processor,
+                    outcome.model,
+                    json.dumps(prompt),
+                    json.dumps(outcome.settings),
+                    json.dumps(sections),
+                ),
+            )
+            for section in outcome.sections:
+                db.execute(
+                    "INSERT OR IGNORE INTO sections (run_id, section_id, state, updated_at)"
+                    " VALUES (?,?,?,?)",
+                    (outcome.run_id, section.id, "pending", time.time()),
+                )
+
+    async def record_done(
+        self, run_id: str, result: SectionResult, attempts: int, timings: dict[str, float]
+    ) -> None:
+        await self._call(
+            self._record,
+            run_id,
+            result.section_id,
+            "done",
+            result.model_dump_json(),
+            None,
+            attempts,
+            timings,
+        )
+
+    async def record_failed(
+        self, run_id: str, section_id: str, failure: Failure, timings: dict[str, float]
+    ) -> None:
+        state = "cancelled" if failure.cancelled else "failed"
+        await self._call(
+            self._record, run_id, section_id, state, None, failure.reason, failure.attempts, timings
+        )
+
+    def _record(
+        self,
+        run_id: str,
+        section_id: str,
+        state: str,
+        result: str | None,
+        reason: str | None,
+        attempts: int,
+        timings: dict[str, float],
+    ) -> None:
+        db = self._db()
+        with db:
+            db.execute(
+                "UPDATE sections SET state=?, result=?, reason=?, attempts=?, timings=?,"
+                " updated_at=? WHERE run_id=? AND section_id=?",
+                (
+                    state,
+                    result,
+                    reason,
+                    attempts,
+                    json.dumps(timings),
+                    time.time(),
+                    run_id,
+                    section_id,
+                ),
+            )
+            db.execute("UPDATE runs SET updated_at=? WHERE run_id=?", (time.time(), run_id))
+
+    async def finish_run(self, outcome: RunOutcome) -> None:
+        await self._call(self._finish_run, outcome)
+
+    def _finish_run(self, outcome: RunOutcome) -> None:
+        status = CANCELLED if outcome.cancelled else FINISHED
+        with self._db() as db:
+            db.execute(
+                "UPDATE runs SET status=?, summary=?, elapsed_s=elapsed_s+?, updated_at=?"
+                " WHERE run_id=?",
+                (
+                    status,
+                    json.dumps(outcome.summary, default=str),
+                    outcome.elapsed_s,
+                    time.time(),
+                    outcome.run_id,
+                ),
+            )
+
+    # ------------------------------------------------------------ readers
+    def runs(self, limit: int = 100, document_sha256: str | None = None) -> list[RunInfo]:
+        return self.call_sync(self._runs, limit, document_sha256)
+
+    async def runs_async(
+        self, limit: int = 100, document_sha256: str | None = None
+    ) -> list[RunInfo]:
+        return await self._call(self._runs, limit, document_sha256)
+
+    def _runs(self, limit: int, document_sha256: str | None) -> list[RunInfo]:
+        query = (
+            "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
+            " r.processor, r.model, COUNT(s.section_id),"
+            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled'))"
+            " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
+        )
+        args: tuple[Any, ...] = ()
+        if document_sha256:
+            query += " WHERE r.document_sha256 = ?"
+            args = (document_sha256,)
+        query += " GROUP BY r.run_id ORDER BY r.updated_at DESC LIMIT ?"
+        rows = self._db().execute(query, (*args, limit)).fetchall()
+        return [
+            RunInfo(*row[:7], int(row[7] or 0), int(row[8] or 0), int(row[9] or 0)) for row in rows
+        ]
+
+    def unfinished_run(self, document_sha256: str) -> RunInfo | None:
+        """The latest run of this document (matched by content) that left work undone."""
+        for info in self.runs(limit=20, document_sha256=document_sha256):
+            return None if info.complete else info
+        return None
+
+    def load(self, run_id: str) -> RunOutcome:
+        return self.call_sync(self._load, run_id)
+
+    async def load_async(self, run_id: str) -> RunOutcome:
+        return await self._call(self._load, run_id)
+
+    def _load(self, run_id: str) -> RunOutcome:
+        db = self._db()
+        row = db.execute(
+            "SELECT document_path, document_sha256, page_count, started_at, status, processor,"
+            " model, prompt, settings, sections, summary, elapsed_s FROM runs WHERE run_id=?",
+            (run_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"No run with id '{run_id}' in the journal")
+        (
+            path,
+            sha,
+            pages,
+            started,
+            status,
+            processor,
+            model,
+            prompt,
+            settings,
+            sections,
+            summary,
+            elapsed,
+        ) = row
+        prompt_d = json.loads(prompt)
+        outcome = RunOutcome(
+            run_id=run_id,
+            document=Path(path),
+            document_sha256=sha,
+            page_count=pages,
+            sections=[_section_from_dict(d) for d in json.loads(sections)],
+            prompt=Prompt(
+                name=prompt_d["name"], text=prompt_d["text"], schema=prompt_d.get("schema")
+            ),
+            processor=processor,
+            model=model,
+            settings=json.loads(settings),
+            started_at=started,
+            elapsed_s=elapsed,
+            cancelled=status == CANCELLED,
+            summary=json.loads(summary),
+        )
+        for sid, state, result, reason, attempts, timings in db.execute(
+            "SELECT section_id, state, result, reason, attempts, timings FROM sections"
+            " WHERE run_id=?",
+            (run_id,),
+        ):
+            outcome.timings[sid] = json.loads(timings)
+            outcome.attempts[sid] = attempts
+            if state == "done" and result:
+                outcome.results[sid] = SectionResult.model_validate_json(result)
+            elif state in ("failed", "cancelled"):
+                outcome.failures[sid] = Failure(
+                    reason=reason or "", attempts=attempts, cancelled=state == "cancelled"
+                )
+            elif state in ("pending",) and status != RUNNING:
+                outcome.failures[sid] = Failure(
+                    reason="Not processed (the run stopped first)",
+                    attempts=attempts,
+                    cancelled=True,
+                )
+        return outcome
+
+    # -------------------------------------------------------------- cache
+    async def cache_get(self, key: str) -> SectionResult | None:
+        raw = await self._call(self._cache_get, key)
+        return SectionResult.model_validate_json(raw) if raw else None
+
+    def _cache_get(self, key: str) -> str | None:
+        row = self._db().execute("SELECT result FROM cache WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    async def cache_put(self, key: str, result: SectionResult) -> None:
+        await self._call(self._cache_put, key, result.model_dump_json())
+
+    def _cache_put(self, key: str, raw: str) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO cache (key, result, created_at) VALUES (?,?,?)",
+                (key, raw, time.time()),
+            )
+
+    # ---------------------------------------------------------- upkeep
+    def size_bytes(self) -> int:
+        return sum(
+            p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists()
+        )
+
+    def clear(self, what: str = "all") -> None:
+        """Forget the cache, the history or both ('cache' | 'history' | 'all')."""
+        self.call_sync(self._clear, what)
+
+    def _clear(self, what: str) -> None:
+        db = self._db()
+        with db:
+            if what in ("cache", "all"):
+                db.execute("DELETE FROM cache")
+            if what in ("history", "all"):
+                db.execute("DELETE FROM sections")
+                db.execute("DELETE FROM runs")
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _section_to_dict(section: Section) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "title": section.title,
+        "pages": list(section.pages),
+        "prompt": section.prompt,
+    }
+
+
+def _section_from_dict(data: dict[str, Any]) -> Section:
+    return Section(
+        id=data["id"], title=data["title"], pages=tuple(data["pages"]), prompt=data.get("prompt")
+    )
