@@ -39,6 +39,17 @@ class DocumentInfo:
         return self.metadata.get("title") or self.path.stem
 
     @property
+    def notices(self) -> tuple[str, ...]:
+        """Things the user should know although the document opened."""
+        if self.repaired:
+            return (
+                f"'{self.path.name}' was damaged (its cross-reference table is broken) and "
+                "has been repaired for this session; check the results, and consider saving "
+                "a repaired copy from your PDF viewer.",
+            )
+        return ()
+
+    @property
     def outline_levels(self) -> tuple[int, ...]:
         return tuple(sorted({entry.level for entry in self.outline}))
 
