@@ -18,7 +18,7 @@ from core.sections import every_n_pages, whole_document
 from core.settings import Settings
 from core.workers import PdfWorkers
 from tests.data.make_corpus import LONG_NAME
-from tests.helpers.pdfs import first_lines, make_pdf
+from tests.helpers.pdfs import first_lines, make_big_pdf, make_pdf
 from tests.helpers.processors import InstrumentedProcessor
 from tests.helpers.wait import until
 
@@ -108,7 +108,7 @@ async def test_non_ascii_very_long_name(workers: PdfWorkers, tmp_path: Path) -> 
 
 
 async def test_five_thousand_pages(workers: PdfWorkers, tmp_path: Path) -> None:
-    path = make_pdf(tmp_path / "huge.pdf", 5000)
+    path = make_big_pdf(tmp_path / "huge.pdf", 5000)
     assert pdf.inspect(path).page_count == 5000
     sections = every_n_pages(5000, 250)
     request = RunRequest(pdf_path=path, sections=sections, prompt=PROMPT)
