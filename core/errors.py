@@ -83,3 +83,7 @@ class EncryptedPdfError(PdfError):
 
 class EmptyPdfError(PdfError):
     pass
+
+
+class ExportError(SectionFlowError):
+    """A result file could not be written (read-only folder, full disk, bad path)."""

@@ -27,6 +27,15 @@ T = TypeVar("T")
 DEFAULT_MAX_WORKERS = max(4, min(16, (os.cpu_count() or 2) * 2))
 
 
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl+C in a terminal signals the whole process group, but
+    cancelling is the parent's job (it cancels the run and then shuts the pool down);
+    a worker dying of KeyboardInterrupt would only print tracebacks and break the pool."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm() -> int:
     import pymupdf  # noqa: F401  (import cost paid once per worker, before the first split)
 
@@ -51,7 +60,9 @@ class PdfWorkers:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.max_workers, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.max_workers, mp_context=ctx, initializer=_ignore_interrupts
+                )
             return self._pool
 
     def pids(self) -> list[int]:

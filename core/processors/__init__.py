@@ -1,0 +1,28 @@
+"""Analysis backends behind one small Protocol (see :mod:`core.processors.base`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.settings import ProcessorKind
+
+if TYPE_CHECKING:
+    from core.processors.base import Processor
+    from core.settings import Settings
+    from core.workers import PdfWorkers
+
+
+def make_processor(settings: Settings, workers: PdfWorkers) -> Processor:
+    """The backend the settings ask for (AUTO: Gemini when a key is set, else offline).
+
+    Gemini is imported only when chosen: google-genai adds about 0.4 s to start-up and
+    an offline run should not pay for it.
+    """
+    kind = settings.resolved_processor()
+    if kind is ProcessorKind.GEMINI:
+        from core.processors.gemini import GeminiProcessor
+
+        return GeminiProcessor(settings)
+    from core.processors.local import LocalProcessor
+
+    return LocalProcessor(workers)

@@ -1,0 +1,287 @@
+"""JSON and Markdown exports of a finished run.
+
+The JSON follows a versioned schema (``"schema": "sectionflow.run/1"``) so other tools can
+rely on its shape; add fields freely, but bump the version when one changes meaning or
+goes away. Both writers are atomic: the file appears complete or not at all, because a
+half-written export that looks valid is worse than none. Writes go to a temp file in the
+same folder (so ``os.replace`` is a rename, not a copy), are fsynced, then replace the
+target; any failure removes the temp file and raises :class:`core.errors.ExportError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from core.errors import ExportError
+from core.results import SectionResult, TokenUsage
+from core.run_types import Failure, RunOutcome
+from core.sections import Section
+
+SCHEMA = "sectionflow.run/1"
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^(#{1,6})(\s)")
+
+
+# ------------------------------------------------------------------------------ JSON
+def to_json_dict(outcome: RunOutcome, title: str | None = None) -> dict[str, Any]:
+    """The run as plain data, sections in document order (first page, then id)."""
+    prompt = outcome.prompt
+    return {
+        "schema": SCHEMA,
+        "generator": {"name": "sectionflow", "version": _version()},
+        "document": {
+            "path": str(Path(outcome.document).resolve()),
+            "name": Path(outcome.document).name,
+            "title": document_title(outcome, title),
+            "sha256": outcome.document_sha256,
+            "page_count": outcome.page_count,
+        },
+        "run": {
+            "id": outcome.run_id,
+            "started_at": outcome.started_at,
+            "elapsed_s": round(outcome.elapsed_s, 3),
+            "cancelled": outcome.cancelled,
+            "processor": outcome.processor,
+            "model": outcome.model,
+            "prompt": {"name": prompt.name, "text": prompt.text, "schema": prompt.schema},
+        },
+        "settings": dict(outcome.settings),
+        "summary": dict(outcome.summary),
+        "sections": [_section_dict(outcome, section) for section in ordered_sections(outcome)],
+    }
+
+
+def ordered_sections(outcome: RunOutcome) -> list[Section]:
+    """Document order: by first page; ties (sections sharing a page) keep request order."""
+    indexed = list(enumerate(outcome.sections))
+    return [section for _, section in sorted(indexed, key=lambda p: (p[1].first_page, p[0]))]
+
+
+def section_status(outcome: RunOutcome, section: Section) -> tuple[str, str | None]:
+    """('done', None) or ('failed' | 'cancelled', reason) for one section."""
+    if section.id in outcome.results:
+        return "done", None
+    failure: Failure | None = outcome.failures.get(section.id)
+    if failure is not None:
+        return ("cancelled" if failure.cancelled else "failed"), failure.reason
+    if outcome.cancelled:  # cancelled before its task ever ran
+        return "cancelled", "Cancelled before it started"
+    return "failed", "No result was recorded for this section"
+
+
+def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
+    status, reason = section_status(outcome, section)
+    result: SectionResult | None = outcome.results.get(section.id)
+    tokens = result.tokens if result is not None else TokenUsage()
+    entry: dict[str, Any] = {
+        "id": section.id,
+        "title": section.title,
+        "pages": section.page_spec,
+        "page_count": len(section.pages),
+        "status": status,
+        "attempts": outcome.attempts.get(section.id, 0 if status == "cancelled" else 1),
+        "timings": {k: round(v, 3) for k, v in outcome.timings.get(section.id, {}).items()},
+        "tokens": tokens.model_dump(),
+    }
+    if section.prompt:
+        entry["prompt"] = section.prompt
+    if result is not None:
+        entry["result"] = {
+            "markdown": result.markdown,
+            "raw_text": result.raw_text,
+            "fields": result.fields,
+            "stats": result.stats,
+            "notes": list(result.notes),
+            "processor": result.processor,
+            "model": result.model,
+        }
+    else:
+        entry["failure"] = {"reason": reason}
+    return entry
+
+
+def write_json(outcome: RunOutcome, path: str | os.PathLike[str], title: str | None = None) -> Path:
+    data = json.dumps(to_json_dict(outcome, title), indent=2, ensure_ascii=False, default=str)
+    return atomic_write_text(path, data + "\n")
+
+
+# -------------------------------------------------------------------------- Markdown
+def document_title(outcome: RunOutcome, title: str | None = None) -> str:
+    """The given title, else one the outcome carries, else the file name without suffix."""
+    return title or getattr(outcome, "document_title", None) or Path(outcome.document).stem
+
+
+def render_markdown(outcome: RunOutcome, title: str | None = None) -> str:
+    """A readable report: a header and run line, then one heading per section."""
+    lines = [f"# {document_title(outcome, title)}", "", f"_{_run_line(outcome)}_", ""]
+    for section in ordered_sections(outcome):
+        lines += [f"## {section.title} ({_pages_label(section)})", ""]
+        status, reason = section_status(outcome, section)
+        result = outcome.results.get(section.id)
+        if result is None:
+            label = "Cancelled" if status == "cancelled" else "Failed"
+            lines += [f"> {label}: {reason}", ""]
+            continue
+        lines += [f"> Note: {note}" for note in result.notes]
+        if result.notes:
+            lines.append("")
+        body = demote_headings(result.markdown.strip(), top=3)
+        lines += [body or "_No text._", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_markdown(
+    outcome: RunOutcome, path: str | os.PathLike[str], title: str | None = None
+) -> Path:
+    return atomic_write_text(path, render_markdown(outcome, title))
+
+
+def _run_line(outcome: RunOutcome) -> str:
+    done = sum(1 for s in outcome.sections if s.id in outcome.results)
+    total = len(outcome.sections)
+    failed = total - done
+    backend = outcome.processor + (f" ({outcome.model})" if outcome.model else "")
+    parts = [
+        f"Run {outcome.run_id}",
+        outcome.started_at,
+        backend,
+        f"prompt: {outcome.prompt.name}",
+        f"{done} of {total} sections done" + (f", {failed} not" if failed else ""),
+        f"{outcome.elapsed_s:.1f} s",
+    ]
+    if outcome.cancelled:
+        parts.append("cancelled")
+    tokens = outcome.tokens.total
+    if tokens:
+        parts.append(f"{tokens:,} tokens")
+    return " · ".join(parts)
+
+
+def _pages_label(section: Section) -> str:
+    return f"page {section.page_spec}" if len(section.pages) == 1 else f"pages {section.page_spec}"
+
+
+def demote_headings(markdown: str, top: int = 3) -> str:
+    """Shift ATX headings so the biggest becomes level `top` (never deeper than 6).
+
+    A section's answer nests under its own '## Section' heading in the report, so its
+    '#'/'##' headings must not compete with it. Code fences are left alone.
+    """
+    levels = [len(m.group(1)) for m in _headings(markdown.splitlines())]
+    if not levels:
+        return markdown
+    shift = top - min(levels)
+    if shift <= 0:
+        return markdown
+    out: list[str] = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            depth = min(len(match.group(1)) + shift, 6)
+            line = "#" * depth + line[len(match.group(1)) :]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _headings(lines: list[str]) -> list[re.Match[str]]:
+    found: list[re.Match[str]] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if not in_fence and (match := _HEADING.match(line)):
+            found.append(match)
+    return found
+
+
+# ---------------------------------------------------------------------- atomic write
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write text to path atomically, or raise ExportError and leave no temp file."""
+    target = Path(path)
+    folder = target.parent
+    tmp: str | None = None
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(target))
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_folder(folder)
+    except OSError as exc:
+        raise ExportError(f"Could not write '{target}': {_why(exc)}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return target
+
+
+def _file_mode(target: Path) -> int:
+    """Keep an existing file's mode; a new file gets the usual 0o666 minus the umask."""
+    with contextlib.suppress(OSError):
+        return target.stat().st_mode & 0o7777
+    return 0o666 & ~_UMASK
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once at import: os.umask has no read-only form
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist the rename itself (POSIX); not possible or needed on Windows."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _why(exc: OSError) -> str:
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied (the folder is read-only or belongs to another user)"
+    if code == errno.EROFS:
+        return "the disk is read-only"
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full"
+    if code == errno.ENOENT:
+        return "the folder does not exist"
+    if code == errno.ENOTDIR:
+        return "part of the path is a file, not a folder"
+    if code == errno.EISDIR:
+        return "that path is a folder; give a file name"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return exc.strerror or str(exc)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("sectionflow")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
