@@ -52,8 +52,7 @@ class Facts:
         }
         if len(self.documents) > 1:
             result["documents"] = [
-                {"pages": d.pages, "sha": d.sha, "first_line": d.first_line}
-                for d in self.documents
+                {"pages": d.pages, "sha": d.sha, "first_line": d.first_line} for d in self.documents
             ]
         return result
 
@@ -77,9 +76,7 @@ def answer_text(facts: Facts, generation_config: JsonDict) -> str:
                 f"pages={d.pages} sha={d.sha} first_line={d.first_line}" for d in facts.documents
             )
         return facts.line
-    schema = generation_config.get("responseJsonSchema") or generation_config.get(
-        "responseSchema"
-    )
+    schema = generation_config.get("responseJsonSchema") or generation_config.get("responseSchema")
     if isinstance(schema, dict) and schema:
         return json.dumps(fill_schema(schema, facts), ensure_ascii=False)
     return json.dumps(facts.as_dict(), ensure_ascii=False)
@@ -128,16 +125,14 @@ def _fill(schema: JsonDict, name: str, facts: Facts, defs: JsonDict, depth: int)
     schema = _resolve(schema, defs)
     if depth > _MAX_SCHEMA_DEPTH:
         return None
-    if "enum" in schema and schema["enum"]:
+    if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
     kind = _type_of(schema)
     if kind == "object":
         properties = schema.get("properties", {})
-        return {
-            prop: _fill(sub, prop, facts, defs, depth + 1) for prop, sub in properties.items()
-        }
+        return {prop: _fill(sub, prop, facts, defs, depth + 1) for prop, sub in properties.items()}
     if kind == "array":
         item = _fill(schema.get("items", {}), name, facts, defs, depth + 1)
         count = max(1, int(schema.get("minItems", 1) or 1))

@@ -64,9 +64,7 @@ def generic(code: int, message: str | None = None) -> ApiError:
     return ApiError(code, status, message or f"Injected error {code} {status}.")
 
 
-def quota_exceeded(
-    retry_delay_s: float | None, model: str, limit: int | None = None
-) -> ApiError:
+def quota_exceeded(retry_delay_s: float | None, model: str, limit: int | None = None) -> ApiError:
     """429 as the free tier sends it: QuotaFailure, Help and (optionally) RetryInfo."""
     message = (
         "You exceeded your current quota, please check your plan and billing details. "

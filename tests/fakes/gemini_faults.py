@@ -5,6 +5,33 @@ regex) is found in one of the request's "haystacks": the upload display name (up
 get/delete), the display names of the files a generate call references, its prompt text, and
 the first text line of page 1 of each inline PDF (inline calls have no display name). Note that
 substrings are plain: ``"Section 1"`` also matches ``"Section 10"``; use unique markers.
+
+Kinds (default endpoint in brackets) and what the SDK then raises or returns:
+
+- ``"429"`` [generate]: 429 RESOURCE_EXHAUSTED with QuotaFailure, Help and RetryInfo
+  (``retry_delay_s``; None leaves RetryInfo out) → ``errors.ClientError``.
+- ``"500"`` / ``"503"`` [generate]: INTERNAL / UNAVAILABLE → ``errors.ServerError``.
+- ``"error"`` [generate]: any code from ``status`` (e.g. 504 DEADLINE_EXCEEDED).
+- ``"invalid_argument"`` (400) / ``"forbidden"`` (403 PERMISSION_DENIED) [generate].
+- ``"hang"`` [generate]: no answer until ``close()``, the client hanging up, or ``hang_s``
+  seconds (then the normal answer) → client timeout (httpx2.ReadTimeout / TimeoutError).
+- ``"reset"`` [generate]: full headers, half the body, then the connection is closed →
+  httpx2.RemoteProtocolError / aiohttp.ClientPayloadError (not an APIError).
+- ``"disconnect"`` [generate]: connection closed without a byte → httpx2.RemoteProtocolError
+  / aiohttp.ServerDisconnectedError, which the SDK's aiohttp path silently re-sends once
+  after 1-10 s unless the client has HttpRetryOptions.
+- ``"failed_file"`` [upload only]: the upload succeeds, the file goes PROCESSING → FAILED
+  with ``error{code, message}``.
+- ``"blocked"`` [generate only]: ``promptFeedback.blockReason`` SAFETY, no candidates
+  (``.text`` None).
+- ``"safety"`` [generate only]: one candidate, finishReason SAFETY, no content.
+- ``"max_tokens"`` [generate only]: finishReason MAX_TOKENS with the answer cut in half
+  (cut JSON when JSON was asked for, so ``.parsed`` is None).
+
+Endpoints: ``upload`` (the start command), ``upload_chunk``, ``get``, ``list``, ``delete``,
+``generate`` (incl. streamGenerateContent), ``count_tokens``, or ``any``. Error, hang, reset
+and disconnect kinds work on every endpoint; an upload_chunk error ends the upload session
+and carries ``x-goog-upload-status: final`` so the SDK raises at once.
 """
 
 from __future__ import annotations

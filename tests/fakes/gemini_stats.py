@@ -2,11 +2,14 @@
 
 Everything is guarded by one Condition, so a test can also *wait* for a state
 (:meth:`FakeStats.wait_for`, e.g. "three generate calls in flight") instead of sleeping.
-Times are ``time.monotonic()`` seconds.
+Times are ``time.monotonic()`` seconds. A request is recorded (and stops counting as in
+flight) just *before* its reply is written, so once the client has its answer the stats
+already show it.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -168,7 +171,7 @@ class FakeStats:
         for r in self.generate_records():
             by_key.setdefault(r.key, []).append(r)
         for key, records in by_key.items():
-            for before, after in zip(records, records[1:], strict=False):
+            for before, after in itertools.pairwise(records):
                 if before.status == 429 and before.retry_delay_s is not None:
                     gaps.append(RetryGap(key, before.finished, before.retry_delay_s, after.started))
         return gaps
