@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from core.pdf import DocumentInfo
-    from core.run_types import RunOutcome
+    from core.run_types import RunOutcome, RunRequest
     from core.sections import Section
     from core.settings import Settings
 
@@ -110,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     process.add_argument("--markdown", type=Path, metavar="OUT", help="write a Markdown report")
     process.add_argument("--password", metavar="PASSWORD", help="password of an encrypted PDF")
+    again = process.add_argument_group("history (the run journal)")
+    again.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the last unfinished run of this PDF (matched by content): finished "
+        "sections are kept, the rest run",
+    )
+    again.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse every section again even if the same pages were analysed before",
+    )
     limits = process.add_argument_group("limits (override the environment and .env)")
     limits.add_argument(
         "--max-sections", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SECTION_TASKS"
@@ -120,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--max-splits", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SPLITS"
     )
+    from core.cli_history import add_history_commands
+
+    add_history_commands(commands, _positive_int)
     return parser
 
 
@@ -144,7 +159,11 @@ def entry(argv: Sequence[str] | None = None) -> int:
     from core.settings import SettingsError
 
     try:
-        return process_command(args)
+        if args.command == "process":
+            return process_command(args)
+        from core.cli_history import run_history_command
+
+        return run_history_command(args)
     except KeyboardInterrupt:
         print(f"{PROG}: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
@@ -189,6 +208,7 @@ def open_desktop_app() -> int:
 def process_command(args: argparse.Namespace) -> int:
     from core import pdf
     from core.prompts import get_prompt
+    from core.run_types import RunRequest
     from core.settings import load_settings
 
     pdf_arg, level = _pdf_and_level(args)
@@ -200,13 +220,55 @@ def process_command(args: argparse.Namespace) -> int:
             check_output_path(out, flag)
     path = Path(pdf_arg)
     info = pdf.inspect(path, args.password)
+    for notice in info.notices:
+        print(f"{PROG}: note: {notice}", file=sys.stderr)
     sections = build_sections(args, info, level)
     prompt = get_prompt(args.template, args.prompt)
-    outcome = run_pipeline(settings, path, sections, prompt, args.password, console)
+    request = RunRequest(
+        pdf_path=path,
+        sections=sections,
+        prompt=prompt,
+        password=args.password,
+        use_cache=not args.no_cache,
+    )
+    if args.resume:
+        request = resumed_request(request)
+    outcome = run_pipeline(settings, request, console)
+    return finish_run(outcome, args.json, args.markdown, info.title)
+
+
+def resumed_request(request: RunRequest) -> RunRequest:
+    """The same request continuing the document's last unfinished run, if it has one."""
+    from core import pdf
+    from core.journal import Journal
+
+    journal = Journal()
+    try:
+        unfinished = journal.unfinished_run(pdf.file_sha256(request.pdf_path))
+        if unfinished is None:
+            print(f"{PROG}: nothing to resume for this PDF; starting a new run", file=sys.stderr)
+            return request
+        previous = journal.load(unfinished.run_id)
+    finally:
+        journal.close()
+    print(
+        f"{PROG}: resuming run {unfinished.run_id}: {unfinished.done} of "
+        f"{unfinished.sections} sections already done",
+        file=sys.stderr,
+    )
+    return replace(
+        request,
+        sections=previous.sections,
+        prompt=previous.prompt,
+        resume_run_id=unfinished.run_id,
+    )
+
+
+def finish_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None, title: str) -> int:
     print_summary(outcome)
-    for writer, out in (("json", args.json), ("markdown", args.markdown)):
+    for writer, out in (("json", json_out), ("markdown", md_out)):
         if out is not None:
-            write_export(writer, outcome, out, info.title)
+            write_export(writer, outcome, out, title)
     if outcome.cancelled:
         return EXIT_CANCELLED
     return EXIT_OK if outcome.ok else EXIT_FAILED
@@ -326,26 +388,19 @@ def _signals(handler: _Interrupts) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def run_pipeline(
-    settings: Settings,
-    path: Path,
-    sections: list[Section],
-    prompt: Any,
-    password: str | None,
-    console: Console,
-) -> RunOutcome:
+def run_pipeline(settings: Settings, request: RunRequest, console: Console) -> RunOutcome:
+    from core.journal import Journal
     from core.pipeline import Pipeline
     from core.processors import make_processor
-    from core.run_types import RunRequest
     from core.workers import PdfWorkers
 
     workers = PdfWorkers()
+    journal = Journal()
     interrupts = _Interrupts()
     try:
         processor = make_processor(settings, workers)
-        reporter = make_reporter(console, sections)
-        pipeline = Pipeline(settings, processor, workers, emit=reporter.handle)
-        request = RunRequest(pdf_path=path, sections=sections, prompt=prompt, password=password)
+        reporter = make_reporter(console, request.sections)
+        pipeline = Pipeline(settings, processor, workers, emit=reporter.handle, journal=journal)
 
         async def main() -> RunOutcome:
             interrupts.loop = asyncio.get_running_loop()
@@ -357,6 +412,7 @@ def run_pipeline(
             return runner.run(main())
     finally:
         workers.shutdown()
+        journal.close()
 
 
 # --------------------------------------------------------------------------- display
