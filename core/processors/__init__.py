@@ -22,7 +22,7 @@ def make_processor(settings: Settings, workers: PdfWorkers) -> Processor:
     if kind is ProcessorKind.GEMINI:
         from core.processors.gemini import GeminiProcessor
 
-        return GeminiProcessor(settings)
+        return GeminiProcessor(settings, workers=workers)
     from core.processors.local import LocalProcessor
 
     return LocalProcessor(workers)

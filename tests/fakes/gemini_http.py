@@ -228,6 +228,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "FakeGemini/1.0"
     sys_version = ""
     timeout = 300  # an idle keep-alive connection dies eventually; close() cuts it earlier
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the second
+    # waits for the client's delayed ACK (~40 ms a request), which no real server costs.
+    disable_nagle_algorithm = True
     server: FakeHttpServer
 
     def _dispatch(self) -> None:

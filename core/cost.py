@@ -1,0 +1,228 @@
+"""Before a run: about how many input tokens it sends and what that costs.
+
+Two ways to count. Offline, pages × tokens per page for the model family (258 on older
+models, 560 on Gemini 3 at the default media resolution) plus the prompt. With a client,
+Gemini's own ``countTokens`` on a few sample sections gives the real tokens per page for
+this document, which then scales to all pages. Prices come from ``resources/prices.json``,
+which states the date they were read; the estimate carries that date so nobody mistakes
+it for a quote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from core.sections import Section
+
+#: Gemini bills the >200k-token tier per request for the models that have one.
+LONG_CONTEXT_TOKENS = 200_000
+#: A rough answer length per section, for the output side of the estimate.
+DEFAULT_OUTPUT_TOKENS = 800
+_CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    input: float
+    output: float
+    input_long: float | None = None
+    output_long: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    date: str
+    models: Mapping[str, Mapping[str, Any]]
+    tokens_per_page_by_family: Mapping[str, int]
+    source: str = ""
+    currency: str = "USD"
+
+    def match(self, model: str) -> str | None:
+        """The table's name for ``model``: exact, else the longest known prefix."""
+        name = model.removeprefix("models/").strip().lower()
+        if name in self.models:
+            return name
+        prefixes = [known for known in self.models if name.startswith(known)]
+        return max(prefixes, key=len) if prefixes else None
+
+    def price(self, model: str, on: date | None = None) -> ModelPrice | None:
+        known = self.match(model)
+        if known is None:
+            return None
+        row = dict(self.models[known])
+        until = row.get("until")
+        if until and (on or date.today()) > date.fromisoformat(until) and row.get("then"):
+            row.update(row["then"])
+        return ModelPrice(
+            input=float(row["input"]),
+            output=float(row["output"]),
+            input_long=float(row["input_long"]) if "input_long" in row else None,
+            output_long=float(row["output_long"]) if "output_long" in row else None,
+        )
+
+    def tokens_per_page(self, model: str) -> int:
+        name = model.removeprefix("models/").strip().lower()
+        families = [f for f in self.tokens_per_page_by_family if f != "default"]
+        matches = [f for f in families if name.startswith(f)]
+        if matches:
+            return int(self.tokens_per_page_by_family[max(matches, key=len)])
+        return int(self.tokens_per_page_by_family.get("default", 258))
+
+
+def load_prices(path: str | Path | None = None) -> PriceTable:
+    if path is None:
+        text = resources.files("resources").joinpath("prices.json").read_text("utf-8")
+    else:
+        text = Path(path).read_text("utf-8")
+    data = json.loads(text)
+    return PriceTable(
+        date=str(data["date"]),
+        models={k.lower(): v for k, v in data["models"].items()},
+        tokens_per_page_by_family=data.get("tokens_per_page", {"default": 258}),
+        source=str(data.get("source", "")),
+        currency=str(data.get("currency", "USD")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    model: str
+    pages: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None  # None: the model has no price in the table
+    input_cost_usd: float | None
+    output_cost_usd: float | None
+    tokens_per_page: float
+    method: str  # "pages" or "count_tokens"
+    price_date: str
+    priced_as: str | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def describe(self) -> str:
+        """One line for the run summary, e.g. '≈ 52,000 input tokens, ≈ $0.04 (...)'."""
+        tokens = f"≈ {self.input_tokens:,} input tokens"
+        how = "counted by Gemini" if self.method == "count_tokens" else "from page count"
+        if self.cost_usd is None:
+            return f"{tokens} ({how}); no price known for {self.model}"
+        return (
+            f"{tokens} ({how}), ≈ ${self.cost_usd:,.4f} with ≈ {self.output_tokens:,} output "
+            f"tokens (prices of {self.price_date})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "pages": self.pages,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "input_cost_usd": self.input_cost_usd,
+            "output_cost_usd": self.output_cost_usd,
+            "tokens_per_page": self.tokens_per_page,
+            "method": self.method,
+            "price_date": self.price_date,
+            "priced_as": self.priced_as,
+            "notes": list(self.notes),
+        }
+
+
+def estimate(
+    sections: Sequence[Section] | None = None,
+    page_counts: Sequence[int] | None = None,
+    model: str = "gemini-3.8-flash",
+    *,
+    prompt_text: str = "",
+    output_tokens_per_section: int = DEFAULT_OUTPUT_TOKENS,
+    tokens_per_page: float | None = None,
+    method: str = "pages",
+    table: PriceTable | None = None,
+    on: date | None = None,
+) -> Estimate:
+    """Input tokens and cost for sections (or bare per-section page counts).
+
+    ``tokens_per_page`` overrides the family default, e.g. with what :func:`count_sample`
+    measured on this document.
+    """
+    if page_counts is None:
+        page_counts = [len(s.pages) for s in sections or []]
+    table = table or load_prices()
+    per_page = tokens_per_page if tokens_per_page is not None else table.tokens_per_page(model)
+    prompt_tokens = len(prompt_text) // _CHARS_PER_TOKEN + 20  # + the section context line
+    price = table.price(model, on)
+    input_tokens = output_tokens = 0
+    input_cost = output_cost = 0.0
+    long_sections = 0
+    for pages in page_counts:
+        tokens_in = round(pages * per_page) + prompt_tokens
+        input_tokens += tokens_in
+        output_tokens += output_tokens_per_section
+        if price is None:
+            continue
+        long = tokens_in > LONG_CONTEXT_TOKENS and price.input_long is not None
+        long_sections += long
+        rate_in = price.input_long if long and price.input_long is not None else price.input
+        rate_out = price.output_long if long and price.output_long is not None else price.output
+        input_cost += tokens_in * rate_in / 1e6
+        output_cost += output_tokens_per_section * rate_out / 1e6
+    notes: list[str] = []
+    if price is None:
+        notes.append(f"no price for '{model}' in the price table of {table.date}")
+    if long_sections:
+        notes.append(f"{long_sections} section(s) above 200k tokens are billed at the long rate")
+    return Estimate(
+        model=model,
+        pages=sum(page_counts),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=input_cost + output_cost if price else None,
+        input_cost_usd=input_cost if price else None,
+        output_cost_usd=output_cost if price else None,
+        tokens_per_page=per_page,
+        method=method,
+        price_date=table.date,
+        priced_as=table.match(model),
+        notes=tuple(notes),
+    )
+
+
+async def count_sample(
+    client: Any, model: str, samples: Sequence[tuple[Path | bytes, int]]
+) -> float:
+    """Tokens per page measured by Gemini's countTokens on sample PDFs (path or bytes,
+    page count). Run a few small sections, not the whole document: each is one request."""
+    from google.genai import types
+
+    async def one(sample: Path | bytes) -> int:
+        data = sample if isinstance(sample, bytes) else await asyncio.to_thread(sample.read_bytes)
+        response = await client.aio.models.count_tokens(
+            model=model, contents=[types.Part.from_bytes(data=data, mime_type="application/pdf")]
+        )
+        return int(response.total_tokens or 0)
+
+    counts = await asyncio.gather(*(one(sample) for sample, _ in samples))
+    pages = sum(pages for _, pages in samples)
+    if pages <= 0:
+        raise ValueError("The samples have no pages")
+    return sum(counts) / pages
+
+
+async def estimate_with_count_tokens(
+    client: Any,
+    sections: Sequence[Section],
+    samples: Sequence[tuple[Path | bytes, int]],
+    model: str,
+    **kwargs: Any,
+) -> Estimate:
+    """:func:`estimate` with tokens per page measured by countTokens on the samples."""
+    per_page = await count_sample(client, model, samples)
+    return estimate(
+        sections, model=model, tokens_per_page=per_page, method="count_tokens", **kwargs
+    )

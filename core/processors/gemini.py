@@ -1,0 +1,571 @@
+"""The Gemini backend: one section's PDF to Gemini and its answer back, via google-genai.
+
+Per section: small PDFs go inline as bytes (no upload, nothing to delete); others are
+uploaded through the Files API, polled until ACTIVE (the SDK never waits), used in
+``generate_content`` and deleted in ``cleanup``. The pipeline owns slots, stage timeouts
+and retries; this module only turns each step into one SDK call and every failure into a
+:class:`~core.errors.ProcessingError` whose message an analyst can act on and that never
+contains the API key.
+
+Every upload is recorded in a :class:`~core.remote_ledger.RemoteLedger` before it starts
+and struck off once the file is deleted; ``open`` and ``close`` sweep the ledger, so even
+a killed process leaks no remote file past the next start.
+
+A section above Gemini's per-document limits (1,000 pages, 50 MB) is cut into pieces in a
+PyMuPDF worker process, each piece is sent on its own and the answers are merged in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import os
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import ProcessingError, permanent
+from core.keys import get_key
+from core.processors.base import Handle, Prompt, SplitPart
+from core.processors.gemini_answer import (
+    PieceAnswer,
+    fields_markdown,
+    interpret,
+    merge_fields,
+)
+from core.processors.gemini_errors import is_gone, scrub, to_processing_error
+from core.processors.gemini_split import (
+    MAX_BYTES,
+    MAX_PAGES,
+    PieceTooLargeError,
+    needs_split,
+    split_to_fit,
+)
+from core.remote_ledger import RemoteLedger, SweepReport
+from core.results import SectionResult, TokenUsage
+from core.sections import Section, format_ranges
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from google import genai
+
+    from core.workers import PdfWorkers
+
+log = logging.getLogger("sectionflow.gemini")
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+API_VERSION = "v1beta"
+PDF_MIME = "application/pdf"
+_MB = 1024 * 1024
+_SWEEP_TIMEOUT_S = 30.0
+_DELETE_TIMEOUT_S = 15.0
+_POLL_TRANSIENT_LIMIT = 3
+
+
+@dataclass(slots=True)
+class Piece:
+    """One PDF sent to Gemini: the whole section, or one piece of an oversized one."""
+
+    path: Path
+    pages: tuple[int, ...]  # original 1-based page numbers
+    size_bytes: int
+    temp: bool = False  # written by us (a piece of an oversized section): delete on cleanup
+    data: bytes | None = None  # inline bytes; None when uploaded
+    display_name: str = ""
+    remote_name: str | None = None
+    uri: str | None = None
+    ledger_id: int | None = None
+    answer: PieceAnswer | None = None  # kept so a retried analyse skips finished pieces
+
+    @property
+    def inline(self) -> bool:
+        return self.data is not None
+
+
+@dataclass(slots=True)
+class _Timing:
+    upload_s: float = 0.0
+    poll_s: float = 0.0
+    polls: int = 0
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl.SSLContext]:
+    """The TLS contexts google-genai would build itself, built once per process.
+
+    The SDK makes three contexts per client (httpx2, aiohttp, websockets), each loading
+    the CA bundle: 0.1-0.2 s of CPU at the start of every run. These are the same contexts
+    (httpx2: its own default, i.e. the OS trust store, unless SSL_CERT_FILE/SSL_CERT_DIR;
+    aiohttp and websockets: certifi unless SSL_CERT_FILE/SSL_CERT_DIR), made once and
+    shared, which SSL contexts allow.
+    """
+    import certifi
+
+    certified = ssl.create_default_context(cafile=cert_file or certifi.where(), capath=cert_dir)
+    if cert_file or cert_dir:
+        return certified, certified
+    try:
+        import httpx2
+
+        return httpx2.create_ssl_context(), certified
+    except ImportError:
+        return certified, certified
+
+
+class GeminiProcessor:
+    """Processor protocol implementation for Gemini (see :mod:`core.processors.base`)."""
+
+    name = "gemini"
+    uses_upload = True
+    #: part of the pipeline's result-cache key: bump when the request Gemini sees changes
+    version = "1"
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: RemoteLedger | None = None,
+        *,
+        workers: PdfWorkers | None = None,
+        max_pages: int = MAX_PAGES,
+        max_bytes: int = MAX_BYTES,
+        poll_initial_s: float = 0.1,
+        poll_max_s: float = 2.0,
+    ) -> None:
+        self.settings = settings
+        self.model = settings.gemini_model
+        self.ledger = ledger if ledger is not None else RemoteLedger()
+        self.scope = (settings.gemini_base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.max_pages = max_pages
+        self.max_bytes = max_bytes
+        self.poll_initial_s = poll_initial_s
+        self.poll_max_s = poll_max_s
+        self._workers = workers
+        self._own_workers: PdfWorkers | None = None
+        self._client: genai.Client | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._secrets: tuple[str, ...] = ()
+        self._names = itertools.count(1)
+        self.last_sweeps: list[SweepReport] = []
+
+    # ---------------------------------------------------------------- lifecycle
+    def _build_client(self, api_key: str) -> genai.Client:
+        from google import genai
+        from google.genai import types
+
+        timeout_s = max(
+            self.settings.upload_timeout_seconds, self.settings.processing_timeout_seconds
+        )
+        verify, ssl_context = _tls_contexts(
+            os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+        )
+        return genai.Client(
+            api_key=api_key,
+            vertexai=False,
+            http_options=types.HttpOptions(
+                base_url=self.settings.gemini_base_url or None,
+                api_version=API_VERSION,
+                timeout=int(timeout_s * 1000) + 5_000,
+                # attempts=1: the pipeline owns retries (with RetryInfo floors); this also
+                # turns off the SDK's hidden 1-10 s reconnect on aiohttp connection errors.
+                retry_options=types.HttpRetryOptions(attempts=1),
+                client_args={"verify": verify},
+                async_client_args={"verify": verify, "ssl": ssl_context},
+            ),
+        )
+
+    async def open(self) -> None:
+        """Start making the run's client, and clear what dead runs left behind on Gemini.
+
+        Both happen in the background: building a client loads CA certificates for its
+        transports (0.1-0.2 s of CPU), which runs in a thread so the event loop (the GUI's)
+        never stalls, while the first sections are being split. Every SDK call awaits it.
+        """
+        key = get_key(self.settings)
+        if not key:
+            raise permanent(
+                "No Gemini API key is set. Put GEMINI_API_KEY=<your key> in .env or the "
+                "environment (or choose the offline processor)"
+            )
+        self._secrets = (key,)
+        self._starting = asyncio.create_task(self._start(key), name="gemini-open")
+
+    async def _start(self, key: str) -> None:
+        self._client = await asyncio.to_thread(self._build_client, key)
+        await self._sweep(include_own=False)
+
+    async def _ready(self) -> genai.Client:
+        """The run's client once it exists (the start-up sweep goes on in the background)."""
+        if self._client is None and self._starting is not None:
+            try:
+                await asyncio.shield(self._starting)
+            except Exception as exc:
+                raise self._error(exc, "starting the Gemini client") from None
+        if self._client is None:
+            raise permanent("The Gemini backend was used before it was opened (a bug)")
+        return self._client
+
+    async def started(self) -> None:
+        """Wait until open()'s background work is done: client built, start-up sweep over."""
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+
+    async def close(self) -> None:
+        """Delete anything of this run still recorded, then close the client."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            with contextlib.suppress(Exception):
+                await starting
+        client = self._client
+        if client is None:
+            return
+        try:
+            await self._sweep(include_own=True)
+        finally:
+            self._client = None
+            with contextlib.suppress(Exception):
+                await client.aio.aclose()
+            if self._own_workers is not None:
+                workers, self._own_workers = self._own_workers, None
+                await asyncio.to_thread(workers.shutdown)
+
+    async def _sweep(self, include_own: bool) -> None:
+        assert self._client is not None
+        try:
+            async with asyncio.timeout(_SWEEP_TIMEOUT_S):
+                report = await self.ledger.sweep(
+                    self._client, scope=self.scope, include_own=include_own
+                )
+            self.last_sweeps.append(report)
+            if report.failed:
+                log.warning(
+                    "%d remote file(s) could not be deleted yet; the next run tries again",
+                    len(report.failed),
+                )
+        except Exception as exc:  # never fail a run over house-keeping
+            log.warning("Remote file clean-up did not finish: %s", self._scrub(exc))
+
+    def _scrub(self, text: object) -> str:
+        return scrub(text, self._secrets)
+
+    def _error(self, exc: BaseException, doing: str) -> ProcessingError:
+        return to_processing_error(exc, doing=doing, secrets=self._secrets)
+
+    # ------------------------------------------------------------------- upload
+    async def upload(self, section: Section, part: SplitPart) -> Handle:
+        """Make the section's PDF usable by Gemini: inline bytes or ACTIVE remote file(s)."""
+        pieces = await self._pieces(section, part)
+        handle = Handle(part=part, extra={"pieces": pieces, "inline": False})
+        timing = _Timing()
+        try:
+            for index, piece in enumerate(pieces):
+                if self._fits_inline(piece.size_bytes):
+                    piece.data = await asyncio.to_thread(piece.path.read_bytes)
+                else:
+                    await self._upload_piece(section, piece, index, len(pieces), timing)
+        except BaseException:
+            await asyncio.shield(self._discard(handle))
+            raise
+        handle.extra["inline"] = all(piece.inline for piece in pieces)
+        handle.extra["timing"] = timing
+        handle.remote_name = next((p.remote_name for p in pieces if p.remote_name), None)
+        return handle
+
+    def _fits_inline(self, size_bytes: int) -> bool:
+        limit = self.settings.inline_max_mb
+        return limit > 0 and size_bytes <= limit * _MB
+
+    async def _pieces(self, section: Section, part: SplitPart) -> list[Piece]:
+        pages = section.pages
+        if not needs_split(part.page_count, part.size_bytes, self.max_pages, self.max_bytes):
+            return [Piece(path=part.path, pages=pages, size_bytes=part.size_bytes)]
+        try:
+            files = await self._pdf_workers().run(
+                split_to_fit, part.path, self.max_pages, self.max_bytes
+            )
+        except PieceTooLargeError as exc:
+            raise permanent(f"Section '{section.title}' cannot be sent to Gemini: {exc}") from None
+        except ProcessingError:
+            raise  # a crashed worker: the pipeline retries the upload stage
+        except Exception as exc:
+            raise permanent(
+                f"Section '{section.title}' is above Gemini's limits and could not be cut "
+                f"into smaller parts: {type(exc).__name__}: {exc}"
+            ) from None
+        log.info(
+            "Section '%s' is above Gemini's limits (%d pages, %.1f MB): sending it in %d pieces",
+            section.title,
+            part.page_count,
+            part.size_bytes / 1e6,
+            len(files),
+        )
+        return [
+            Piece(
+                path=f.path,
+                pages=pages[f.first : f.last + 1],
+                size_bytes=f.size_bytes,
+                temp=True,
+            )
+            for f in files
+        ]
+
+    def _pdf_workers(self) -> PdfWorkers:
+        """The pipeline's PyMuPDF worker pool, or a private one-process pool.
+
+        PyMuPDF must never run on two threads of one process at once (DESIGN.md §3); the GUI
+        renders thumbnails on its own thread, so splitting here in a thread could collide
+        with it. A worker process cannot.
+        """
+        if self._workers is not None:
+            return self._workers
+        if self._own_workers is None:
+            from core.workers import PdfWorkers
+
+            self._own_workers = PdfWorkers(max_workers=1)
+        return self._own_workers
+
+    def _display_name(self, section: Section, index: int, total: int) -> str:
+        title = " ".join(section.title.split())[:80]
+        piece = f" part {index + 1} of {total}" if total > 1 else ""
+        return f"{title} [{section.id}]{piece} #{self.ledger.run_token}-{next(self._names)}"
+
+    async def _upload_piece(
+        self, section: Section, piece: Piece, index: int, total: int, timing: _Timing
+    ) -> None:
+        from google.genai import types
+
+        client = await self._ready()
+        doing = f"uploading section '{section.title}'"
+        piece.display_name = self._display_name(section, index, total)
+        piece.ledger_id = await asyncio.to_thread(
+            self.ledger.record_intent, piece.display_name, self.scope
+        )
+        begun = time.monotonic()
+        try:
+            remote = await client.aio.files.upload(
+                file=piece.path,
+                config=types.UploadFileConfig(mime_type=PDF_MIME, display_name=piece.display_name),
+            )
+        except Exception as exc:
+            # The ledger keeps the intent: if the file exists after all, the run's closing
+            # sweep finds it by display name.
+            raise self._error(exc, doing) from None
+        timing.upload_s += time.monotonic() - begun
+        piece.remote_name = remote.name
+        piece.uri = remote.uri
+        if piece.remote_name:
+            await asyncio.to_thread(self.ledger.record_remote, piece.ledger_id, piece.remote_name)
+        log.debug("Uploaded '%s' as %s", piece.display_name, piece.remote_name)
+        begun = time.monotonic()
+        await self._wait_active(section, piece, remote, timing)
+        timing.poll_s += time.monotonic() - begun
+
+    async def _wait_active(
+        self, section: Section, piece: Piece, remote: Any, timing: _Timing
+    ) -> None:
+        """Poll files.get with growing pauses until the file is ACTIVE (or FAILED)."""
+        client = await self._ready()
+        doing = f"waiting for Gemini to read section '{section.title}'"
+        delay = self.poll_initial_s
+        transient_failures = 0
+        while True:
+            state = str(getattr(remote.state, "value", remote.state) or "").upper()
+            if state == "ACTIVE":
+                piece.uri = remote.uri or piece.uri
+                return
+            if state == "FAILED":
+                error = getattr(remote, "error", None)
+                message = getattr(error, "message", None) or "no reason given"
+                raise permanent(
+                    f"Gemini could not read the uploaded PDF of section '{section.title}': "
+                    f"{self._scrub(message)}"
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.6, self.poll_max_s)
+            timing.polls += 1
+            try:
+                remote = await client.aio.files.get(name=piece.remote_name)
+            except Exception as exc:
+                error = self._error(exc, doing)
+                transient_failures += 1
+                if not error.retryable or transient_failures > _POLL_TRANSIENT_LIMIT:
+                    raise error from None
+                delay = max(delay, error.retry_after or 0.0)
+
+    # ------------------------------------------------------------------ analyse
+    async def analyze(self, section: Section, handle: Handle, prompt: Prompt) -> SectionResult:
+        pieces: list[Piece] = handle.extra.get("pieces") or []
+        if not pieces:
+            raise permanent(f"Section '{section.title}' was not prepared for Gemini (a bug)")
+        text, schema = prompt.text, prompt.schema  # the pipeline resolved section prompts
+        begun = time.monotonic()
+        for index, piece in enumerate(pieces):
+            if piece.answer is None:
+                piece.answer = await self._generate(
+                    section, piece, index, len(pieces), text, schema
+                )
+        answers = [piece.answer for piece in pieces if piece.answer is not None]
+        return self._result(section, handle, pieces, answers, time.monotonic() - begun)
+
+    async def _generate(
+        self,
+        section: Section,
+        piece: Piece,
+        index: int,
+        total: int,
+        text: str,
+        schema: dict[str, Any] | None,
+    ) -> PieceAnswer:
+        from google.genai import types
+
+        client = await self._ready()
+        if piece.inline:
+            document = types.Part.from_bytes(data=piece.data, mime_type=PDF_MIME)
+        else:
+            document = types.Part.from_uri(file_uri=piece.uri, mime_type=PDF_MIME)
+        where = f"pages {format_ranges(piece.pages)} of the document"
+        context = f"Section: '{section.title}', {where}."
+        if total > 1:
+            context = (
+                f"Section: '{section.title}'. This is part {index + 1} of {total} of the "
+                f"section, {where}; the parts are analysed separately."
+            )
+        config = types.GenerateContentConfig(
+            # no tools are given; this only keeps the SDK from logging "AFC is enabled" per call
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        )
+        if schema is not None:
+            config.response_mime_type = "application/json"
+            config.response_json_schema = schema
+        doing = f"analysing section '{section.title}'"
+        try:
+            response = await client.aio.models.generate_content(
+                model=self.model, contents=[document, f"{text}\n\n{context}"], config=config
+            )
+        except Exception as exc:
+            raise self._error(exc, doing) from None
+        try:
+            return interpret(response, title=section.title, schema=schema)
+        except ProcessingError as exc:
+            raise self._error(exc, doing) from None
+
+    def _result(
+        self,
+        section: Section,
+        handle: Handle,
+        pieces: list[Piece],
+        answers: list[PieceAnswer],
+        analyse_s: float,
+    ) -> SectionResult:
+        tokens = sum((a.tokens for a in answers), TokenUsage())
+        notes: list[str] = []
+        for answer in answers:
+            notes.extend(n for n in answer.notes if n not in notes)
+        structured = all(a.fields is not None for a in answers)
+        if len(answers) == 1:
+            raw = answers[0].text
+            fields = answers[0].fields
+            body = fields_markdown(fields) if fields is not None else raw
+        else:
+            notes.append(
+                f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
+                "and the answers merged in page order"
+            )
+            labels = [
+                f"Part {i + 1} (pages {format_ranges(p.pages)})" for i, p in enumerate(pieces)
+            ]
+            raw = "\n\n".join(
+                f"--- {label} ---\n{a.text}" for label, a in zip(labels, answers, strict=True)
+            )
+            fields = merge_fields([a.fields for a in answers if a.fields]) if structured else None
+            body = (
+                fields_markdown(fields)
+                if fields is not None
+                else "\n\n".join(
+                    f"### {label}\n\n{a.text}" for label, a in zip(labels, answers, strict=True)
+                )
+            )
+        timing: _Timing | None = handle.extra.get("timing")
+        stats: dict[str, Any] = {
+            "inline": all(p.inline for p in pieces),
+            "sha256": handle.part.sha256,
+            "parts": len(pieces),
+            "finish_reason": answers[-1].finish_reason,
+            "model_version": answers[-1].model_version,
+            "analyse_s": round(analyse_s, 3),
+        }
+        if timing is not None:
+            stats.update(
+                upload_s=round(timing.upload_s, 3),
+                wait_active_s=round(timing.poll_s, 3),
+                polls=timing.polls,
+            )
+        return SectionResult(
+            section_id=section.id,
+            title=section.title,
+            pages=section.page_spec,
+            processor=self.name,
+            model=self.model,
+            markdown=body,
+            raw_text=raw,
+            fields=fields,
+            tokens=tokens,
+            stats=stats,
+            notes=notes,
+        )
+
+    # ------------------------------------------------------------------ clean-up
+    async def cleanup(self, handle: Handle) -> None:
+        """Delete the section's remote files and piece files; safe to call again."""
+        await self._discard(handle)
+
+    async def _discard(self, handle: Handle) -> None:
+        for piece in handle.extra.get("pieces") or []:
+            await self._discard_piece(piece)
+
+    async def _discard_piece(self, piece: Piece) -> None:
+        piece.data = None
+        if piece.remote_name is not None and self._client is not None:
+            name = piece.remote_name
+            try:
+                async with asyncio.timeout(_DELETE_TIMEOUT_S):
+                    await self._client.aio.files.delete(name=name)
+                gone = True
+            except Exception as exc:
+                gone = is_gone(exc)
+                if not gone:
+                    log.warning(
+                        "Could not delete remote file %s now (%s); it is recorded and will be "
+                        "deleted at the end of the run or the next start",
+                        name,
+                        self._scrub(self._error(exc, "deleting a remote file")),
+                    )
+            if gone:
+                piece.remote_name = None
+                if piece.ledger_id is not None:
+                    ledger_id, piece.ledger_id = piece.ledger_id, None
+                    await asyncio.to_thread(self.ledger.strike, ledger_id)
+                log.debug("Deleted remote file %s", name)
+        if piece.temp:
+            with contextlib.suppress(OSError):
+                piece.path.unlink(missing_ok=True)
+
+    # --------------------------------------------------------------- estimation
+    async def count_tokens(self, part: SplitPart, prompt: Prompt) -> int:
+        """Gemini's own token count for one section's PDF plus the prompt (inline bytes)."""
+        from google.genai import types
+
+        client = await self._ready()
+        data = await asyncio.to_thread(part.path.read_bytes)
+        try:
+            response = await client.aio.models.count_tokens(
+                model=self.model,
+                contents=[types.Part.from_bytes(data=data, mime_type=PDF_MIME), prompt.text],
+            )
+        except Exception as exc:
+            raise self._error(exc, "counting tokens") from None
+        return int(response.total_tokens or 0)

@@ -1,0 +1,267 @@
+"""A crash-safe record of every file we put on Gemini's Files API, until it is deleted.
+
+Why: a section's ``finally`` deletes its remote file, but a process that is killed (SIGKILL,
+power loss, a crash in native code) never reaches ``finally``, and Gemini keeps such files
+for 48 hours against the project's 20 GB quota. So the intent is written down *before* an
+upload starts, the remote name once it is known, and the entry is struck off once the file
+is gone. :meth:`RemoteLedger.sweep` deletes whatever is still recorded; the Gemini backend
+calls it when a run opens (clearing what a dead process left) and when it closes.
+
+Storage is SQLite in WAL mode with ``synchronous=FULL``: every commit is on disk before the
+upload it announces begins, several processes (the app and a CLI run) can share one file,
+and a torn write cannot corrupt it. Entries carry their owner's pid and process start time,
+so one process never deletes files another *live* process is still using.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.paths import data_dir
+
+log = logging.getLogger("sectionflow.remote_ledger")
+
+FILE_NAME = "remote-files.sqlite3"
+#: Gemini deletes uploaded files after 48 hours; older entries need no network call.
+EXPIRY_S = 48 * 3600 + 3600
+_LIST_LIMIT = 20_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS remote_files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    display_name TEXT NOT NULL,
+    remote_name TEXT,
+    scope TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    owner_pid INTEGER NOT NULL,
+    owner_started REAL NOT NULL,
+    run_token TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS remote_files_scope ON remote_files(scope);
+"""
+
+
+def default_path() -> Path:
+    """SECTIONFLOW_DATA_DIR if set (tests, portable installs), else the OS's user data dir."""
+    return data_dir() / FILE_NAME
+
+
+def _process_started(pid: int) -> float:
+    try:
+        import psutil
+
+        return float(psutil.Process(pid).create_time())
+    except Exception:
+        return 0.0
+
+
+_MY_START = _process_started(os.getpid())
+
+
+def owner_alive(pid: int, started: float) -> bool:
+    """Whether the process that wrote an entry still runs (and is not a reused pid)."""
+    if pid == os.getpid() and abs(started - _MY_START) < 1.0:
+        return True
+    try:
+        import psutil
+
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return abs(process.create_time() - started) < 1.0
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return False
+    except Exception as exc:
+        # AccessDenied: someone else's live process; do not touch its files
+        return type(exc).__name__ == "AccessDenied"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: int
+    display_name: str
+    remote_name: str | None
+    scope: str
+    created_at: float
+    owner_pid: int
+    owner_started: float
+    run_token: str
+
+    @property
+    def expired(self) -> bool:
+        return time.time() - self.created_at > EXPIRY_S
+
+
+@dataclass(slots=True)
+class SweepReport:
+    """What a sweep did; ``failed`` entries stay recorded for the next sweep."""
+
+    deleted: list[str] = field(default_factory=list)
+    already_gone: int = 0
+    abandoned_intents: int = 0
+    kept_live: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.failed
+
+
+class RemoteLedger:
+    """One process's view of the shared ledger file; cheap to create, safe to share."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, run_token: str | None = None
+    ) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.run_token = run_token or os.urandom(6).hex()
+        self._ready = False
+
+    # ------------------------------------------------------------------ storage
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=15.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            if not self._ready:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                self._ready = True
+            yield conn
+        finally:
+            conn.close()
+
+    def record_intent(self, display_name: str, scope: str) -> int:
+        """Write down, durably, that an upload under ``display_name`` is about to start."""
+        with self._db() as conn:
+            cursor = conn.execute(
+                "INSERT INTO remote_files (display_name, remote_name, scope, created_at, "
+                "owner_pid, owner_started, run_token) VALUES (?, NULL, ?, ?, ?, ?, ?)",
+                (display_name, scope, time.time(), os.getpid(), _MY_START, self.run_token),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def record_remote(self, entry_id: int, remote_name: str) -> None:
+        with self._db() as conn:
+            conn.execute(
+                "UPDATE remote_files SET remote_name = ? WHERE id = ?", (remote_name, entry_id)
+            )
+
+    def strike(self, entry_id: int) -> None:
+        with self._db() as conn:
+            conn.execute("DELETE FROM remote_files WHERE id = ?", (entry_id,))
+
+    def entries(self, scope: str | None = None) -> list[LedgerEntry]:
+        if not self.path.exists():
+            return []
+        query = (
+            "SELECT id, display_name, remote_name, scope, created_at, owner_pid, owner_started, "
+            "run_token FROM remote_files"
+        )
+        with self._db() as conn:
+            if scope is None:
+                rows = conn.execute(query + " ORDER BY id").fetchall()
+            else:
+                rows = conn.execute(query + " WHERE scope = ? ORDER BY id", (scope,)).fetchall()
+        return [LedgerEntry(*row) for row in rows]
+
+    # -------------------------------------------------------------------- sweep
+    def _sweepable(self, entry: LedgerEntry, include_own: bool) -> bool:
+        if include_own and entry.run_token == self.run_token:
+            return True
+        return not owner_alive(entry.owner_pid, entry.owner_started)
+
+    async def sweep(
+        self, client: Any, *, scope: str | None = None, include_own: bool = False
+    ) -> SweepReport:
+        """Delete every recorded file whose owner is gone (and this run's, if include_own).
+
+        An entry without a remote name is an upload cut short: the file may or may not
+        exist, so the remote list is searched for its display name. A 403/404 on delete
+        means the file is already gone. Entries whose delete fails for another reason stay
+        recorded, so the next sweep tries again.
+        """
+        from core.processors.gemini_errors import is_gone
+
+        report = SweepReport()
+        entries = await asyncio.to_thread(self.entries, scope)
+        todo: list[LedgerEntry] = []
+        for entry in entries:
+            if not self._sweepable(entry, include_own):
+                report.kept_live += 1
+            elif entry.expired:
+                await asyncio.to_thread(self.strike, entry.id)
+                report.already_gone += 1
+            else:
+                todo.append(entry)
+        if not todo:
+            return report
+
+        unnamed = [e for e in todo if not e.remote_name]
+        by_display: dict[str, list[str]] = defaultdict(list)
+        listed = True
+        if unnamed:
+            try:
+                by_display = await self._remote_by_display_name(client)
+            except Exception as exc:
+                listed = False
+                log.warning("Could not list remote files to find cut-short uploads: %s", exc)
+
+        for entry in todo:
+            names = (
+                [entry.remote_name] if entry.remote_name else by_display.get(entry.display_name, [])
+            )
+            if not entry.remote_name and not listed:
+                report.failed.append(entry.display_name)
+                continue
+            if not names:
+                report.abandoned_intents += 1
+                await asyncio.to_thread(self.strike, entry.id)
+                continue
+            ok = True
+            for name in names:
+                try:
+                    await client.aio.files.delete(name=name)
+                    report.deleted.append(name)
+                except Exception as exc:
+                    if is_gone(exc):
+                        report.already_gone += 1
+                    else:
+                        ok = False
+                        report.failed.append(name)
+                        log.warning("Could not delete remote file %s: %s", name, exc)
+            if ok:
+                await asyncio.to_thread(self.strike, entry.id)
+        if report.deleted or report.failed:
+            log.info(
+                "Remote clean-up: %d deleted, %d already gone, %d could not be deleted",
+                len(report.deleted),
+                report.already_gone,
+                len(report.failed),
+            )
+        return report
+
+    @staticmethod
+    async def _remote_by_display_name(client: Any) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        pager = await client.aio.files.list(config={"page_size": 100})
+        seen = 0
+        async for remote in pager:
+            seen += 1
+            if remote.display_name and remote.name:
+                found[remote.display_name].append(remote.name)
+            if seen >= _LIST_LIMIT:
+                break
+        return found
