@@ -45,6 +45,7 @@ from core.journal import Journal
 from core.limiter import Limiter
 from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_mb
 from core.processors.base import Handle, Processor, Prompt, SplitPart
+from core.report import build_report
 from core.results import SectionResult
 from core.retry import with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
@@ -98,7 +99,7 @@ class Pipeline:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cleanups: set[asyncio.Task[None]] = set()
         self._active = 0
-        self._pending_retries = 0
+        self._started = time.monotonic()
         self._cancelled = False
         self._outcome: RunOutcome | None = None
         self.waits: Counter[str] = Counter()
@@ -136,6 +137,7 @@ class Pipeline:
     # --------------------------------------------------------------------- run
     async def run(self, request: RunRequest) -> RunOutcome:
         self._cancelled = False
+        self._started = time.monotonic()
         run_id = request.run_id or uuid.uuid4().hex[:12]
         workdir = Path(tempfile.mkdtemp(prefix="sectionflow-"))
         sampler: asyncio.Task[None] | None = None
@@ -239,6 +241,7 @@ class Pipeline:
         outcome.elapsed_s = time.monotonic() - started
         outcome.cancelled = self._cancelled
         outcome.summary = self._summary(outcome)
+        outcome.summary["report"] = build_report(outcome)
         if self.journal is not None:
             await self.journal.finish_run(outcome)
         log.info(
@@ -295,11 +298,13 @@ class Pipeline:
                 timings["wait_memory"] = await self._memory_gate(section)
                 self._emit(SectionStarted(section_id=section.id, attempt=1))
                 self._active += 1
+                self._note_concurrency()
                 try:
                     args = (section, request, source, workdir, timings, attempts)
                     await self._run_and_record(*args, started=started)
                 finally:
                     self._active -= 1
+                    self._note_concurrency()
             log.debug("Released section semaphore for '%s'", section.title)
         except asyncio.CancelledError:
             if not self._recorded(section):
@@ -619,4 +624,12 @@ class Pipeline:
             await asyncio.gather(*list(self._cleanups), return_exceptions=True)
 
     def _emit_stage(self, section: Section, stage: Stage) -> None:
+        if self._outcome is not None:
+            at = time.monotonic() - self._started
+            self._outcome.timeline.append((section.id, stage.value, round(at, 4)))
         self._emit(StageChanged(section_id=section.id, stage=stage))
+
+    def _note_concurrency(self) -> None:
+        if self._outcome is not None:
+            at = round(time.monotonic() - self._started, 4)
+            self._outcome.concurrency.append((at, self._active, self.sections.limit))

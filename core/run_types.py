@@ -52,6 +52,10 @@ class RunOutcome:
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: (section id, stage, seconds since the run started) for each stage change
+    timeline: list[tuple[str, str, float]] = field(default_factory=list)
+    #: (seconds since start, sections in flight, effective section limit)
+    concurrency: list[tuple[float, int, int]] = field(default_factory=list)
 
     @property
     def tokens(self) -> TokenUsage:

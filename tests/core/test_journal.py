@@ -92,7 +92,9 @@ async def test_resume_keeps_finished_sections_and_runs_the_rest(
 
     pipe._listener = on_event
     cut = await pipe.run(request(pdf_path))
-    assert cut.cancelled and len(cut.results) == 4
+    # a section whose result was being committed as the cancel came is kept, not lost
+    assert cut.cancelled and 4 <= len(cut.results) < 10
+    assert set(journal.load(cut.run_id).results) == set(cut.results)
     assert journal.unfinished_run(cut.document_sha256) is not None
 
     second = InstrumentedProcessor(analyze_s=0.0)
@@ -107,7 +109,7 @@ async def test_resume_keeps_finished_sections_and_runs_the_rest(
     assert resumed.run_id == cut.run_id
     assert len(resumed.results) == 10 and not resumed.failures
     assert set(second.calls) == {f"s{i}" for i in range(1, 11)} - set(cut.results)
-    assert replayed.count("journal") == 4
+    assert replayed.count("journal") == len(cut.results)
     assert journal.unfinished_run(cut.document_sha256) is None
     assert journal.load(cut.run_id).ok
 
