@@ -336,9 +336,9 @@ class GeminiProcessor:
     async def _upload_piece(
         self, section: Section, piece: Piece, index: int, total: int, timing: _Timing
     ) -> None:
-        from google.genai import types
-
         client = await self._ready()
+        from google.genai import types  # after _ready(): the client's thread imports it
+
         doing = f"uploading section '{section.title}'"
         piece.display_name = self._display_name(section, index, total)
         piece.ledger_id = await asyncio.to_thread(
@@ -420,9 +420,10 @@ class GeminiProcessor:
         text: str,
         schema: dict[str, Any] | None,
     ) -> PieceAnswer:
-        from google.genai import types
 
         client = await self._ready()
+        from google.genai import types  # after _ready(): the client's thread imports it
+
         if piece.inline:
             document = types.Part.from_bytes(data=piece.data, mime_type=PDF_MIME)
         else:
@@ -557,9 +558,10 @@ class GeminiProcessor:
     # --------------------------------------------------------------- estimation
     async def count_tokens(self, part: SplitPart, prompt: Prompt) -> int:
         """Gemini's own token count for one section's PDF plus the prompt (inline bytes)."""
-        from google.genai import types
 
         client = await self._ready()
+        from google.genai import types  # after _ready(): the client's thread imports it
+
         data = await asyncio.to_thread(part.path.read_bytes)
         try:
             response = await client.aio.models.count_tokens(
