@@ -73,7 +73,7 @@ async def main() -> int:
             await heartbeat.stop()
             workers.shutdown()
         answered = sum(
-            1 for s in sections if f"pages=2" in outcome.results.get(s.id, _none).markdown
+            1 for s in sections if "pages=2" in outcome.results.get(s.id, _none).markdown
         )
         ok = len(outcome.results) == N and answered == N and not outcome.failures
         print(
