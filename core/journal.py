@@ -347,6 +347,28 @@ class Journal:
                 )
         return outcome
 
+    def history(self, runs: int = 20) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+        """Section timings and run summaries of the most recent finished runs (for
+        :mod:`core.suggest`)."""
+        return self.call_sync(self._history, runs)
+
+    def _history(self, runs: int) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+        db = self._db()
+        rows = db.execute(
+            "SELECT run_id, summary FROM runs WHERE status != ? ORDER BY updated_at DESC LIMIT ?",
+            (RUNNING, runs),
+        ).fetchall()
+        summaries = [json.loads(summary) for _, summary in rows]
+        timings: list[dict[str, float]] = []
+        for run_id, _ in rows:
+            timings += [
+                json.loads(t)
+                for (t,) in db.execute(
+                    "SELECT timings FROM sections WHERE run_id=? AND state='done'", (run_id,)
+                )
+            ]
+        return timings, summaries
+
     # -------------------------------------------------------------- cache
     async def cache_get(self, key: str) -> SectionResult | None:
         raw = await self._call(self._cache_get, key)
