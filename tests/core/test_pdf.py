@@ -9,7 +9,7 @@ import pytest
 
 from core import pdf
 from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
-from tests.helpers.pdfs import first_lines, make_pdf
+from tests.helpers.pdfs import first_lines, make_pdf, zero_page_pdf
 
 
 def test_inspect_reads_pages_outline_and_metadata(tmp_path: Path) -> None:
@@ -68,28 +68,6 @@ def test_damaged_beyond_repair(tmp_path: Path) -> None:
     bad.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
     with pytest.raises(DamagedPdfError, match="damaged beyond repair"):
         pdf.inspect(bad)
-
-
-def zero_page_pdf() -> bytes:
-    """A well-formed PDF whose page tree is empty (PyMuPDF refuses to save one)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [] /Count 0 >>",
-    ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def test_zero_pages(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pymupdf
 
+from tests.helpers.pdfs import zero_page_pdf
+
 HERE = Path(__file__).resolve().parent
 LONG_NAME = "Jahresbericht_Überblick_年度報告_" + "x" * 150 + ".pdf"
 
@@ -49,17 +51,7 @@ def broken_xref() -> bytes:
 
 
 def zero_pages() -> bytes:
-    body = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, obj in enumerate(body, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 3\n0000000000 65535 f \n"
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return zero_page_pdf()
 
 
 def not_a_pdf() -> bytes:
