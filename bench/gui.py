@@ -108,6 +108,9 @@ async def _bench(workdir: Path) -> dict[str, float]:
         )
         window.resize(1440, 900)
         window.show()
+        from gui.gc_guard import GuiThreadGarbageCollector
+
+        GuiThreadGarbageCollector.freeze()  # as gui.app does once the window is up
         window.open_file(pdf)
         while window.document is None:
             await asyncio.sleep(0.01)
@@ -183,6 +186,9 @@ async def _bench(workdir: Path) -> dict[str, float]:
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    from gui.gc_guard import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(parent=app)  # as gui.app.main does
     QCoreApplication.setOrganizationName("SectionFlowBench")
     QCoreApplication.setApplicationName("SectionFlowBench")
     with (
@@ -190,6 +196,7 @@ def main() -> int:
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
         result = runner.run(_bench(Path(folder)))
+    collector.stop()
     for name, value in result.items():
         shown = f"{value:.1f}" if isinstance(value, float) else str(value)
         print(f"{name}={shown}")

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
 from core import pdf
@@ -86,7 +86,7 @@ class PdfService(QObject):
             except PdfError as exc:
                 self.open_failed.emit(str(path), exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - any reader crash becomes a message
+            except Exception as exc:
                 log.exception("Could not open %s", path)
                 self.open_failed.emit(str(path), exc)
                 return
@@ -96,8 +96,15 @@ class PdfService(QObject):
 
         return self._submit(job)
 
-    def render(self, page: int, width_px: int, *, force: bool = False) -> Future | None:
-        """Render one page of the current document; skipped if no longer wanted."""
+    def render(
+        self, page: int, width_px: int, *, force: bool = False, fit_height: int = 0
+    ) -> Future | None:
+        """Render one page of the current document; skipped if no longer wanted.
+
+        ``fit_height`` > 0 also scales the image down to that height when it is taller, on
+        this thread, so the grid can paint it as it comes without scaling on the GUI
+        thread (that scaling was the biggest part of a scroll step's repaint).
+        """
         document = self._document
         if document is None:
             return None
@@ -111,13 +118,15 @@ class PdfService(QObject):
                 return
             try:
                 data = pdf.render_page_png(document.path, page, width_px, document.password)
-            except Exception:  # noqa: BLE001 - a broken page shows as a blank tile
+            except Exception:
                 log.warning("Could not render page %d of %s", page, document.path.name)
                 data = b""
             image = QImage.fromData(data, "PNG") if data else QImage()
             if image.isNull():
                 image = QImage(1, 1, QImage.Format.Format_RGB32)
                 image.fill(0xFFFFFFFF)
+            elif fit_height and image.height() > fit_height:
+                image = image.scaledToHeight(fit_height, Qt.TransformationMode.SmoothTransformation)
             self.page_rendered.emit(generation, page, width_px, image)
 
         return self._submit(job)

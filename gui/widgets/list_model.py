@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from gui.state import Change
@@ -37,6 +44,8 @@ class Column(Generic[Row]):
     edit_value: Callable[[Row], str] | None = None
     tooltip: Callable[[Row], str | None] | None = None
     invalid: Callable[[Row], bool] | None = None
+    color: Callable[[Row], QColor | None] | None = None
+    align_right: bool = False
 
 
 INVALID_FG = QColor("#c62828")
@@ -49,13 +58,43 @@ class StateTableModel(QAbstractTableModel, Generic[Row]):
         rows: ObservableList[Row],
         columns: Sequence[Column[Row]],
         parent: QObject | None = None,
+        *,
+        coalesce_ms: int = 0,
     ) -> None:
+        """``coalesce_ms`` > 0 gathers row changes and announces them together at most that
+        often: a run's burst of events (hundreds of sections starting at once) then costs
+        one repaint per interval instead of one per event."""
         super().__init__(parent)
         self._rows = rows
         self._columns = list(columns)
+        self._dirty: tuple[int, int] | None = None
+        self._flush_timer: QTimer | None = None
+        if coalesce_ms > 0:
+            self._flush_timer = QTimer(self)
+            self._flush_timer.setSingleShot(True)
+            self._flush_timer.setInterval(coalesce_ms)
+            self._flush_timer.timeout.connect(self.flush)
         rows.subscribe(self._on_change)
 
+    def flush(self) -> None:
+        """Announce gathered row changes now."""
+        if self._dirty is None:
+            return
+        first, last = self._dirty
+        self._dirty = None
+        last = min(last, len(self._rows) - 1)
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self._columns) - 1))
+
     def _on_change(self, change: Change, index: int) -> None:
+        if change is Change.ROW and self._flush_timer is not None:
+            first, last = self._dirty or (index, index)
+            self._dirty = (min(first, index), max(last, index))
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+            return
+        if change is not Change.ROW:
+            self._dirty = None
         if change is Change.ROW:
             self.dataChanged.emit(self.index(index, 0), self.index(index, len(self._columns) - 1))
         elif change is Change.INSERTED:
@@ -68,13 +107,13 @@ class StateTableModel(QAbstractTableModel, Generic[Row]):
             self.beginResetModel()
             self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
         column = self._columns[section]
@@ -102,13 +141,18 @@ class StateTableModel(QAbstractTableModel, Generic[Row]):
             return (column.edit_value or column.display)(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip(row) if column.tooltip else column.header_tooltip or None
-        if role == Qt.ItemDataRole.ForegroundRole and bad:
-            return QBrush(INVALID_FG)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if bad:
+                return QBrush(INVALID_FG)
+            color = column.color(row) if column.color else None
+            return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and bad:
             return QBrush(INVALID_BG)
         return None
 
-    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         column = self._columns[index.column()]
@@ -116,6 +160,14 @@ class StateTableModel(QAbstractTableModel, Generic[Row]):
             return False
         column.edit(index.row(), str(value))
         return True
+
+    def refresh_columns(self, columns: Sequence[int]) -> None:
+        """Repaint some columns of every row (live timers) without a reset."""
+        if not len(self._rows):
+            return
+        last = len(self._rows) - 1
+        for column in columns:
+            self.dataChanged.emit(self.index(0, column), self.index(last, column))
 
     def row_at(self, index: int) -> Row:
         return self._rows[index]

@@ -42,6 +42,7 @@ class PagesPanel(QWidget):
 
         self.title = QLabel("No document open", self)
         self.title.setObjectName("documentTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # PDF metadata is untrusted
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)

@@ -9,7 +9,7 @@ highlight and the table in agreement.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,7 +120,9 @@ class SectionsPanel(QWidget):
         self.every_spin.setAccessibleName("Pages per section")
         self.every_button = QPushButton("Split", self)
         self.every_button.setToolTip("Replace the sections with consecutive runs of N pages")
-        self.every_button.clicked.connect(lambda: self._replace(self.state.every_n, self.every_spin.value()))
+        self.every_button.clicked.connect(
+            lambda: self._replace(self.state.every_n, self.every_spin.value())
+        )
 
         self.whole_button = QPushButton("Whole document", self)
         self.whole_button.setToolTip("Replace the sections with one covering every page")

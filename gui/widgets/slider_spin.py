@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSlider, QSpinBox, QWidget
 
 
 class SliderSpin(QWidget):
-    valueChanged = Signal(int)  # noqa: N815 - Qt naming, so it reads like any Qt control
+    valueChanged = Signal(int)
 
     def __init__(
         self,
@@ -50,7 +50,7 @@ class SliderSpin(QWidget):
     def value(self) -> int:
         return self._value
 
-    def setValue(self, value: int) -> None:  # noqa: N802
+    def setValue(self, value: int) -> None:
         value = max(self.slider.minimum(), min(self.slider.maximum(), int(value)))
         if value == self._value and self.spin.value() == value:
             return

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -43,7 +43,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         width = self._model.thumb_width
         return QSize(width + 2 * PADDING, int(width * PAGE_ASPECT) + LABEL_HEIGHT + 2 * PADDING)
 
@@ -63,7 +63,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 6, 6)
         if option.state & QStyle.StateFlag.State_HasFocus:
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DotLine))
+            painter.setPen(
+                QPen(palette.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DotLine)
+            )
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 5, 5)
 
@@ -73,14 +75,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
             rect.width() - 2 * (PADDING - 2),
             rect.height() - LABEL_HEIGHT - 2 * (PADDING - 2),
         )
-        image = self._model.image(page)
-        target = _fit(image, area)
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        pixmap = self._model.pixmap(page, area.size(), ratio)
+        target = _fit(pixmap, area)
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
         painter.setBrush(QColor("white"))
         painter.drawRect(target)
-        if image is not None and not image.isNull():
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, image)
+        if pixmap is not None:
+            painter.drawPixmap(target.topLeft(), pixmap)
         else:
             painter.setPen(QColor(160, 160, 160))
             painter.drawText(target, Qt.AlignmentFlag.AlignCenter, "…")
@@ -94,17 +96,17 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def _fit(image: QImage | None, area: QRect) -> QRect:
-    """The largest rect of the image's aspect ratio centred in area (page-shaped if none)."""
-    if image is None or image.isNull() or image.width() == 0:
-        ratio = PAGE_ASPECT
+def _fit(pixmap: QPixmap | None, area: QRect) -> QRect:
+    """Where the pixmap goes, centred in area (a page-shaped rect while none is ready)."""
+    if pixmap is not None and not pixmap.isNull():
+        size = pixmap.deviceIndependentSize().toSize()
+        width, height = size.width(), size.height()
     else:
-        ratio = image.height() / image.width()
-    width = area.width()
-    height = int(width * ratio)
-    if height > area.height():
-        height = area.height()
-        width = int(height / ratio)
+        width = area.width()
+        height = int(width * PAGE_ASPECT)
+        if height > area.height():
+            height = area.height()
+            width = int(height / PAGE_ASPECT)
     left = area.left() + (area.width() - width) // 2
     top = area.top() + (area.height() - height) // 2
     return QRect(left, top, width, height)
@@ -172,7 +174,7 @@ class ThumbnailView(QListView):
             last = first + per_row * rows
         self._visible = (first, min(last, self._model.rowCount()))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._update_visible()
 
@@ -195,9 +197,7 @@ class ThumbnailView(QListView):
         for page in sorted(pages):
             index = self._model.index(page - 1)
             selection.select(index, index)
-        self.selectionModel().select(
-            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
-        )
+        self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if pages:
             self.scrollTo(self._model.index(min(pages) - 1))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-INVALID_STYLE = "*[invalid=\"true\"] { border: 2px solid #d9534f; border-radius: 3px; }"
+INVALID_STYLE = '*[invalid="true"] { border: 2px solid #d9534f; border-radius: 3px; }'
 
 
 def mark_invalid(widget: QWidget, reason: str | None) -> None:

@@ -1,0 +1,713 @@
+"""The main window: wiring only.
+
+Widgets come from ``gui.widgets``, the drafts and the run rows are plain-Python state,
+PyMuPDF work goes to the PDF thread, runs go through the run controller and the bridge.
+What is left here is layout, actions, opening files (menu, recent, drop, command line,
+sample), dialogs (always ``open()``, never ``exec()``), what is remembered, and closing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import EncryptedPdfError
+from core.memory import process_tree_rss_mb
+from core.settings import ProcessorKind, Settings, SettingsError, load_settings
+from gui import keystore
+from gui.bridge import EngineBridge
+from gui.icons import icon
+from gui.log_handler import QtLogHandler
+from gui.pdf_thread import OpenedDocument, PdfService
+from gui.persistence import Store
+from gui.run_controller import RunController
+from gui.run_state import RunProgress
+from gui.state import SectionsState
+from gui.warmup import warm as warm_gemini
+from gui.widgets.api_key_dialog import ApiKeyDialog
+from gui.widgets.log_view import LogView
+from gui.widgets.memory_graph import MemoryGraph
+from gui.widgets.overall_progress import OverallProgress
+from gui.widgets.page_preview import PagePreview
+from gui.widgets.pages_panel import PagesPanel
+from gui.widgets.password_dialog import PasswordDialog
+from gui.widgets.progress_table import ProgressTable
+from gui.widgets.results_view import ResultsView
+from gui.widgets.sections_panel import SectionsPanel
+from gui.widgets.settings_panel import SettingsPanel
+
+log = logging.getLogger("sectionflow.gui")
+
+APP_NAME = "SectionFlow"
+SAMPLE_PDF = Path(__file__).resolve().parent.parent / "resources" / "sample.pdf"
+RUN_TAB, RESULTS_TAB, LOG_TAB = range(3)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        bridge: EngineBridge | None = None,
+        base_settings: Settings | None = None,
+        log_handler: QtLogHandler | None = None,
+        key_store: Any = keystore,
+    ) -> None:
+        super().__init__()
+        self.store = store or Store()
+        self.keys = key_store
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
+        self.document: OpenedDocument | None = None
+        self.last_message = ""
+        self.last_error = ""
+        self._dialogs: list[QWidget] = []
+        self._closing = False
+        self._cached_key: str | None = None
+
+        self.base_settings, base_error = _base_settings(base_settings)
+        self.service = PdfService(self)
+        self.sections = SectionsState()
+        self.progress = RunProgress()
+        self.bridge = bridge or EngineBridge(parent=self)
+        if self.bridge.parent() is None:
+            self.bridge.setParent(self)
+
+        self._build_widgets()
+        self.run = RunController(
+            self.bridge,
+            self.sections,
+            self.settings_panel,
+            self.progress,
+            self.results,
+            self.memory_graph,
+            document=lambda: self.document,
+            base_overrides=self._base_overrides,
+            api_key=self.api_key,
+            parent=self,
+        )
+        self._build_actions()
+        self._build_layout()
+        self._connect()
+        self._attach_log(log_handler)
+        self._restore()
+        self._update_actions()
+        if self.settings_panel.values()["processor"] == ProcessorKind.GEMINI.value:
+            warm_gemini()
+        if base_error:
+            self.show_error(base_error)
+        QApplication.instance().installEventFilter(self)
+
+    # ------------------------------------------------------------------ building
+
+    def _build_widgets(self) -> None:
+        self.pages = PagesPanel(self.service, self)
+        self.sections_panel = SectionsPanel(self.sections, self)
+        self.settings_panel = SettingsPanel(self)
+        self.progress_table = ProgressTable(self.progress, self)
+        self.overall = OverallProgress(self.progress, self)
+        self.memory_graph = MemoryGraph(self)
+        self.results = ResultsView(self)
+        self.log_view = LogView(self)
+        self.preview = PagePreview(self.service, self)
+        self.estimate_label = QLabel(self)
+        self.estimate_label.setToolTip(
+            "Rough tokens and cost of a Gemini run of these sections (pages × tokens per "
+            "page, plus the prompt); shown before you run"
+        )
+        self.estimate_label.setWordWrap(True)
+        self.rss_label = QLabel("RSS —", self)
+        self.rss_label.setToolTip("Memory used now by SectionFlow and its worker processes")
+        self.rss_label.setMinimumWidth(110)
+        self.doc_label = QLabel(self)
+        self.doc_label.setToolTip("The open document")
+        self.doc_label.setTextFormat(Qt.TextFormat.PlainText)
+
+    def _action(
+        self, text: str, slot, *, shortcut: Any = None, tip: str = "", icon_name: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        hint = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({hint})" if hint else tip)
+        action.setStatusTip(tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.triggered.connect(lambda *_: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action(
+            "&Open…",
+            self.open_dialog,
+            shortcut=QKeySequence.StandardKey.Open,
+            tip="Open a PDF",
+            icon_name="open",
+        )
+        self.sample_action = self._action(
+            "Open &sample",
+            self.open_sample,
+            tip="Open the bundled sample PDF",
+            icon_name="sample",
+        )
+        self.run_action = self._action(
+            "&Run",
+            self.start_run,
+            shortcut=QKeySequence("F5"),
+            tip="Analyse every section",
+            icon_name="run",
+        )
+        self.cancel_action = self._action(
+            "&Cancel",
+            self.run.cancel,
+            shortcut=QKeySequence("Esc"),
+            tip="Stop the run; temporary and remote files are still cleaned up",
+            icon_name="cancel",
+        )
+        self.export_action = self._action(
+            "&Export…",
+            self.export_dialog,
+            shortcut=QKeySequence("Ctrl+E"),
+            tip="Save the results as JSON and Markdown",
+            icon_name="export",
+        )
+        self.key_action = self._action(
+            "Gemini API &key…",
+            self.open_key_dialog,
+            tip="Enter the Gemini API key (kept in the system keyring)",
+            icon_name="key",
+        )
+        self.quit_action = self._action(
+            "&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit, tip="Close SectionFlow"
+        )
+        self.retry_action = self._action(
+            "Retry &failed sections",
+            self.retry_failed,
+            shortcut=QKeySequence("Ctrl+R"),
+            tip="Run the failed sections again",
+            icon_name="retry",
+        )
+
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.open_action)
+        self.recent_menu = menu.addMenu(icon("recent"), "Open &recent")
+        self.recent_menu.setToolTipsVisible(True)
+        menu.addAction(self.sample_action)
+        menu.addSeparator()
+        menu.addAction(self.export_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.run_action)
+        run_menu.addAction(self.cancel_action)
+        run_menu.addAction(self.retry_action)
+        settings_menu = self.menuBar().addMenu("&Settings")
+        settings_menu.addAction(self.key_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.open_action, self.sample_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.run_action, self.cancel_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.export_action)
+        toolbar.addAction(self.key_action)
+        self._fill_recent()
+
+    def _build_layout(self) -> None:
+        run_page = QWidget(self)
+        run_layout = QVBoxLayout(run_page)
+        run_layout.setContentsMargins(4, 4, 4, 4)
+        run_layout.addWidget(self.overall)
+        self.run_split = QSplitter(Qt.Orientation.Vertical, run_page)
+        self.run_split.setObjectName("runSplit")
+        self.run_split.addWidget(self.progress_table)
+        self.run_split.addWidget(self.memory_graph)
+        self.run_split.setStretchFactor(0, 3)
+        self.run_split.setStretchFactor(1, 2)
+        self.run_split.setSizes([300, 220])
+        run_layout.addWidget(self.run_split, 1)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(run_page, "Progress")
+        self.tabs.addTab(self.results, "Results")
+        self.tabs.addTab(self.log_view, "Log")
+        self.tabs.setTabToolTip(RUN_TAB, "Per-section progress and the memory graph")
+        self.tabs.setTabToolTip(RESULTS_TAB, "Each section's result, and failures with reasons")
+        self.tabs.setTabToolTip(LOG_TAB, "Log lines of the engine, filterable by level")
+
+        sections_box = QWidget(self)
+        box_layout = QVBoxLayout(sections_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addWidget(self.sections_panel, 1)
+        box_layout.addWidget(self.estimate_label)
+
+        self.right_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.right_split.setObjectName("rightSplit")
+        self.right_split.addWidget(sections_box)
+        self.right_split.addWidget(self.tabs)
+        self.right_split.setStretchFactor(0, 2)
+        self.right_split.setStretchFactor(1, 3)
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.setObjectName("mainSplit")
+        self.main_split.addWidget(self.pages)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(0, 2)
+        self.main_split.setStretchFactor(1, 3)
+        self.main_split.setSizes([520, 780])
+        self.setCentralWidget(self.main_split)
+
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.settings_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settingsDock")
+        self.settings_dock.setWidget(scroll)
+        self.settings_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        for button in self.settings_dock.findChildren(QAbstractButton):
+            if button.objectName() == "qt_dockwidget_closebutton":
+                button.setToolTip("Hide the settings (View ▸ Settings shows them again)")
+            elif button.objectName() == "qt_dockwidget_floatbutton":
+                button.setToolTip("Detach the settings into their own window")
+        self.view_menu.addAction(self.settings_dock.toggleViewAction())
+
+        status = self.statusBar()
+        status.addPermanentWidget(self.doc_label)
+        status.addPermanentWidget(self.rss_label)
+        self.resize(1440, 900)
+
+    def _connect(self) -> None:
+        self.service.opened.connect(self._on_opened)
+        self.service.open_failed.connect(self._on_open_failed)
+        self.pages.add_section_requested.connect(self.add_section)
+        self.pages.preview_requested.connect(self.preview.show_page)
+        self.sections_panel.highlight_changed.connect(self.pages.model.set_highlight)
+        self.sections_panel.message.connect(self.show_message)
+        self.sections.subscribe(lambda *_: self._update_actions())
+        self.settings_panel.changed.connect(self._on_setting_changed)
+        self.settings_panel.prompt_changed.connect(self._update_estimate)
+        self.run.message.connect(self.show_message)
+        self.run.error.connect(self.show_error)
+        self.run.key_needed.connect(self.open_key_dialog)
+        self.run.outcome_changed.connect(lambda *_: self._update_actions())
+        self.bridge.running_changed.connect(self._on_running)
+        self.bridge.memory_sample.connect(lambda s: self._show_rss(s.rss_mb))
+        self.results.retry_requested.connect(self.retry_failed)
+        self.results.link_clicked.connect(
+            lambda url: self.show_message(f"Links are not opened from results: {url}")
+        )
+        self._rss_timer = QTimer(self)
+        self._rss_timer.setInterval(1000)
+        self._rss_timer.timeout.connect(self._sample_rss_idle)
+        self._rss_timer.start()
+
+    def _attach_log(self, handler: QtLogHandler | None) -> None:
+        self.log_handler = handler or QtLogHandler()
+        self.log_handler.emitter.record.connect(self.log_view.append)
+        root = logging.getLogger()
+        if self.log_handler not in root.handlers:
+            root.addHandler(self.log_handler)
+        if root.level > logging.INFO or root.level == logging.NOTSET:
+            root.setLevel(logging.INFO)
+        for key in (self.base_settings.api_key(),):
+            self.log_handler.add_secret(key)
+
+    # ------------------------------------------------------------------ settings
+
+    def _base_overrides(self) -> dict[str, Any]:
+        """Remembered values over env/.env; secrets come only from env or the keyring."""
+        return self.store.engine_overrides()
+
+    def api_key(self) -> str | None:
+        key = self.base_settings.api_key()
+        if key:
+            return key
+        if self._cached_key is None:
+            self._cached_key = self.keys.load_key() or ""
+            self.log_handler.add_secret(self._cached_key)
+        return self._cached_key or None
+
+    def _initial_values(self) -> dict[str, Any]:
+        values = self.base_settings.model_dump()
+        values.update(self.store.engine_overrides())
+        processor = values.get("processor")
+        kind = getattr(processor, "value", processor)
+        if kind == ProcessorKind.AUTO.value:
+            values["processor"] = (
+                ProcessorKind.GEMINI.value if self.api_key() else ProcessorKind.LOCAL.value
+            )
+        return values
+
+    def _on_setting_changed(self, field: str, value: Any) -> None:
+        self.store.set_engine_value(field, value)
+        if field == "processor" and value == ProcessorKind.GEMINI.value:
+            warm_gemini()
+        self._update_estimate()
+
+    # ------------------------------------------------------------------ opening
+
+    def open_dialog(self) -> None:
+        dialog = QFileDialog(self, "Open a PDF", self.store.last_folder(), "PDF files (*.pdf)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.open_file)
+        self._keep(dialog)
+        dialog.open()
+
+    def open_sample(self) -> None:
+        if not SAMPLE_PDF.exists():
+            self.show_error(
+                "The sample PDF is missing from this installation "
+                f"(expected at {SAMPLE_PDF}); open your own PDF instead."
+            )
+            return
+        self.open_file(str(SAMPLE_PDF))
+
+    def open_file(self, path: str | Path, password: str | None = None) -> None:
+        if self.bridge.running:
+            self.show_error("Wait for the run to end (or cancel it) before opening another PDF")
+            return
+        path = Path(path)
+        self.show_message(f"Opening {path.name}…")
+        self.service.open(path, password)
+
+    def _on_opened(self, document: OpenedDocument) -> None:
+        self.document = document
+        info = document.info
+        self.pages.model.set_document(document)
+        self.pages.set_document_title(info.title, info.page_count)
+        self.sections.set_document(info.page_count)
+        self.sections_panel.set_outline(info.outline)
+        self.progress.reset([])
+        self.results.begin([], keep_results=False)
+        self.memory_graph.clear()
+        self.run.outcome = None
+        self.prewarm_thread = self.bridge.prewarm(
+            min(info.page_count, self.settings_panel.values()["max_concurrent_splits"])
+        )
+        self.store.add_recent(info.path)
+        self._fill_recent()
+        self.setWindowTitle(f"{info.path.name} — {APP_NAME}")
+        self.doc_label.setText(f"{info.path.name} · {info.page_count} pages")
+        note = " (it was damaged and has been repaired)" if info.repaired else ""
+        self.show_message(f"Opened {info.path.name}: {info.page_count} pages{note}")
+        self._update_actions()
+
+    def _on_open_failed(self, path: str, error: Exception) -> None:
+        if isinstance(error, EncryptedPdfError):
+            dialog = PasswordDialog(path, str(error), self)
+            dialog.password_entered.connect(lambda p, pw: self.open_file(p, pw))
+            self._keep(dialog)
+            self.password_dialog = dialog
+            dialog.open()
+            return
+        self.show_error(str(error) or f"Could not open {Path(path).name}")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.store.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda *_, p=path: self.open_file(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear list")
+            clear.triggered.connect(lambda: (self.store.clear_recent(), self._fill_recent()))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- drag and drop anywhere --------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Catch file drops on child widgets that would take them as text (editors)."""
+        kind = event.type()
+        if (
+            kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+            and watched is not self
+            and event.mimeData().hasUrls()
+        ):
+            if kind == QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
+            return True
+        return super().eventFilter(watched, event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        event.acceptProposedAction()
+        self.open_urls(event.mimeData().urls())
+
+    def open_urls(self, urls: list[QUrl]) -> None:
+        files = [url for url in urls if url.isLocalFile()]
+        if len(urls) != 1:
+            self.show_error(
+                f"{len(urls)} files were dropped: drop one PDF at a time"
+                if urls
+                else "Nothing usable was dropped: drop a PDF file"
+            )
+            return
+        if not files:
+            self.show_error(
+                f"'{urls[0].toString()}' is not a file on this computer: drop a PDF file"
+            )
+            return
+        path = Path(files[0].toLocalFile())
+        if path.is_dir():
+            self.show_error(f"'{path.name}' is a folder: drop a PDF file")
+            return
+        self.open_file(path)
+
+    # ------------------------------------------------------------------ sections
+
+    def add_section(self, pages: list[int]) -> None:
+        row = self.sections.add_pages(pages)
+        self.sections_panel.select_row(len(self.sections) - 1)
+        self.show_message(f"Added '{row.title}'")
+
+    # ------------------------------------------------------------------ running
+
+    def start_run(self) -> Any:
+        task = self.run.run()
+        if task is not None:
+            self.tabs.setCurrentIndex(RUN_TAB)
+        return task
+
+    def retry_failed(self) -> Any:
+        task = self.run.retry_failed()
+        if task is not None:
+            self.tabs.setCurrentIndex(RUN_TAB)
+        return task
+
+    def _on_running(self, running: bool) -> None:
+        if not running:
+            self.memory_graph.fit()
+        self.progress_table.set_running(running)
+        self.overall.set_running(running)
+        self._update_actions()
+        finished = not running and self.run.outcome is not None
+        if finished and self.run.outcome.results and not self._closing:
+            self.tabs.setCurrentIndex(RESULTS_TAB)
+        if not running and self._closing:
+            QTimer.singleShot(0, self.close)
+
+    def _update_actions(self) -> None:
+        running = self.bridge.running
+        problems = self.run.problems()
+        self.run_action.setEnabled(not problems)
+        self.run_action.setToolTip(
+            "Analyse every section (F5)" if not problems else "Cannot run: " + "; ".join(problems)
+        )
+        self.cancel_action.setEnabled(running)
+        has_outcome = self.run.outcome is not None
+        self.export_action.setEnabled(has_outcome and not running)
+        self.retry_action.setEnabled(bool(self.results.failed_ids()) and not running)
+        self.results.retry_button.setEnabled(bool(self.results.failed_ids()) and not running)
+        for action in (self.open_action, self.sample_action):
+            action.setEnabled(not running)
+        self.recent_menu.setEnabled(not running and bool(self.store.recent_files()))
+        self.sections_panel.setEnabled(not running)
+        self.pages.add_button.setEnabled(not running and bool(self.pages.view.selected_pages()))
+        self._update_estimate()
+
+    def _update_estimate(self, *_: object) -> None:
+        text = self.run.estimate_text()
+        self.estimate_label.setText(text)
+        self.estimate_label.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ export
+
+    def export_dialog(self) -> None:
+        if self.run.outcome is None:
+            self.show_error("There is nothing to export yet: run the sections first")
+            return
+        stem = self.document.path.stem if self.document else "results"
+        start = str(Path(self.store.last_folder() or Path.home()) / f"{stem}-results.json")
+        dialog = QFileDialog(self, "Export results (JSON and Markdown)", start)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["JSON and Markdown (*.json *.md)"])
+        dialog.setDefaultSuffix("json")
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        self._keep(dialog)
+        dialog.open()
+
+    def export_to(self, target: Path) -> tuple[Path, Path] | None:
+        try:
+            title = self.document.info.title if self.document else None
+            paths = self.run.export(target, title)
+        except Exception as exc:
+            log.exception("Export failed")
+            self.show_error(f"Could not export: {exc}")
+            return None
+        self.store.set_last_folder(str(paths[0].parent))
+        self.show_message(f"Exported {paths[0].name} and {paths[1].name} to {paths[0].parent}")
+        return paths
+
+    # ------------------------------------------------------------------ API key
+
+    def open_key_dialog(self) -> None:
+        dialog = ApiKeyDialog(self, save=self.keys.save_key, has_key=bool(self.api_key()))
+        dialog.key_saved.connect(self._on_key_saved)
+        self._keep(dialog)
+        self.key_dialog = dialog
+        dialog.open()
+
+    def _on_key_saved(self, key: str) -> None:
+        self._cached_key = key
+        self.log_handler.add_secret(key)
+        self.show_message("API key saved in the system keyring" if key else "API key removed")
+        self._update_actions()
+
+    # ------------------------------------------------------------------ messages
+
+    def show_message(self, text: str) -> None:
+        self.last_message = text
+        self.statusBar().showMessage(text, 8000)
+
+    def show_error(self, text: str) -> None:
+        """Tell the user in a non-blocking message box (``open()``, not ``exec()``)."""
+        self.last_error = text
+        self.statusBar().showMessage(text, 15000)
+        log.warning("%s", text)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, APP_NAME, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        self._keep(box)
+        self.error_box = box
+        box.open()
+
+    def _keep(self, dialog: QWidget) -> None:
+        """Hold a reference until the dialog closes, then let Qt delete it."""
+        self._dialogs.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.destroyed.connect(
+            lambda *_: self._dialogs.remove(dialog) if dialog in self._dialogs else None
+        )
+        if hasattr(dialog, "finished"):
+            dialog.finished.connect(lambda *_: dialog.close())
+
+    def _show_rss(self, rss_mb: float) -> None:
+        self.rss_label.setText(f"RSS {rss_mb:,.0f} MB")
+
+    def _sample_rss_idle(self) -> None:
+        if not self.bridge.running:
+            self._show_rss(process_tree_rss_mb())
+
+    # ------------------------------------------------------------------ persistence
+
+    def _restore(self) -> None:
+        geometry = self.store.bytes("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.store.bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+        for splitter in (self.main_split, self.right_split, self.run_split):
+            sizes = self.store.bytes(f"splitters/{splitter.objectName()}")
+            if sizes is not None:
+                splitter.restoreState(sizes)
+        zoom = self.store.get("thumbs/zoom")
+        if zoom is not None:
+            self.pages.zoom.setValue(int(zoom))
+        self.settings_panel.set_values(self._initial_values())
+        template = self.store.get("prompt/template")
+        if template:
+            self.settings_panel.select_template(str(template), self.store.get("prompt/text"))
+
+    def save_state(self) -> None:
+        self.store.set("window/geometry", self.saveGeometry())
+        self.store.set("window/state", self.saveState())
+        for splitter in (self.main_split, self.right_split, self.run_split):
+            self.store.set(f"splitters/{splitter.objectName()}", splitter.saveState())
+        self.store.set("thumbs/zoom", self.pages.zoom.value())
+        self.store.set("prompt/template", self.settings_panel.template_name())
+        self.store.set("prompt/text", self.settings_panel.prompt_edit.toPlainText())
+        self.store.sync()
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.bridge.running:
+            event.ignore()
+            if self._closing:
+                return
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                APP_NAME,
+                "A run is still going. Stop it and close? Finished sections are kept in "
+                "the log; temporary and remote files are cleaned up first.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self,
+            )
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.accepted.connect(self._close_after_cancel)
+            box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._close_after_cancel)
+            self._keep(box)
+            self.close_box = box
+            box.open()
+            return
+        self.save_state()
+        QApplication.instance().removeEventFilter(self)
+        self._rss_timer.stop()
+        self.service.shutdown()
+        self.bridge.shutdown()
+        logging.getLogger().removeHandler(self.log_handler)
+        event.accept()
+
+    def _close_after_cancel(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.show_message("Stopping the run before closing…")
+        self.run.cancel()
+
+
+def _base_settings(given: Settings | None) -> tuple[Settings, str]:
+    if given is not None:
+        return given, ""
+    try:
+        return load_settings(), ""
+    except SettingsError as exc:
+        return Settings.model_construct(), f"Your .env or environment has a bad value: {exc}"

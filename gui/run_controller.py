@@ -1,0 +1,274 @@
+"""Turns "Run" and "Retry failed sections" into engine requests, and keeps the outcome.
+
+Kept apart from the window so the run logic (which settings a run uses, how a retry's
+outcome merges into the previous one, what may be exported) reads in one place. The
+settings are built fresh for every run from the base settings (environment and ``.env``)
+plus the panel's values, through core's own validation, so a slider moved between runs is
+exactly what the next run uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from core.events import Slot
+from core.sections import Section
+from core.settings import ProcessorKind, Settings, SettingsError, load_settings
+from gui.bridge import EngineBridge
+from gui.pdf_thread import OpenedDocument
+from gui.run_state import RunProgress
+from gui.state import SectionsState
+from gui.widgets.memory_graph import MemoryGraph
+from gui.widgets.results_view import ResultsView
+from gui.widgets.settings_panel import SettingsPanel
+
+log = logging.getLogger("sectionflow.gui.run")
+
+LIMIT_SLOTS = {
+    "max_concurrent_section_tasks": Slot.SECTION,
+    "max_concurrent_splits": Slot.SPLIT,
+    "max_concurrent_uploads": Slot.UPLOAD,
+}
+MEMORY_FIELDS = {"memory_throttle_threshold_mb", "max_memory_usage_mb", "enable_memory_monitoring"}
+
+
+class RunController(QObject):
+    #: a line for the status bar
+    message = Signal(str)
+    #: something the user must read (cannot start, run crashed)
+    error = Signal(str)
+    #: a Gemini run was asked for but there is no key: the window opens the key dialog
+    key_needed = Signal()
+    #: the merged outcome changed (a run or a retry ended); export becomes possible
+    outcome_changed = Signal(object)
+
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        sections: SectionsState,
+        panel: SettingsPanel,
+        progress: RunProgress,
+        results: ResultsView,
+        graph: MemoryGraph,
+        document: Callable[[], OpenedDocument | None],
+        base_overrides: Callable[[], dict[str, Any]],
+        api_key: Callable[[], str | None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.sections = sections
+        self.panel = panel
+        self.progress = progress
+        self.results = results
+        self.graph = graph
+        self._document = document
+        self._base_overrides = base_overrides
+        self._api_key = api_key
+        self.outcome: Any = None
+        self.last_settings: Settings | None = None
+        self.last_request: Any = None
+        self._retrying = False
+        bridge.run_started.connect(self._on_started)
+        bridge.section_done.connect(lambda e: self.results.add_result(e.section_id, e.result))
+        bridge.section_failed.connect(self._on_failed)
+        bridge.memory_sample.connect(graph.add_sample)
+        bridge.event.connect(progress.apply)
+        bridge.run_completed.connect(self._on_completed)
+        bridge.run_error.connect(self.error)
+        panel.changed.connect(self._on_setting_changed)
+
+    # -- settings ---------------------------------------------------------------------
+
+    def build_settings(self) -> Settings:
+        """Base (env, .env, remembered values) + what the panel shows now, validated."""
+        overrides = dict(self._base_overrides())
+        overrides.update(self.panel.values())
+        if overrides.get("processor") == ProcessorKind.GEMINI.value:
+            key = self._api_key()
+            if key:
+                overrides["gemini_api_key"] = key
+        return load_settings(**overrides)
+
+    def _on_setting_changed(self, field: str, value: Any) -> None:
+        """A control moved: during a run, move the running limit at once."""
+        if not self.bridge.running:
+            return
+        if field in LIMIT_SLOTS:
+            self.bridge.set_limit(LIMIT_SLOTS[field], int(value))
+            self.message.emit(f"{LIMIT_SLOTS[field].value} limit is now {int(value)}")
+        elif field in MEMORY_FIELDS:
+            values = self.panel.values()
+            self.bridge.set_memory_limits(
+                threshold_mb=values["memory_throttle_threshold_mb"],
+                max_mb=values["max_memory_usage_mb"],
+                enabled=values["enable_memory_monitoring"],
+            )
+            self.graph.set_limits(
+                values["memory_throttle_threshold_mb"],
+                values["max_memory_usage_mb"],
+                values["enable_memory_monitoring"],
+            )
+
+    # -- running ----------------------------------------------------------------------
+
+    def problems(self) -> list[str]:
+        if self.bridge.running:
+            return ["A run is going"]
+        return self.sections.problems()
+
+    def estimate_text(self) -> str:
+        if self.panel.values().get("processor") != ProcessorKind.GEMINI.value:
+            return ""
+        if not self.sections.all_valid:
+            return ""
+        from core.cost import estimate
+
+        values = self.panel.values()
+        try:
+            guess = estimate(
+                self.sections.to_sections(),
+                model=values["gemini_model"],
+                prompt_text=self.panel.prompt().text,
+            )
+        except Exception:
+            log.debug("No estimate", exc_info=True)
+            return ""
+        return f"Gemini estimate: {guess.describe()}"
+
+    def run(self) -> Any:
+        """Run every section; returns the task, or None with the reason emitted."""
+        if self.problems():
+            self.error.emit("Cannot run yet: " + "; ".join(self.problems()))
+            return None
+        self._retrying = False
+        return self._start(self.sections.to_sections())
+
+    def retry_failed(self) -> Any:
+        failed = set(self.results.failed_ids())
+        if not failed or self.outcome is None or self.bridge.running:
+            return None
+        sections = [s for s in self.outcome.sections if s.id in failed]
+        if not sections:
+            return None
+        self._retrying = True
+        return self._start(sections, prompt=self.outcome.prompt)
+
+    def _start(self, sections: list[Section], prompt: Any = None) -> Any:
+        document = self._document()
+        if document is None:
+            self.error.emit("Open a PDF first")
+            return None
+        try:
+            settings = self.build_settings()
+        except SettingsError as exc:
+            self.error.emit(f"The settings are not usable: {exc}")
+            return None
+        if settings.resolved_processor() is ProcessorKind.GEMINI and not settings.api_key():
+            self.message.emit("Gemini needs an API key: enter it, then press Run again")
+            self.key_needed.emit()
+            return None
+        from core.pipeline import RunRequest
+
+        request = RunRequest(
+            pdf_path=document.path,
+            sections=list(sections),
+            prompt=prompt or self.panel.prompt(),
+            password=document.password,
+        )
+        if settings.resolved_processor() is ProcessorKind.GEMINI:
+            log.info("Starting a Gemini run: %s", self.estimate_text() or "no estimate")
+        self.last_settings = settings
+        self.last_request = request
+        keep = list(self.progress) if self._retrying else []
+        self.progress.reset(sections, keep=keep)
+        self.results.begin(sections, keep_results=self._retrying)
+        if not self._retrying:
+            self.graph.clear()
+        self.graph.set_limits(
+            settings.memory_throttle_threshold_mb,
+            settings.max_memory_usage_mb,
+            settings.enable_memory_monitoring,
+        )
+        try:
+            task = self.bridge.start(request, settings)
+        except Exception as exc:
+            log.exception("Could not start the run")
+            self.error.emit(f"Could not start the run: {exc}")
+            return None
+        word = "section" if len(sections) == 1 else "sections"
+        verb = "Retrying" if self._retrying else "Running"
+        self.message.emit(f"{verb} {len(sections)} {word}…")
+        return task
+
+    def cancel(self) -> None:
+        if self.bridge.running:
+            self.message.emit("Cancelling… (cleaning up temporary and remote files)")
+            self.bridge.cancel()
+
+    # -- events -----------------------------------------------------------------------
+
+    def _on_started(self, event: Any) -> None:
+        self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")
+
+    def _on_failed(self, event: Any) -> None:
+        reason = "Cancelled" if event.cancelled else event.reason
+        self.results.add_failure(event.section_id, reason)
+
+    def _on_completed(self, outcome: Any) -> None:
+        if self._retrying and self.outcome is not None:
+            outcome = merge_outcomes(self.outcome, outcome)
+        self.outcome = outcome
+        done, failed = len(outcome.results), len(outcome.failures)
+        state = "cancelled" if outcome.cancelled else "finished"
+        self.message.emit(f"Run {state}: {done} done, {failed} failed in {outcome.elapsed_s:.1f} s")
+        self.outcome_changed.emit(outcome)
+
+    # -- export -----------------------------------------------------------------------
+
+    def export(self, target: Path, title: str | None = None) -> tuple[Path, Path]:
+        """Write ``<target>.json`` and ``<target>.md`` with the CLI's writers and, like the
+        CLI, the document's title, so both front ends export the same files."""
+        from core.export import write_json, write_markdown
+
+        if self.outcome is None:
+            raise RuntimeError("There is nothing to export yet: run the sections first")
+        base = target.with_suffix("") if target.suffix.lower() in (".json", ".md") else target
+        json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
+        write_json(self.outcome, json_path, title=title)
+        write_markdown(self.outcome, md_path, title=title)
+        log.info("Exported results to %s and %s", json_path, md_path)
+        return json_path, md_path
+
+
+def merge_outcomes(previous: Any, retry: Any) -> Any:
+    """The previous outcome with the retried sections' new results or failures."""
+    results = dict(previous.results)
+    failures = dict(previous.failures)
+    for sid in retry.results:
+        failures.pop(sid, None)
+    for sid in retry.failures:
+        results.pop(sid, None)
+    results.update(retry.results)
+    failures.update(retry.failures)
+    order = {s.id: i for i, s in enumerate(previous.sections)}
+    results = dict(sorted(results.items(), key=lambda kv: order.get(kv[0], 1 << 30)))
+    timings = {**previous.timings, **retry.timings}
+    attempts = dict(previous.attempts)
+    for sid, count in retry.attempts.items():
+        attempts[sid] = attempts.get(sid, 0) + count
+    return dataclasses.replace(
+        previous,
+        results=results,
+        failures=failures,
+        timings=timings,
+        attempts=attempts,
+        cancelled=retry.cancelled,
+        elapsed_s=previous.elapsed_s + retry.elapsed_s,
+    )

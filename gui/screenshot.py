@@ -1,0 +1,81 @@
+"""Take the README's screenshots from the app itself, after a real run.
+
+``python -m gui.screenshot docs/screenshot.png`` opens the bundled sample, makes one
+section per top-level bookmark, runs them with the offline backend and saves two
+pictures of the window: the progress table with the memory graph (the given path) and
+the results view (``…-results.png``). Offscreen unless QT_QPA_PLATFORM says otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+
+async def _shoot(out: Path, workdir: Path) -> list[Path]:
+    from core.settings import Settings
+    from gui.main_window import RESULTS_TAB, RUN_TAB, SAMPLE_PDF, MainWindow
+    from gui.persistence import Store
+
+    store = Store(QSettings(str(workdir / "shot.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(store=store, base_settings=Settings(_env_file=None))
+    window.resize(1600, 1000)
+    window.show()
+    window.open_file(SAMPLE_PDF)
+    while window.document is None:
+        await asyncio.sleep(0.02)
+    if window.sections_panel.bookmarks_button.isEnabled():
+        window.sections_panel.apply_bookmarks()
+    else:
+        window.sections.every_n(3)
+    window.sections_panel.select_row(2)
+    panel = window.settings_panel
+    panel.backend.setCurrentIndex(panel.backend.findData("local"))
+    panel.sliders["max_concurrent_section_tasks"].setValue(3)
+    outcome = await window.start_run()
+    if outcome is None or not outcome.results:
+        raise SystemExit("the run produced no results; no screenshot taken")
+    window.results.show_section(next(iter(outcome.results)))
+    shots = []
+    for tab, path in ((RUN_TAB, out), (RESULTS_TAB, out.with_name(f"{out.stem}-results.png"))):
+        window.tabs.setCurrentIndex(tab)
+        await asyncio.sleep(0.4)  # let the graph's redraw timer and the repaint happen
+        path.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(path))
+        shots.append(path)
+    window.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = Path(args[0] if args else "screenshot.png").resolve()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    from gui.gc_guard import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(parent=app)
+    QCoreApplication.setOrganizationName("SectionFlowScreenshot")
+    QCoreApplication.setApplicationName("SectionFlowScreenshot")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
+    ):
+        shots = runner.run(_shoot(out, Path(folder)))
+    collector.stop()
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The overall bar: sections done, failed, left, elapsed and an ETA."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from gui.run_state import RunProgress, format_seconds
+from gui.state import Change
+
+
+class OverallProgress(QWidget):
+    def __init__(self, progress: RunProgress, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = progress
+        self.bar = QProgressBar(self)
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("%v of %m sections")
+        self.bar.setToolTip("Sections finished (done or failed) out of all in the run")
+        self.bar.setAccessibleName("Overall progress")
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.label = QLabel("Idle", self)
+        self.label.setToolTip("Done, failed and left; elapsed time and the estimated time left")
+        self.label.setMinimumWidth(320)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self.refresh)
+        progress.subscribe(self._on_change)
+
+    def _on_change(self, change: Change, index: int) -> None:
+        # while running the timer refreshes twice a second; a per-event refresh would
+        # re-count every row and re-lay the label hundreds of times in a burst
+        if not self._timer.isActive():
+            self.refresh()
+
+    def set_running(self, running: bool) -> None:
+        if running:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.refresh()
+
+    def refresh(self) -> None:
+        done, failed, left = self.progress.counts()
+        total = len(self.progress)
+        if not total:
+            self.bar.setRange(0, 1)
+            self.bar.setValue(0)
+            self.bar.setFormat("No run yet")
+            self.label.setText("Idle")
+            return
+        self.bar.setFormat("%v of %m sections")
+        self.bar.setRange(0, total)
+        self.bar.setValue(done + failed)
+        parts = [f"{done} done", f"{failed} failed", f"{left} left"]
+        elapsed = self.progress.elapsed()
+        parts.append(f"elapsed {format_seconds(elapsed)}")
+        eta = self.progress.eta_seconds()
+        if eta is not None:
+            parts.append(f"ETA {format_seconds(eta)}")
+        tokens = self.progress.tokens()
+        if tokens:
+            parts.append(f"{tokens:,} tokens")
+        self.label.setText(" · ".join(parts))

@@ -1,0 +1,115 @@
+"""A row per section: state, stage, attempts, time per stage, tokens, reason.
+
+Rows come from :class:`gui.run_state.RunProgress` through the generic adapter; a timer
+repaints only the time columns twice a second while a run goes, so a running stage's
+clock moves without the engine having to send ticks.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from gui.run_state import RunProgress, SectionProgress, format_seconds
+from gui.widgets.list_model import Column, StateTableModel
+
+STATE_COLORS = {
+    "done": QColor("#2e7d32"),
+    "failed": QColor("#c62828"),
+    "cancelled": QColor("#8d6e63"),
+    "waiting": QColor("#ef6c00"),
+    "running": QColor("#1565c0"),
+}
+
+
+def _timing(key: str):
+    def show(row: SectionProgress) -> str:
+        return format_seconds(row.stage_seconds(key, time.monotonic()))
+
+    return show
+
+
+COLUMNS: list[Column[SectionProgress]] = [
+    Column(
+        "Section",
+        lambda r: r.title,
+        "The section's title",
+        tooltip=lambda r: f"{r.title} (pages {r.pages})",
+    ),
+    Column("Pages", lambda r: r.pages, "Pages of the section"),
+    Column(
+        "State",
+        lambda r: r.state,
+        "queued, waiting, running, done, failed or cancelled",
+        color=lambda r: STATE_COLORS.get(r.state),
+    ),
+    Column("Stage", lambda r: r.stage, "The stage the section is in now"),
+    Column(
+        "Tries",
+        lambda r: str(r.attempts or ""),
+        "Attempts so far (retries add to it)",
+        align_right=True,
+    ),
+    Column(
+        "Split", _timing("split"), "Time spent cutting the section out of the PDF", align_right=True
+    ),
+    Column("Upload", _timing("upload"), "Time spent uploading the section", align_right=True),
+    Column("Analysis", _timing("process"), "Time the analysis took", align_right=True),
+    Column(
+        "Total",
+        lambda r: format_seconds(r.timings.get("total")),
+        "Whole section, queue included",
+        align_right=True,
+    ),
+    Column(
+        "Tokens",
+        lambda r: f"{r.tokens:,}" if r.tokens else "",
+        "Tokens used (Gemini)",
+        align_right=True,
+    ),
+    Column(
+        "Reason",
+        lambda r: r.reason,
+        "Why a section failed, or what it waits for",
+        tooltip=lambda r: r.reason or None,
+    ),
+]
+TIME_COLUMNS = (5, 6, 7, 8)
+WIDTHS = (170, 56, 70, 78, 40, 54, 54, 62, 54, 60)
+
+
+class ProgressTable(QTableView):
+    def __init__(self, progress: RunProgress, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = progress
+        self.model_ = StateTableModel(progress, COLUMNS, self, coalesce_ms=100)
+        self.setModel(self.model_)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(24)
+        # Fixed widths, not ResizeToContents: that re-measures every row of a column on
+        # each change, which made a 200-section run cost O(n²) data() calls on the GUI
+        # thread (bench/gui.py). The user can still drag the widths.
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(WIDTHS):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        self.setToolTip("One row per section of the current run")
+        self.setAccessibleName("Run progress")
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(500)
+        self._ticker.timeout.connect(lambda: self.model_.refresh_columns(TIME_COLUMNS))
+
+    def set_running(self, running: bool) -> None:
+        if running:
+            self._ticker.start()
+        else:
+            self._ticker.stop()
+            self.model_.flush()
+            self.model_.refresh_columns(TIME_COLUMNS)

@@ -1,0 +1,184 @@
+"""Sliders and settings: the next run uses them, a running limit moves at once, the
+threshold stays at or under the maximum, Reset restores the seed, QSettings remembers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from core.events import Slot
+from core.run_types import RunOutcome
+from core.settings import Settings
+from gui.bridge import EngineBridge
+from gui.persistence import Store
+from gui.widgets.settings_panel import SettingsPanel, seed_defaults
+from tests.gui.conftest import wait_until
+
+
+class FakePipeline:
+    """Holds the run open until released; records what the window asked of it."""
+
+    def __init__(self, settings: Settings, emit) -> None:
+        self.settings = settings
+        self.emit = emit
+        self.limits: list[tuple[Slot, int]] = []
+        self.memory: list[tuple[float, float, bool]] = []
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+        self.cancelled = False
+
+    async def run(self, request: Any) -> RunOutcome:
+        self.started.set()
+        await self.release.wait()
+        return RunOutcome(
+            run_id="fake",
+            document=Path(request.pdf_path),
+            document_sha256="0" * 64,
+            page_count=1,
+            sections=list(request.sections),
+            prompt=request.prompt,
+            processor="fake",
+            model=None,
+            settings={},
+            started_at="",
+            cancelled=self.cancelled,
+        )
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.release.set()
+
+    def set_limit(self, slot: Slot, limit: int) -> None:
+        self.limits.append((slot, limit))
+
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
+        self.memory.append((threshold_mb, max_mb, enabled))
+
+
+class FakeFactory:
+    def __init__(self) -> None:
+        self.pipelines: list[FakePipeline] = []
+
+    def __call__(self, settings: Settings, emit) -> FakePipeline:
+        pipeline = FakePipeline(settings, emit)
+        self.pipelines.append(pipeline)
+        return pipeline
+
+
+async def open_async(window, path: Path) -> None:
+    window.open_file(path)
+    await wait_until(lambda: window.document is not None)
+
+
+async def test_slider_value_is_what_the_next_run_uses(make_window, pdf_factory) -> None:
+    factory = FakeFactory()
+    window = make_window(bridge=EngineBridge(pipeline_factory=factory))
+    await open_async(window, pdf_factory(pages=6))
+    window.sections.whole()
+    panel = window.settings_panel
+    panel.sliders["max_concurrent_section_tasks"].slider.setValue(7)
+    panel.sliders["max_concurrent_splits"].spin.setValue(2)
+    panel.timeouts["split_timeout_seconds"].setValue(45)
+    task = window.start_run()
+    assert task is not None
+    used = factory.pipelines[0].settings
+    assert used.max_concurrent_section_tasks == 7
+    assert used.max_concurrent_splits == 2
+    assert used.split_timeout_seconds == 45
+    assert used.processor.value == "local"
+    factory.pipelines[0].release.set()
+    await task
+    # moved between runs: the next run sees the new value
+    panel.sliders["max_concurrent_section_tasks"].setValue(3)
+    task = window.start_run()
+    assert factory.pipelines[1].settings.max_concurrent_section_tasks == 3
+    factory.pipelines[1].release.set()
+    await task
+
+
+async def test_slider_moved_during_a_run_changes_the_running_limit(
+    make_window, pdf_factory
+) -> None:
+    factory = FakeFactory()
+    window = make_window(bridge=EngineBridge(pipeline_factory=factory))
+    await open_async(window, pdf_factory(pages=6))
+    window.sections.every_n(2)
+    task = window.start_run()
+    pipeline = factory.pipelines[0]
+    await pipeline.started.wait()
+    assert window.cancel_action.isEnabled() and not window.run_action.isEnabled()
+    panel = window.settings_panel
+    panel.sliders["max_concurrent_section_tasks"].setValue(2)
+    panel.sliders["max_concurrent_uploads"].setValue(1)
+    panel.sliders["max_concurrent_splits"].setValue(6)
+    panel.sliders["memory_throttle_threshold_mb"].setValue(512)
+    assert pipeline.limits == [(Slot.SECTION, 2), (Slot.UPLOAD, 1), (Slot.SPLIT, 6)]
+    assert pipeline.memory[-1] == (512, 1024, True)
+    window.cancel_action.trigger()
+    outcome = await task
+    assert outcome.cancelled
+    await wait_until(lambda: window.run_action.isEnabled())
+
+
+async def test_slider_moves_a_real_pipeline_limit(make_window, pdf_factory) -> None:
+    """The same through the real engine: the running Pipeline's section ceiling moves."""
+    window = make_window()
+    await open_async(window, pdf_factory(pages=30))
+    window.sections.every_n(1)
+    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
+    task = window.start_run()
+    pipeline = window.bridge.pipeline
+    await wait_until(lambda: len(window.results.results) >= 1, timeout=60)
+    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(4)
+    await wait_until(lambda: pipeline.sections.limit == 4 or pipeline.adaptive.ceiling == 4)
+    window.bridge.cancel()
+    await task
+
+
+def test_threshold_is_kept_at_or_under_the_maximum(qtbot) -> None:
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    panel.set_values(seed_defaults())
+    threshold = panel.sliders["memory_throttle_threshold_mb"]
+    maximum = panel.sliders["max_memory_usage_mb"]
+    threshold.setValue(2048)
+    assert maximum.value() == 2048
+    maximum.setValue(512)
+    assert threshold.value() == 512
+    Settings(**{k: v for k, v in panel.values().items()})  # always valid together
+
+
+def test_reset_to_defaults_restores_the_seed(qtbot) -> None:
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    panel.sliders["max_concurrent_section_tasks"].setValue(20)
+    panel.monitoring.setChecked(False)
+    panel.timeouts["upload_timeout_seconds"].setValue(12)
+    panel.reset_button.click()
+    values = panel.values()
+    assert values["max_concurrent_section_tasks"] == 5
+    assert values["max_concurrent_uploads"] == 3
+    assert values["max_concurrent_splits"] == 4
+    assert values["memory_throttle_threshold_mb"] == 768
+    assert values["max_memory_usage_mb"] == 1024
+    assert values["enable_memory_monitoring"] is True
+    assert values["upload_timeout_seconds"] == 300
+
+
+def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None:
+    window = make_window()
+    window.settings_panel.sliders["max_concurrent_uploads"].setValue(9)
+    window.settings_panel.backend.setCurrentIndex(1)  # Gemini
+    window.main_split.setSizes([300, 900])
+    window.close()
+    again = make_window(store=Store(isolated_qsettings))
+    assert again.settings_panel.values()["max_concurrent_uploads"] == 9
+    assert again.settings_panel.values()["processor"] == "gemini"
+    assert again.store.bytes("splitters/mainSplit") is not None
+
+
+def test_env_values_show_until_changed(qtbot, make_window, monkeypatch) -> None:
+    monkeypatch.setenv("MAX_CONCURRENT_SPLITS", "7")
+    window = make_window(base_settings=Settings(_env_file=None))
+    assert window.settings_panel.values()["max_concurrent_splits"] == 7
