@@ -23,15 +23,34 @@ log = logging.getLogger("sectionflow.memory")
 MemoryProbe = Callable[[], float]
 
 
+def _process_mb(proc: psutil.Process) -> float:
+    """PSS where the OS reports it (Linux), else RSS.
+
+    The app and its spawned PDF workers map the same libraries (Qt aside, Python and
+    MuPDF are in every one of them); adding up RSS counts those pages once per process
+    and overstated the app by ~60% here (475 vs 292 MB with four workers). PSS splits
+    each shared page among its users, so the sum is what the app really holds.
+    """
+    if _HAS_PSS:
+        try:
+            return proc.memory_full_info().pss
+        except (psutil.AccessDenied, AttributeError):
+            pass
+    return proc.memory_info().rss
+
+
+_HAS_PSS = hasattr(psutil.Process().memory_full_info(), "pss") if psutil.LINUX else False
+
+
 def process_tree_rss_mb(process: psutil.Process | None = None) -> float:
-    """RSS of this process plus its children (the PDF worker processes), in MB."""
+    """Memory of this process plus its children (the PDF worker processes), in MB."""
     proc = process or psutil.Process()
-    total = 0
+    total = 0.0
     try:
-        total = proc.memory_info().rss
+        total = _process_mb(proc)
         for child in proc.children(recursive=True):
             try:
-                total += child.memory_info().rss
+                total += _process_mb(child)
             except psutil.Error:
                 continue
     except psutil.Error:
