@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from core.metrics import Metrics
     from core.pdf import DocumentInfo
     from core.run_types import RunOutcome, RunRequest
     from core.sections import Section
@@ -59,6 +60,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is too small: give 1 or more")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port for --metrics-port: 1-65535, or 0 to let the system pick a free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give 1-65535 (0 picks one)")
     return value
 
 
@@ -122,6 +134,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="analyse every section again even if the same pages were analysed before",
     )
+    process.add_argument(
+        "--metrics-port",
+        type=port_number,
+        metavar="PORT",
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics while the run goes on "
+        "(0 picks a free port; the address is printed)",
+    )
+    later = process.add_argument_group("Gemini Batch mode (half price, up to 24 h)")
+    later.add_argument(
+        "--batch-mode",
+        action="store_true",
+        help="send the sections as one Gemini batch job instead of one call each: prints "
+        "both options' estimated cost and time, uploads the sections, submits the job and "
+        "waits for it. Ctrl+C (or closing) leaves the job running; pick it up later with "
+        "'sectionflow batch-resume JOB_NAME', or with 'process FILE --resume'",
+    )
+    later.add_argument(
+        "--poll-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how often to ask Gemini about the batch job (default 30)",
+    )
     limits = process.add_argument_group("limits (override the environment and .env)")
     limits.add_argument(
         "--max-sections", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SECTION_TASKS"
@@ -132,8 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--max-splits", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SPLITS"
     )
+    from core.cli_batch import add_batch_command
+    from core.cli_gemini_batch import add_batch_resume_command
     from core.cli_history import add_history_commands
 
+    add_batch_command(commands, _positive_int)
+    add_batch_resume_command(commands)
     add_history_commands(commands, _positive_int)
     return parser
 
@@ -161,6 +200,14 @@ def entry(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "process":
             return process_command(args)
+        if args.command == "batch":
+            from core.cli_batch import batch_command
+
+            return batch_command(args)
+        if args.command == "batch-resume":
+            from core.cli_gemini_batch import batch_resume_command
+
+            return batch_resume_command(args)
         from core.cli_history import run_history_command
 
         return run_history_command(args)
@@ -231,9 +278,15 @@ def process_command(args: argparse.Namespace) -> int:
         password=args.password,
         use_cache=not args.no_cache,
     )
+    from core import cli_gemini_batch as gemini_batch
+
+    if args.resume and (job := gemini_batch.pending_job_for(path)) is not None:
+        return gemini_batch.resume_job(job, args, settings, console)
     if args.resume:
         request = resumed_request(request)
-    outcome = run_pipeline(settings, request, console)
+    if args.batch_mode:
+        return gemini_batch.batch_mode(request, args, settings, console, info.title)
+    outcome = run_pipeline(settings, request, console, metrics_port=args.metrics_port)
     return finish_run(outcome, args.json, args.markdown, info.title)
 
 
@@ -388,19 +441,53 @@ def _signals(handler: _Interrupts) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def run_pipeline(settings: Settings, request: RunRequest, console: Console) -> RunOutcome:
+def check_key(settings: Settings) -> None:
+    """Gemini chosen but no key anywhere: say so before anything starts."""
+    from core.keys import get_key
+    from core.settings import ProcessorKind
+
+    if settings.resolved_processor() is ProcessorKind.GEMINI and not get_key(settings):
+        raise CliError(
+            "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
+            "environment, or use --processor local"
+        )
+
+
+def start_metrics(port: int | None) -> Metrics | None:
+    """The Prometheus endpoint for --metrics-port, its address printed on stderr."""
+    if port is None:
+        return None
+    from core.metrics import Metrics, MetricsError
+
+    metrics = Metrics()
+    try:
+        bound = metrics.serve(port)
+    except MetricsError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{PROG}: metrics at http://127.0.0.1:{bound}/metrics", file=sys.stderr, flush=True)
+    return metrics
+
+
+def run_pipeline(
+    settings: Settings, request: RunRequest, console: Console, metrics_port: int | None = None
+) -> RunOutcome:
     from core.journal import Journal
+    from core.metrics import fan_out
     from core.pipeline import Pipeline
     from core.processors import make_processor
     from core.workers import PdfWorkers
 
+    metrics = start_metrics(metrics_port)
     workers = PdfWorkers()
     journal = Journal()
     interrupts = _Interrupts()
     try:
         processor = make_processor(settings, workers)
         reporter = make_reporter(console, request.sections)
-        pipeline = Pipeline(settings, processor, workers, emit=reporter.handle, journal=journal)
+        listener = fan_out(reporter.handle, metrics.handle if metrics else None)
+        pipeline = Pipeline(settings, processor, workers, emit=listener, journal=journal)
+        if metrics is not None:
+            metrics.watch_limits(pipeline.limits)
 
         async def main() -> RunOutcome:
             interrupts.loop = asyncio.get_running_loop()
@@ -411,6 +498,8 @@ def run_pipeline(settings: Settings, request: RunRequest, console: Console) -> R
         with _signals(interrupts), asyncio.Runner() as runner:
             return runner.run(main())
     finally:
+        if metrics is not None:
+            metrics.close()
         workers.shutdown()
         journal.close()
 
@@ -631,4 +720,8 @@ def _short(text: str, limit: int) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(entry())
+    # Run the imported module's entry, not this __main__ copy: the subcommand modules
+    # raise core.cli.CliError, which must be the class entry() catches.
+    from core.cli import entry as _entry
+
+    sys.exit(_entry())

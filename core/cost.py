@@ -226,3 +226,80 @@ async def estimate_with_count_tokens(
     return estimate(
         sections, model=model, tokens_per_page=per_page, method="count_tokens", **kwargs
     )
+
+
+# ------------------------------------------------------------------- batch mode
+#: Gemini's Batch API bills half the interactive price.
+BATCH_DISCOUNT = 0.5
+#: Gemini's stated turnaround for a batch job ("usually much sooner").
+BATCH_TURNAROUND = "up to 24 h (often much sooner)"
+#: A rough interactive wall time per section (split + upload + analysis), for the estimate.
+SECONDS_PER_SECTION = 20.0
+
+
+def batch_estimate(interactive: Estimate) -> Estimate:
+    """The same work through Gemini's Batch API: same tokens, half the price."""
+
+    def half(value: float | None) -> float | None:
+        return None if value is None else value * BATCH_DISCOUNT
+
+    return Estimate(
+        model=interactive.model,
+        pages=interactive.pages,
+        input_tokens=interactive.input_tokens,
+        output_tokens=interactive.output_tokens,
+        cost_usd=half(interactive.cost_usd),
+        input_cost_usd=half(interactive.input_cost_usd),
+        output_cost_usd=half(interactive.output_cost_usd),
+        tokens_per_page=interactive.tokens_per_page,
+        method=interactive.method,
+        price_date=interactive.price_date,
+        priced_as=interactive.priced_as,
+        notes=(*interactive.notes, "Batch API: half the interactive price"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModeOption:
+    """One way to run the analysis, for the user to choose from."""
+
+    mode: str  # "interactive" | "batch"
+    estimate: Estimate
+    time: str
+
+    def describe(self) -> str:
+        cost = (
+            f"≈ ${self.estimate.cost_usd:,.4f}"
+            if self.estimate.cost_usd is not None
+            else "price unknown"
+        )
+        return f"{self.mode:<11} {cost:>14}   {self.time}"
+
+
+def interactive_time(sections: int, section_limit: int, per_section_s: float) -> str:
+    """A rough wall time: rounds of ``section_limit`` sections, ``per_section_s`` each."""
+    rounds = -(-max(sections, 1) // max(section_limit, 1))
+    seconds = rounds * per_section_s
+    if seconds < 90:
+        return f"≈ {seconds:.0f} s ({section_limit} sections at once)"
+    return f"≈ {seconds / 60:.0f} min ({section_limit} sections at once)"
+
+
+def compare_modes(
+    sections: Sequence[Section],
+    model: str,
+    *,
+    section_limit: int,
+    prompt_text: str = "",
+    per_section_s: float = SECONDS_PER_SECTION,
+    table: PriceTable | None = None,
+    on: date | None = None,
+) -> tuple[ModeOption, ModeOption]:
+    """Interactive and batch, side by side: estimated cost and time of each."""
+    now = estimate(sections, model=model, prompt_text=prompt_text, table=table, on=on)
+    return (
+        ModeOption(
+            "interactive", now, interactive_time(len(sections), section_limit, per_section_s)
+        ),
+        ModeOption("batch", batch_estimate(now), BATCH_TURNAROUND),
+    )

@@ -93,6 +93,8 @@ class RetryScheduled(Event):
     attempt: int
     delay_s: float
     reason: str
+    #: a few fixed words for counting: 'rate limited', 'timeout', or the operation
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,3 +134,52 @@ class RunFinished(Event):
     cancelled: bool
     elapsed_s: float
     summary: dict[str, Any]
+
+
+# ------------------------------------------------------------------ folder batches
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchStarted(Event):
+    """A folder batch was planned: every file found, with its section count (0 if bad)."""
+
+    files: tuple[str, ...]
+    sections: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileEvent(Event):
+    """An engine event from the run of one file of a batch (``file`` is its path)."""
+
+    file: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileFinished(Event):
+    """One file of a batch is over: done, partial, failed, skipped (bad file), kept
+    (complete in the journal, not run again) or cancelled."""
+
+    file: str
+    status: str
+    done: int
+    failed: int
+    sections: int
+    reason: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchFinished(Event):
+    files: int
+    statuses: dict[str, int]
+    elapsed_s: float
+    cancelled: bool
+
+
+# -------------------------------------------------------------- Gemini Batch mode
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchJobState(Event):
+    """A Gemini batch job was polled: its state (JOB_STATE_PENDING, ..._SUCCEEDED, ...)."""
+
+    job_name: str
+    state: str
+    elapsed_s: float

@@ -43,6 +43,7 @@ from core.events import (
 )
 from core.journal import Journal
 from core.limiter import Limiter
+from core.limits import Limits
 from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_mb
 from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.report import build_report
@@ -74,18 +75,24 @@ class Pipeline:
         memory_interval_s: float = 0.2,
         split_fn: Callable[..., SplitPart] = pdf.split_section,
         journal: Journal | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        """``limits``: limiters shared with other pipelines (a folder batch); by default
+        this pipeline makes its own from the settings."""
         self.settings = settings
         self.processor = processor
         self.workers = workers
         self._listener = emit
         self._split_fn = split_fn
         self.journal = journal
-        sequential = not settings.enable_concurrent_processing
-        self.sections = Limiter("section", settings.effective_section_limit())
-        self.splits = Limiter("split", 1 if sequential else settings.max_concurrent_splits)
-        self.uploads = Limiter("upload", 1 if sequential else settings.max_concurrent_uploads)
-        self.adaptive = AdaptiveLimit(self.sections, self._emit)
+        own = limits is None
+        self.limits = limits if limits is not None else Limits.from_settings(settings, shared=False)
+        self.sections = self.limits.sections
+        self.splits = self.limits.splits
+        self.uploads = self.limits.uploads
+        self.adaptive = self.limits.adaptive or AdaptiveLimit(self.sections, self._emit)
+        if own:
+            self.limits.adaptive = self.adaptive
         self.memory = MemoryGate(
             MemoryLimits(
                 enabled=settings.enable_memory_monitoring,
@@ -143,6 +150,7 @@ class Pipeline:
         sampler: asyncio.Task[None] | None = None
         started = time.monotonic()
         try:
+            await self.workers.warm(min(self.splits.limit, self.workers.max_workers))
             source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)
             # MuPDF runs in the worker processes only, never on a thread of this process
             # (the GUI's thumbnail thread may be using it right now).
@@ -558,6 +566,7 @@ class Pipeline:
                     attempt=number + 1,
                     delay_s=delay,
                     reason=exc.reason,
+                    category=reason,
                 )
             )
 

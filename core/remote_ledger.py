@@ -11,6 +11,11 @@ Storage is SQLite in WAL mode with ``synchronous=FULL``: every commit is on disk
 upload it announces begins, several processes (the app and a CLI run) can share one file,
 and a torn write cannot corrupt it. Entries carry their owner's pid and process start time,
 so one process never deletes files another *live* process is still using.
+
+A Gemini batch job needs its input files for up to a day, across restarts of the app. Its
+entries are *held* under the job's name: no sweep touches a held entry (whoever owned it)
+until the process that sees the job end *adopts* the entries and deletes the files. A held
+entry that nobody adopts is struck once Gemini has expired the file (48 h).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -45,10 +51,40 @@ CREATE TABLE IF NOT EXISTS remote_files (
     created_at REAL NOT NULL,
     owner_pid INTEGER NOT NULL,
     owner_started REAL NOT NULL,
-    run_token TEXT NOT NULL
+    run_token TEXT NOT NULL,
+    hold TEXT
 );
 CREATE INDEX IF NOT EXISTS remote_files_scope ON remote_files(scope);
 """
+_COLUMNS = (
+    "id, display_name, remote_name, scope, created_at, owner_pid, owner_started, run_token, hold"
+)
+
+
+_INIT_LOCK = threading.Lock()
+_INIT_ATTEMPTS = 100
+
+
+def _initialise(conn: sqlite3.Connection) -> None:
+    """WAL mode, the table, and the ``hold`` column of ledgers older than batch mode.
+
+    Switching a fresh file to WAL can fail at once with "database is locked" while another
+    connection (another thread or process) is doing the same: SQLite's busy timeout does
+    not cover it. One lock per process serialises our own threads; a short retry covers
+    another process.
+    """
+    for attempt in range(_INIT_ATTEMPTS):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(remote_files)")}
+            if "hold" not in columns:
+                conn.execute("ALTER TABLE remote_files ADD COLUMN hold TEXT")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _INIT_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02)
 
 
 def default_path() -> Path:
@@ -96,6 +132,7 @@ class LedgerEntry:
     owner_pid: int
     owner_started: float
     run_token: str
+    hold: str | None = None  # a batch job that still needs the file
 
     @property
     def expired(self) -> bool:
@@ -136,8 +173,8 @@ class RemoteLedger:
         try:
             conn.execute("PRAGMA synchronous=FULL")
             if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
+                with _INIT_LOCK:  # first uploads of several sections start at once
+                    _initialise(conn)
                 self._ready = True
             yield conn
         finally:
@@ -166,10 +203,7 @@ class RemoteLedger:
     def entries(self, scope: str | None = None) -> list[LedgerEntry]:
         if not self.path.exists():
             return []
-        query = (
-            "SELECT id, display_name, remote_name, scope, created_at, owner_pid, owner_started, "
-            "run_token FROM remote_files"
-        )
+        query = f"SELECT {_COLUMNS} FROM remote_files"
         with self._db() as conn:
             if scope is None:
                 rows = conn.execute(query + " ORDER BY id").fetchall()
@@ -177,8 +211,32 @@ class RemoteLedger:
                 rows = conn.execute(query + " WHERE scope = ? ORDER BY id", (scope,)).fetchall()
         return [LedgerEntry(*row) for row in rows]
 
+    def hold(self, entry_ids: list[int], tag: str) -> None:
+        """Keep these entries out of every sweep until :meth:`adopt` (a batch job needs
+        the files after this process is gone)."""
+        with self._db() as conn:
+            conn.executemany(
+                "UPDATE remote_files SET hold = ? WHERE id = ?", [(tag, i) for i in entry_ids]
+            )
+
+    def held(self, tag: str) -> list[LedgerEntry]:
+        return [entry for entry in self.entries() if entry.hold == tag]
+
+    def adopt(self, tag: str) -> int:
+        """Make the entries held under ``tag`` this run's own (no longer held), so the
+        run's closing sweep deletes their files. Returns how many there were."""
+        with self._db() as conn:
+            cursor = conn.execute(
+                "UPDATE remote_files SET hold = NULL, owner_pid = ?, owner_started = ?,"
+                " run_token = ? WHERE hold = ?",
+                (os.getpid(), _MY_START, self.run_token, tag),
+            )
+            return int(cursor.rowcount or 0)
+
     # -------------------------------------------------------------------- sweep
     def _sweepable(self, entry: LedgerEntry, include_own: bool) -> bool:
+        if entry.hold and not entry.expired:
+            return False
         if include_own and entry.run_token == self.run_token:
             return True
         return not owner_alive(entry.owner_pid, entry.owner_started)

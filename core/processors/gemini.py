@@ -117,6 +117,18 @@ def _tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl
         return certified, certified
 
 
+def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> str:
+    """The line after the prompt that tells Gemini which section (or part) it is reading;
+    shared with batch mode so both ask exactly the same question."""
+    where = f"pages {format_ranges(pages)} of the document"
+    if total > 1:
+        return (
+            f"Section: '{title}'. This is part {index + 1} of {total} of the "
+            f"section, {where}; the parts are analysed separately."
+        )
+    return f"Section: '{title}', {where}."
+
+
 class GeminiProcessor:
     """Processor protocol implementation for Gemini (see :mod:`core.processors.base`)."""
 
@@ -208,6 +220,14 @@ class GeminiProcessor:
         if self._client is None:
             raise permanent("The Gemini backend was used before it was opened (a bug)")
         return self._client
+
+    async def client(self) -> genai.Client:
+        """The run's SDK client (batch mode makes its own calls with it)."""
+        return await self._ready()
+
+    def error(self, exc: BaseException, doing: str) -> ProcessingError:
+        """An SDK exception as a ProcessingError in plain words, without the key."""
+        return self._error(exc, doing)
 
     async def started(self) -> None:
         """Wait until open()'s background work is done: client built, start-up sweep over."""
@@ -428,13 +448,7 @@ class GeminiProcessor:
             document = types.Part.from_bytes(data=piece.data, mime_type=PDF_MIME)
         else:
             document = types.Part.from_uri(file_uri=piece.uri, mime_type=PDF_MIME)
-        where = f"pages {format_ranges(piece.pages)} of the document"
-        context = f"Section: '{section.title}', {where}."
-        if total > 1:
-            context = (
-                f"Section: '{section.title}'. This is part {index + 1} of {total} of the "
-                f"section, {where}; the parts are analysed separately."
-            )
+        context = context_line(section.title, piece.pages, index, total)
         config = types.GenerateContentConfig(
             # no tools are given; this only keeps the SDK from logging "AFC is enabled" per call
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),

@@ -72,7 +72,11 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         }
         args = ["process", str(pdf), "--processor", "gemini", "--every", "1", "--json", str(out)]
         first = await start_cli(args, env, tmp_path / "first.log")
-        await until(lambda: len(done_in_journal(data)) >= 3, timeout=60)
+        # kill while a section's file is on the server (between one section's clean-up
+        # and the next upload there may be none, which made this test flaky)
+        await until(
+            lambda: len(done_in_journal(data)) >= 3 and bool(fake.stored_files()), timeout=60
+        )
         first.send_signal(signal.SIGKILL)
         await first.wait()
         assert first.returncode == -signal.SIGKILL

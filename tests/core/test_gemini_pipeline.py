@@ -264,7 +264,9 @@ async def test_cancel_mid_run_leaves_no_file_behind(
     fake_gemini: FakeGemini, workers: PdfWorkers, remote_ledger: RemoteLedger, tmp_path: Path
 ) -> None:
     fake_gemini.latency = 5.0  # generate calls stay in flight until cancelled
-    fake_gemini.upload_latency = 0.1
+    # the third section's upload hangs, so "two analysing, one uploading" is sure to be seen
+    # (a fixed upload latency left a timing window that made this test flaky)
+    fake_gemini.add_fault("hang", match=marker(2), endpoint="upload_chunk", hang_s=None)
     sections = build_document(tmp_path / "doc.pdf", [1] * 8)
     events: list = []
     pipeline, _ = make_pipeline(settings_for(fake_gemini), workers, remote_ledger, events)

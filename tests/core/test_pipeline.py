@@ -119,6 +119,13 @@ class CountingWorkers:
     def drain(self, timeout: float | None = 60.0) -> None:
         self._inner.drain(timeout)
 
+    @property
+    def max_workers(self) -> int:
+        return self._inner.max_workers
+
+    async def warm(self, count: int = 1) -> None:
+        await self._inner.warm(count)
+
 
 async def test_raising_the_section_limit_mid_run_lets_more_start(
     pdf_path: Path, workers: PdfWorkers

@@ -21,7 +21,9 @@ By hand: ``python -m tests.fakes.gemini --port 8765 --latency 1 --rpm 30``.
 Answers: ``pages=N sha=<12 hex of sha256(pdf)> first_line=<page 1, first line>``, or that as a
 JSON object (plus ``summary``) when ``responseMimeType`` is application/json, shaped to the
 request's schema if it has one (see ``gemini_answers``). Faults: see ``gemini_faults``.
-Stats: see ``gemini_stats``.
+Stats: see ``gemini_stats``. Batch jobs (create/get/list/cancel/delete, JSONL or inlined
+answers, PENDING→RUNNING→SUCCEEDED after ``batch_pending_s``/``batch_running_s``): see
+``gemini_batches``.
 
 Section key of a generate call (matched by faults, used by the stats timelines): the display
 names of the uploaded files it references joined by ``+``; for inline PDFs the first text
@@ -48,6 +50,7 @@ from typing import Any
 
 from tests.fakes import gemini_answers as answers
 from tests.fakes import gemini_errors as errors
+from tests.fakes.gemini_batches import BatchApi, BatchInfo
 from tests.fakes.gemini_faults import ERROR_KINDS, Fault, FaultBook, SlidingWindowLimiter
 from tests.fakes.gemini_files import FileStore, StoredFile, StoredFileInfo, info
 from tests.fakes.gemini_http import (
@@ -64,7 +67,7 @@ from tests.fakes.gemini_http import (
 from tests.fakes.gemini_pdf import DocInfo, PdfAnalyzer
 from tests.fakes.gemini_stats import NO_REPLY, FakeStats, GenerateRecord, RequestRecord
 
-__all__ = ["FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
+__all__ = ["BatchInfo", "FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
 
 _UPLOAD_START = re.compile(r"^/upload/(?P<v>[^/]+)/files$")
 _UPLOAD_SESSION = re.compile(r"^/upload-session/(?P<token>[^/]+)$")
@@ -136,10 +139,14 @@ class FakeGemini:
         tokens_per_page: int = 258,
         thoughts: bool = False,
         analyze_in_subprocess: bool = True,
+        batch_pending_s: float | None = 0.05,
+        batch_running_s: float = 0.05,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.latency = latency
+        self.batch_pending_s = batch_pending_s
+        self.batch_running_s = batch_running_s
         self.upload_latency = upload_latency
         self.processing_delay = processing_delay
         self.valid_keys: set[str] | None = set(valid_keys) if valid_keys is not None else None
@@ -154,6 +161,7 @@ class FakeGemini:
         self.rpm = rpm
         self._faults = FaultBook()
         self._files = FileStore()
+        self._batches = BatchApi(self)
         self._analyzer = PdfAnalyzer(analyze_in_subprocess)
         self._analyzer.warm_up()
         self._stop = Signal()
@@ -260,6 +268,14 @@ class FakeGemini:
 
     # --- inspection --------------------------------------------------------------------------
 
+    def batches(self) -> list[BatchInfo]:
+        """Every batch job the fake holds (see ``gemini_batches``)."""
+        return self._batches.infos()
+
+    def release_batches(self) -> None:
+        """Let jobs held PENDING (``batch_pending_s=None``) start running now."""
+        self._batches.release()
+
     def stored_files(self) -> list[StoredFileInfo]:
         return [info(f) for f in self._files.all()]
 
@@ -311,6 +327,10 @@ class FakeGemini:
             return self._authorised(
                 request, lambda: self._file_op(request, call, m["v"], m["id"])
             ), call
+        if (batch := self._batches.route(method, path)) is not None:
+            endpoint, handler = batch
+            call = _Call(endpoint, started)
+            return self._authorised(request, lambda: handler(request, call)), call
         if method == "GET" and (m := _FILES.match(path)):
             call = _Call("list", started)
             return self._authorised(request, lambda: self._list(request, call, m["v"])), call
@@ -322,6 +342,10 @@ class FakeGemini:
                 return self._authorised(
                     request, lambda: self._generate(request, call, model, stream)
                 ), call
+            if verb == "batchGenerateContent":
+                call = _Call("batch_create", started)
+                handler = self._batches.create_handler(model)
+                return self._authorised(request, lambda: handler(request, call)), call
             if verb == "countTokens":
                 call = _Call("count_tokens", started)
                 return self._authorised(request, lambda: self._count(request, call)), call
@@ -627,6 +651,24 @@ class FakeGemini:
             reply.body = b"data: " + reply.body + b"\r\n\r\n"
             reply.content_type = "text/event-stream"
         return self._maybe_reset(reply, fault)
+
+    def _answer_request(
+        self, model: str, body: dict[str, Any], endpoint: str
+    ) -> tuple[int, dict[str, Any]]:
+        """One GenerateContentRequest of a batch, answered as generateContent would answer
+        it (no rate limit, latency or pause: a batch runs on the server's own schedule)."""
+        config = _camel_keys(_field(body, "generationConfig") or {})
+        contents = self._read_contents(body, require_active=True)
+        if contents.problem is not None:
+            return contents.problem.code, contents.problem.body()
+        if any(d.is_pdf and not d.readable for d in contents.documents):
+            return 400, errors.invalid_argument("The document has no pages.").body()
+        fault = self._faults.take(endpoint, contents.haystacks)
+        if fault is not None and fault.kind in ERROR_KINDS:
+            return self._fault_error(fault, _Call(endpoint, time.monotonic()), model)
+        facts = answers.facts_for(contents.documents, contents.prompt)
+        prompt_tokens = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
+        return 200, self._answer(facts, config, model, prompt_tokens, None)
 
     def _rate_limit(self, call: _Call, model: str) -> Reply | None:
         limiter = self._limiter

@@ -29,8 +29,11 @@ Kinds (default endpoint in brackets) and what the SDK then raises or returns:
   (cut JSON when JSON was asked for, so ``.parsed`` is None).
 
 Endpoints: ``upload`` (the start command), ``upload_chunk``, ``get``, ``list``, ``delete``,
-``generate`` (incl. streamGenerateContent), ``count_tokens``, or ``any``. Error, hang, reset
-and disconnect kinds work on every endpoint; an upload_chunk error ends the upload session
+``generate`` (incl. streamGenerateContent), ``count_tokens``, the Batch API's
+``batch_create``, ``batch_get``, ``batch_list``, ``batch_cancel``, ``batch_delete``,
+``download`` and ``batch_item`` (one request line of a batch: error kinds only), or
+``any``. Error, hang, reset and disconnect kinds work on every endpoint; an upload_chunk
+error ends the upload session
 and carries ``x-goog-upload-status: final`` so the SDK raises at once.
 """
 
@@ -62,7 +65,23 @@ FAULT_KINDS = frozenset(DEFAULT_ENDPOINT)
 
 #: endpoint names, shared with the stats (``calls[(endpoint, status)]``).
 ENDPOINTS = frozenset(
-    {"upload", "upload_chunk", "get", "list", "delete", "generate", "count_tokens"}
+    {
+        "upload",
+        "upload_chunk",
+        "get",
+        "list",
+        "delete",
+        "generate",
+        "count_tokens",
+        # the Batch API (gemini_batches): batch_item is one request line of a batch
+        "batch_create",
+        "batch_get",
+        "batch_list",
+        "batch_cancel",
+        "batch_delete",
+        "batch_item",
+        "download",
+    }
 )
 
 #: kinds that only make sense on one endpoint.

@@ -62,6 +62,7 @@ class StoredFile:
     fail_processing: bool = False
     fail_message: str | None = None
     chunks: int = 1
+    source: str = "UPLOADED"  # GENERATED: made by the server (batch results), downloadable
 
     @property
     def name(self) -> str:
@@ -85,8 +86,11 @@ class StoredFile:
             "expirationTime": rfc3339(self.created + FILE_TTL),
             "uri": f"{base_url}/{api_version}/files/{self.file_id}",
             "state": state,
-            "source": "UPLOADED",
+            "source": self.source,
         }
+        if self.source == "GENERATED":
+            uri = f"{base_url}/{api_version}/files/{self.file_id}:download?alt=media"
+            body["downloadUri"] = uri
         if state == "FAILED":
             body["error"] = {
                 "code": 400,
@@ -159,6 +163,22 @@ class FileStore:
             fail_processing=session.fail_processing,
             fail_message=session.fail_message,
             chunks=session.chunks,
+        )
+        with self._lock:
+            self._files[stored.file_id] = stored
+        return stored
+
+    def add_generated(self, display_name: str, mime_type: str, data: bytes) -> StoredFile:
+        """A file the server made itself (a batch's responses): ACTIVE at once."""
+        stored = StoredFile(
+            file_id=new_file_id(),
+            display_name=display_name,
+            mime_type=mime_type,
+            data=data,
+            doc=DocInfo(mime_type, len(data), "", 0, ""),
+            created=datetime.now(UTC),
+            ready_at=time.monotonic(),
+            source="GENERATED",
         )
         with self._lock:
             self._files[stored.file_id] = stored

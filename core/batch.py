@@ -1,0 +1,338 @@
+"""Folder batches: every PDF of a folder (or glob) under one global set of limits.
+
+Design: one :class:`~core.pipeline.Pipeline` per file, several at once, all sharing one
+:class:`~core.limits.Limits` (sections, splits, uploads and the adaptive section limit).
+Why not one pipeline over every section of every file: a pipeline run *is* one journaled
+document run (snapshot, hash, resume, export, report), and keeping files as runs gives each
+file its resume, its retry, its ``sectionflow runs`` line and its exports for free, with
+no change to the engine beyond accepting shared limiters. The limiters are FIFO, so files
+finish roughly in order and results appear while the batch goes on.
+
+Only a few files are in flight at a time (``max_files``, by default the section limit + 1):
+enough that the global section limit stays busy while the next file is being snapshotted
+and inspected, without 300 PDF copies in the temp folder at once. Each file's memory gate
+is its own (a known looseness: while memory is high, each file in flight may still start
+one section, so at most ``max_files`` start, not one).
+
+Resume (``resume=True``): a file whose latest journaled run is complete is *kept* (its
+exports are written again from the journal, nothing is sent); a file with an unfinished
+run continues that run; other files run fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core import events as ev
+from core.batch_plan import FilePlan, SectionRule, plan_files
+from core.errors import SectionFlowError
+from core.export import write_json, write_markdown
+from core.journal import Journal
+from core.limits import Limits
+from core.pipeline import Pipeline
+from core.processors.base import Processor, Prompt
+from core.results import TokenUsage
+from core.run_types import RunOutcome, RunRequest
+from core.settings import Settings
+from core.workers import PdfWorkers
+
+log = logging.getLogger("sectionflow.batch")
+
+DONE, PARTIAL, FAILED, SKIPPED, KEPT, CANCELLED = (
+    "done",
+    "partial",
+    "failed",
+    "skipped",
+    "kept",
+    "cancelled",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    rule: SectionRule
+    prompt: Prompt
+    out_dir: Path
+    resume: bool = False
+    password: str | None = None
+    use_cache: bool = True
+    #: files in flight at once; None: the section limit + 1
+    max_files: int | None = None
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """One line of the index."""
+
+    path: Path
+    name: str
+    status: str
+    sections: int = 0
+    done: int = 0
+    failed: int = 0
+    reason: str | None = None
+    note: str | None = None
+    run_id: str | None = None
+    elapsed_s: float = 0.0
+    tokens: TokenUsage = field(default_factory=TokenUsage)
+    exports: dict[str, str] = field(default_factory=dict)  # kind -> file name in out_dir
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (DONE, KEPT)
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    source: str
+    rule: SectionRule
+    prompt: Prompt
+    processor: str
+    model: str | None
+    out_dir: Path
+    started_at: str
+    files: list[FileOutcome] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    cancelled: bool = False
+    section_limit: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.cancelled and all(f.ok for f in self.files)
+
+    def statuses(self) -> dict[str, int]:
+        return dict(Counter(f.status for f in self.files))
+
+
+class BatchRunner:
+    """Runs a planned batch; :meth:`cancel` stops it (clean-up still runs)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        options: BatchOptions,
+        *,
+        workers: PdfWorkers,
+        journal: Journal,
+        processor_factory: Callable[[], Processor],
+        emit: Callable[[ev.Event], None] | None = None,
+        limits: Limits | None = None,
+        on_file_done: Callable[[BatchOutcome], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        self.workers = workers
+        self.journal = journal
+        self._make_processor = processor_factory
+        self._listener = emit
+        self.limits = limits or Limits.from_settings(settings, self._emit, shared=True)
+        self._on_file_done = on_file_done
+        self._pipelines: set[Pipeline] = set()
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        for pipeline in list(self._pipelines):
+            pipeline.cancel()
+
+    def _emit(self, event: ev.Event) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a front end's bug must not stop the batch
+            log.exception("Batch listener failed on %s", type(event).__name__)
+
+    # --------------------------------------------------------------------- run
+    async def run(self, source: str, paths: Sequence[Path]) -> BatchOutcome:
+        begun = time.monotonic()
+        probe = self._make_processor()
+        outcome = BatchOutcome(
+            source=source,
+            rule=self.options.rule,
+            prompt=self.options.prompt,
+            processor=probe.name,
+            model=getattr(probe, "model", None),
+            out_dir=self.options.out_dir,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            section_limit=self.limits.sections.limit,
+        )
+        plans = await plan_files(
+            paths,
+            self.options.rule,
+            self.workers.run,
+            self.options.password,
+            concurrency=max(2, self.limits.splits.limit),
+        )
+        outcome.files = [_placeholder(plan) for plan in plans]
+        self._emit(
+            ev.BatchStarted(
+                files=tuple(str(p.path) for p in plans),
+                sections={str(p.path): len(p.sections) for p in plans},
+            )
+        )
+        for plan in plans:
+            log.info(
+                "Batch file %s: %s",
+                plan.path.name,
+                plan.problem or f"{len(plan.sections)} section(s), {plan.page_count} pages",
+            )
+        slots = asyncio.Semaphore(self.options.max_files or self.limits.sections.limit + 1)
+
+        async def one(index: int, plan: FilePlan) -> None:
+            result = await self._run_file(plan, slots)
+            outcome.files[index] = result
+            self._emit(
+                ev.FileFinished(
+                    file=str(plan.path),
+                    status=result.status,
+                    done=result.done,
+                    failed=result.failed,
+                    sections=result.sections,
+                    reason=result.reason,
+                    run_id=result.run_id,
+                )
+            )
+            if self._on_file_done is not None:
+                self._on_file_done(outcome)
+
+        async with asyncio.TaskGroup() as group:
+            for index, plan in enumerate(plans):
+                group.create_task(one(index, plan), name=f"batch-file-{plan.name}")
+        outcome.elapsed_s = time.monotonic() - begun
+        outcome.cancelled = self._cancelled
+        self._emit(
+            ev.BatchFinished(
+                files=len(outcome.files),
+                statuses=outcome.statuses(),
+                elapsed_s=outcome.elapsed_s,
+                cancelled=outcome.cancelled,
+            )
+        )
+        return outcome
+
+    async def _run_file(self, plan: FilePlan, slots: asyncio.Semaphore) -> FileOutcome:
+        result = _placeholder(plan)
+        if plan.problem is not None:
+            result.status, result.reason = SKIPPED, plan.problem
+            return result
+        request = RunRequest(
+            pdf_path=plan.path,
+            sections=plan.sections,
+            prompt=self.options.prompt,
+            password=self.options.password,
+            use_cache=self.options.use_cache,
+        )
+        if self.options.resume:
+            kept, request = await self._resume_point(plan, request)
+            if kept is not None:
+                self._fill(result, kept, plan)
+                result.status = KEPT
+                return await self._export(result, kept, plan)
+        async with slots:
+            if self._cancelled:
+                result.status, result.reason = CANCELLED, "Cancelled before it started"
+                return result
+            pipeline = Pipeline(
+                self.settings,
+                self._make_processor(),
+                self.workers,
+                emit=self._file_listener(str(plan.path)),
+                journal=self.journal,
+                limits=self.limits,
+                memory_interval_s=0.5,
+            )
+            self._pipelines.add(pipeline)
+            try:
+                run = await pipeline.run(request)
+            except SectionFlowError as exc:
+                result.status, result.reason = FAILED, str(exc)
+                return result
+            except Exception as exc:  # a bug must cost one file, not the batch
+                log.exception("Unexpected error in batch file %s", plan.path)
+                result.status = FAILED
+                result.reason = f"Unexpected error: {type(exc).__name__}: {exc}"
+                return result
+            finally:
+                self._pipelines.discard(pipeline)
+        self._fill(result, run, plan)
+        if run.ok:
+            result.status = DONE
+        elif run.cancelled:
+            result.status = CANCELLED
+        else:
+            result.status = PARTIAL if run.results else FAILED
+            reasons = {f.reason for f in run.failures.values()}
+            result.reason = "; ".join(sorted(reasons))[:300] or None
+        return await self._export(result, run, plan)
+
+    async def _resume_point(
+        self, plan: FilePlan, request: RunRequest
+    ) -> tuple[RunOutcome | None, RunRequest]:
+        """(the complete run to keep, request) or (None, the request continuing the
+        file's unfinished run, or the fresh one)."""
+        latest = await self.journal.runs_async(limit=1, document_sha256=plan.sha256)
+        if not latest:
+            return None, request
+        info = latest[0]
+        previous = await self.journal.load_async(info.run_id)
+        if info.complete:
+            return previous, request
+        log.info(
+            "Resuming run %s of %s: %d of %d sections already done",
+            info.run_id,
+            plan.path.name,
+            info.done,
+            info.sections,
+        )
+        resumed = replace(
+            request,
+            sections=previous.sections,
+            prompt=previous.prompt,
+            resume_run_id=info.run_id,
+        )
+        return None, resumed
+
+    def _fill(self, result: FileOutcome, run: RunOutcome, plan: FilePlan) -> None:
+        result.run_id = run.run_id
+        result.sections = len(run.sections)
+        result.done = len(run.results)
+        result.failed = result.sections - result.done
+        result.elapsed_s = run.elapsed_s
+        result.tokens = run.tokens
+
+    async def _export(self, result: FileOutcome, run: RunOutcome, plan: FilePlan) -> FileOutcome:
+        out = self.options.out_dir
+        try:
+            for kind, writer in (("json", write_json), ("markdown", write_markdown)):
+                suffix = "json" if kind == "json" else "md"
+                target = out / f"{plan.name}.{suffix}"
+                await asyncio.to_thread(writer, run, target, plan.title)
+                result.exports[kind] = target.name
+        except SectionFlowError as exc:
+            result.status = FAILED
+            result.reason = str(exc)
+        return result
+
+    def _file_listener(self, file: str) -> Callable[[ev.Event], None]:
+        def emit(event: ev.Event) -> None:
+            self._emit(ev.FileEvent(file=file, event=event, at=event.at))
+
+        return emit
+
+
+def _placeholder(plan: FilePlan) -> FileOutcome:
+    return FileOutcome(
+        path=plan.path,
+        name=plan.name,
+        status="pending",
+        sections=len(plan.sections),
+        note=plan.note,
+    )

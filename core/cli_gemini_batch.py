@@ -1,0 +1,262 @@
+"""The command line of Gemini Batch mode: ``process --batch-mode`` and ``batch-resume``.
+
+``process FILE --batch-mode`` shows what interactive and batch mode would cost and how
+long each takes, then submits one batch job and waits for it. Closing the program (Ctrl+C,
+a closed terminal, a kill) leaves the job running at Gemini; the job's name is in the
+journal, and ``sectionflow batch-resume JOB_NAME`` (or ``process FILE --resume``) waits for
+it, collects the answers and writes the exports. See :mod:`core.gemini_batch`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from core.batch_jobs import BatchJob
+    from core.run_types import RunOutcome, RunRequest
+    from core.settings import Settings
+
+PROG = "sectionflow"
+EXIT_CANCELLED = 130
+
+
+def add_batch_resume_command(commands: Any) -> None:
+    from core.cli import port_number
+
+    resume = commands.add_parser(
+        "batch-resume",
+        help="wait for a Gemini batch job submitted earlier and collect its answers",
+        description="Pick up a Gemini batch job that 'process --batch-mode' submitted: wait "
+        "until it ends, put every answer into the journal and write the exports (to the "
+        "paths given then, unless --json/--markdown say otherwise). Without JOB_NAME, list "
+        "the jobs not collected yet.",
+    )
+    resume.add_argument("job", nargs="?", metavar="JOB_NAME", help="e.g. batches/abc123")
+    resume.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
+    resume.add_argument("--markdown", type=Path, metavar="OUT", help="write a Markdown report")
+    resume.add_argument(
+        "--poll-every", type=float, default=30.0, metavar="SECONDS", help="default 30"
+    )
+    resume.add_argument(
+        "--cancel", action="store_true", help="ask Gemini to cancel the job, then clean up"
+    )
+    resume.add_argument("--metrics-port", type=port_number, metavar="PORT")
+
+
+# --------------------------------------------------------------------- commands
+def batch_resume_command(args: argparse.Namespace) -> int:
+    from core.batch_jobs import BatchJobStore
+    from core.cli import CliError, _stderr_console, configure_logging
+    from core.settings import load_settings
+
+    store = BatchJobStore()
+    if not args.job:
+        return list_jobs(store)
+    job = store.get(args.job)
+    if job is None:
+        raise CliError(
+            f"no batch job '{args.job}' in the journal (see '{PROG} batch-resume' for the "
+            "jobs not collected yet)"
+        )
+    if job.finished:
+        raise CliError(
+            f"batch job {job.job_name} was already collected into run {job.run_id}: "
+            f"use '{PROG} export {job.run_id}'"
+        )
+    settings = load_settings(processor="gemini", gemini_model=job.model)
+    console = _stderr_console()
+    configure_logging(settings.log_level.value, console)
+    return resume_job(job, args, settings, console)
+
+
+def list_jobs(store: Any) -> int:
+    jobs = store.unfinished()
+    if not jobs:
+        print("No batch job is waiting to be collected.")
+        return 0
+    print(f"{'JOB':<34} {'RUN':<13} {'STATE':<22} REQUESTS")
+    for job in jobs:
+        print(f"{job.job_name:<34} {job.run_id:<13} {job.state:<22} {len(job.requests)}")
+    return 0
+
+
+def pending_job_for(path: Path) -> BatchJob | None:
+    """The uncollected batch job of this PDF's last unfinished run, if it has one."""
+    from core import pdf
+    from core.batch_jobs import BatchJobStore
+    from core.journal import Journal
+
+    journal = Journal()
+    try:
+        unfinished = journal.unfinished_run(pdf.file_sha256(path))
+    finally:
+        journal.close()
+    if unfinished is None:
+        return None
+    jobs = BatchJobStore().unfinished(unfinished.run_id)
+    return jobs[0] if jobs else None
+
+
+def batch_mode(
+    request: RunRequest,
+    args: argparse.Namespace,
+    settings: Settings,
+    console: Console,
+    title: str,
+) -> int:
+    """``process --batch-mode``: compare, submit, wait, collect, export."""
+    from core.cli import CliError, check_key
+    from core.settings import ProcessorKind
+
+    if settings.resolved_processor() is not ProcessorKind.GEMINI:
+        raise CliError(
+            "--batch-mode needs the Gemini backend: set GEMINI_API_KEY or pass --processor gemini"
+        )
+    check_key(settings)
+    print_comparison(request, settings)
+    exports = {
+        kind: str(path.resolve())
+        for kind, path in (("json", args.json), ("markdown", args.markdown))
+        if path is not None
+    }
+
+    async def work(batch: Any, state: dict[str, Any]) -> RunOutcome:
+        job, outcome = await batch.submit(request, exports, title)
+        if job is None:
+            return outcome
+        state["job"] = job
+        print(
+            f"{PROG}: submitted batch job {job.job_name} ({len(job.requests)} requests). "
+            f"Closing now is safe: collect it later with '{PROG} batch-resume {job.job_name}'",
+            file=sys.stderr,
+            flush=True,
+        )
+        return await batch.wait(job)
+
+    return _run(settings, args, console, work, title, args.json, args.markdown)
+
+
+def resume_job(
+    job: BatchJob, args: argparse.Namespace, settings: Settings, console: Console
+) -> int:
+    json_out = args.json or _path(job.exports.get("json"))
+    md_out = args.markdown or _path(job.exports.get("markdown"))
+    print(
+        f"{PROG}: following batch job {job.job_name} (run {job.run_id}, "
+        f"{len(job.requests)} requests, last seen {job.state})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    async def work(batch: Any, state: dict[str, Any]) -> RunOutcome:
+        state["job"] = job
+        if getattr(args, "cancel", False):
+            await batch.cancel(job)
+        return await batch.wait(job)
+
+    return _run(settings, args, console, work, job.title, json_out, md_out)
+
+
+# ------------------------------------------------------------------------ running
+def _run(
+    settings: Settings,
+    args: argparse.Namespace,
+    console: Console,
+    work: Any,
+    title: str,
+    json_out: Path | None,
+    md_out: Path | None,
+) -> int:
+    from core.cli import _Interrupts, _signals, check_output_path, finish_run, start_metrics
+    from core.gemini_batch import GeminiBatch
+    from core.journal import Journal
+    from core.metrics import fan_out
+    from core.workers import PdfWorkers
+
+    for flag, out in (("--json", json_out), ("--markdown", md_out)):
+        if out is not None:
+            check_output_path(out, flag)
+    if args.poll_every <= 0:
+        from core.cli import CliError
+
+        raise CliError("--poll-every: give a number of seconds above 0")
+    metrics = start_metrics(getattr(args, "metrics_port", None))
+    workers = PdfWorkers()
+    journal = Journal()
+    interrupts = _Interrupts()
+    state: dict[str, Any] = {}
+    try:
+        batch = GeminiBatch(
+            settings,
+            journal=journal,
+            workers=workers,
+            emit=fan_out(metrics.handle if metrics else None),
+            poll_s=args.poll_every,
+        )
+        if metrics is not None:
+            metrics.watch_limits(batch.limits)
+
+        async def main() -> RunOutcome | None:
+            task = asyncio.current_task()
+            assert task is not None
+            interrupts.loop = asyncio.get_running_loop()
+            interrupts.cancel = task.cancel
+            try:
+                return await work(batch, state)
+            except asyncio.CancelledError:
+                return None
+            finally:
+                await asyncio.shield(batch.close())
+
+        with _signals(interrupts), asyncio.Runner() as runner:
+            outcome = runner.run(main())
+    finally:
+        if metrics is not None:
+            metrics.close()
+        workers.shutdown()
+        journal.close()
+    if outcome is None:
+        job = state.get("job")
+        if job is not None:
+            print(
+                f"{PROG}: stopped waiting; batch job {job.job_name} goes on at Gemini. "
+                f"Collect it with '{PROG} batch-resume {job.job_name}'",
+                file=sys.stderr,
+            )
+        else:
+            print(f"{PROG}: cancelled before a batch job was submitted", file=sys.stderr)
+        return EXIT_CANCELLED
+    return finish_run(outcome, json_out, md_out, title or outcome.document.stem)
+
+
+def print_comparison(request: RunRequest, settings: Settings) -> None:
+    """Both options' estimated cost and time, before anything is sent."""
+    from core.cost import compare_modes
+
+    options = compare_modes(
+        request.sections,
+        settings.gemini_model,
+        section_limit=settings.effective_section_limit(),
+        prompt_text=request.prompt.text,
+    )
+    pages = sum(len(s.pages) for s in request.sections)
+    tokens = options[0].estimate.input_tokens
+    print(
+        f"{PROG}: {len(request.sections)} sections, {pages} pages, ≈ {tokens:,} input tokens "
+        f"with {settings.gemini_model} (prices of {options[0].estimate.price_date}):",
+        file=sys.stderr,
+    )
+    for option in options:
+        marker = "→" if option.mode == "batch" else " "
+        print(f"  {marker} {option.describe()}", file=sys.stderr)
+    print(f"{PROG}: using batch mode", file=sys.stderr, flush=True)
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
