@@ -46,7 +46,10 @@ def _init_worker() -> None:
 
 
 def _warm() -> int:
-    import pymupdf  # noqa: F401  (import cost paid once per worker, before the first split)
+    """Pay a worker's import cost (PyMuPDF, pydantic via core.pdf, the extractor) before
+    its first real job; otherwise the first splits of a run each take ~0.5 s."""
+    import core.extract
+    import core.pdf  # noqa: F401
 
     return os.getpid()
 
