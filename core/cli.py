@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "with Gemini or offline. Without a command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the app offscreen, process the bundled sample offline, check the "
+        "exports and exit (0 = this installation works)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     process = commands.add_parser(
         "process",
@@ -190,6 +196,9 @@ def _version() -> str:
 def entry(argv: Sequence[str] | None = None) -> int:
     """The ``sectionflow`` console script. Returns the exit code."""
     multiprocessing.freeze_support()  # a frozen app's worker processes start here
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0].lower().endswith(".pdf") and Path(words[0]).exists():
+        return open_desktop_app()  # `sectionflow report.pdf` opens it in the window
     args = build_parser().parse_args(argv)
     if args.command is None:
         return open_desktop_app()

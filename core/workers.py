@@ -43,14 +43,13 @@ def _init_worker() -> None:
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(5)
-
-
-def _warm() -> int:
-    """Pay a worker's import cost (PyMuPDF, pydantic via core.pdf, the extractor) before
-    its first real job; otherwise the first splits of a run each take ~0.5 s."""
+    # Every worker pays its import cost (PyMuPDF, pydantic via core.pdf, the extractor)
+    # as it starts: warm-up jobs alone may all be served by the first worker up.
     import core.extract
     import core.pdf  # noqa: F401
 
+
+def _warm() -> int:
     return os.getpid()
 
 

@@ -3,6 +3,9 @@
 Order matters (DESIGN.md §3): PySide6 is imported before qasync so qasync binds to it,
 the QApplication exists before the loop, and tasks are only created inside the running
 loop. Python 3.11 has no ``asyncio.run(loop_factory=...)``, so ``asyncio.Runner`` is used.
+
+``--self-test`` runs :mod:`gui.self_test` instead of waiting for the user: offscreen
+unless QT_QPA_PLATFORM says otherwise, with its journal and log in a temp folder.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger("sectionflow.gui")
@@ -40,14 +46,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="open the window, load the sample (if any), and quit after a moment",
+        help="check this installation: open the window offscreen, run the bundled sample "
+        "offline, export JSON and Markdown, check them; exit 0 or print what failed",
     )
     known, _ = parser.parse_known_args(list(argv)[1:])
     return known
 
 
 async def _run_window(args: argparse.Namespace) -> int:
-    from gui.main_window import SAMPLE_PDF, MainWindow
+    from gui.main_window import MainWindow
 
     window = MainWindow()
     window.show()
@@ -56,16 +63,23 @@ async def _run_window(args: argparse.Namespace) -> int:
     GuiThreadGarbageCollector.freeze()
     if args.pdf:
         window.open_file(args.pdf)
+    window.suggestion_service.refresh()
     closed = asyncio.get_running_loop().create_future()
     app = QApplication.instance()
     app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(0))
-    if args.self_test:
-        if SAMPLE_PDF.exists() and not args.pdf:
-            window.open_file(SAMPLE_PDF)
-        QTimer.singleShot(1500, window.close)
     await closed
     await window.bridge.wait()
     return 0
+
+
+def _prepare_self_test() -> Path:
+    """Offscreen unless told otherwise; journal, ledger and log in a fresh temp folder."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    workdir = Path(tempfile.mkdtemp(prefix="sectionflow-self-test-"))
+    from core.paths import DATA_DIR_ENV
+
+    os.environ[DATA_DIR_ENV] = str(workdir / "data")
+    return workdir
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,17 +87,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv)
+    workdir = _prepare_self_test() if args.self_test else None
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    if workdir is not None:  # the self-test prints its own lines; the log file has the rest
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+    from gui import log_files
+
+    file_log = log_files.install(log_files.configured_key())
     app = make_application(argv)
     app.setQuitOnLastWindowClosed(False)  # the coroutine ends the loop, after clean-up
     from gui.gc_guard import GuiThreadGarbageCollector
 
     collector = GuiThreadGarbageCollector(parent=app)
+    code = 1
     try:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-            return runner.run(_run_window(args))
+            if workdir is None:
+                code = runner.run(_run_window(args))
+            else:
+                from gui.self_test import SelfTest
+
+                code = runner.run(SelfTest(workdir).run())
+        return code
     finally:
         collector.stop()
+        if workdir is not None:
+            _finish_self_test(workdir, file_log, keep=code != 0)
+
+
+def _finish_self_test(workdir: Path, file_log: logging.Handler | None, keep: bool) -> None:
+    if file_log is not None:
+        logging.getLogger().removeHandler(file_log)
+        file_log.close()
+    if keep:
+        print(f"self-test: its files (journal, log, exports) are kept in {workdir}", flush=True)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -31,8 +38,9 @@ from PySide6.QtWidgets import (
 
 from core.errors import EncryptedPdfError
 from core.memory import process_tree_rss_mb
+from core.paths import log_dir
 from core.settings import ProcessorKind, Settings, SettingsError, load_settings
-from gui import keystore
+from gui import keystore, log_files
 from gui.bridge import EngineBridge
 from gui.icons import icon
 from gui.log_handler import QtLogHandler
@@ -41,6 +49,7 @@ from gui.persistence import Store
 from gui.run_controller import RunController
 from gui.run_state import RunProgress
 from gui.state import SectionsState
+from gui.suggestions import SuggestionService
 from gui.warmup import warm as warm_gemini
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.log_view import LogView
@@ -51,6 +60,7 @@ from gui.widgets.pages_panel import PagesPanel
 from gui.widgets.password_dialog import PasswordDialog
 from gui.widgets.progress_table import ProgressTable
 from gui.widgets.results_view import ResultsView
+from gui.widgets.run_report import RunReport
 from gui.widgets.sections_panel import SectionsPanel
 from gui.widgets.settings_panel import SettingsPanel
 
@@ -58,7 +68,7 @@ log = logging.getLogger("sectionflow.gui")
 
 APP_NAME = "SectionFlow"
 SAMPLE_PDF = Path(__file__).resolve().parent.parent / "resources" / "sample.pdf"
-RUN_TAB, RESULTS_TAB, LOG_TAB = range(3)
+RUN_TAB, RESULTS_TAB, REPORT_TAB, LOG_TAB = range(4)
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +116,9 @@ class MainWindow(QMainWindow):
             api_key=self.api_key,
             parent=self,
         )
+        self.suggestion_service = SuggestionService(
+            self.bridge.journal, self.run.build_settings, parent=self
+        )
         self._build_actions()
         self._build_layout()
         self._connect()
@@ -128,6 +141,7 @@ class MainWindow(QMainWindow):
         self.overall = OverallProgress(self.progress, self)
         self.memory_graph = MemoryGraph(self)
         self.results = ResultsView(self)
+        self.report = RunReport(self)
         self.log_view = LogView(self)
         self.preview = PagePreview(self.service, self)
         self.estimate_label = QLabel(self)
@@ -226,6 +240,13 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("&Settings")
         settings_menu.addAction(self.key_action)
         self.view_menu = self.menuBar().addMenu("&View")
+        self.log_folder_action = self._action(
+            "Open &log folder",
+            self.open_log_folder,
+            tip=f"Show the folder of SectionFlow's log files ({log_dir()})",
+        )
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(self.log_folder_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -258,10 +279,19 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(run_page, "Progress")
         self.tabs.addTab(self.results, "Results")
+        self.tabs.addTab(self.report, "Report")
         self.tabs.addTab(self.log_view, "Log")
         self.tabs.setTabToolTip(RUN_TAB, "Per-section progress and the memory graph")
         self.tabs.setTabToolTip(RESULTS_TAB, "Each section's result, and failures with reasons")
+        self.tabs.setTabToolTip(
+            REPORT_TAB,
+            "Where the last run's time went: stages, slot waits, retries, memory, cost, "
+            "and a chart of the sections over time",
+        )
         self.tabs.setTabToolTip(LOG_TAB, "Log lines of the engine, filterable by level")
+        from gui.batch_controller import install_batch_tab  # folder batches: own files
+
+        self.batch = install_batch_tab(self)
 
         sections_box = QWidget(self)
         box_layout = QVBoxLayout(sections_box)
@@ -324,6 +354,8 @@ class MainWindow(QMainWindow):
         self.run.key_needed.connect(self.open_key_dialog)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
         self.bridge.running_changed.connect(self._on_running)
+        self.bridge.run_completed.connect(self._on_run_completed)
+        self.suggestion_service.updated.connect(self.settings_panel.show_suggestions)
         self.bridge.memory_sample.connect(lambda s: self._show_rss(s.rss_mb))
         self.results.retry_requested.connect(self.retry_failed)
         self.results.link_clicked.connect(
@@ -358,6 +390,7 @@ class MainWindow(QMainWindow):
         if self._cached_key is None:
             self._cached_key = self.keys.load_key() or ""
             self.log_handler.add_secret(self._cached_key)
+            log_files.add_secret(self._cached_key)
         return self._cached_key or None
 
     def _initial_values(self) -> dict[str, Any]:
@@ -413,6 +446,7 @@ class MainWindow(QMainWindow):
         self.progress.reset([])
         self.results.begin([], keep_results=False)
         self.memory_graph.clear()
+        self.report.clear()
         self.run.outcome = None
         self.prewarm_thread = self.bridge.prewarm(
             min(info.page_count, self.settings_panel.values()["max_concurrent_splits"])
@@ -521,7 +555,9 @@ class MainWindow(QMainWindow):
         return task
 
     def _on_running(self, running: bool) -> None:
-        if not running:
+        if running:
+            self.report.clear(running=True)
+        else:
             self.memory_graph.fit()
         self.progress_table.set_running(running)
         self.overall.set_running(running)
@@ -531,6 +567,16 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(RESULTS_TAB)
         if not running and self._closing:
             QTimer.singleShot(0, self.close)
+
+    def _on_run_completed(self, outcome: Any) -> None:
+        """The run's own report (a retry's covers the retried sections), and fresh
+        suggestions now that the journal holds one more run."""
+        self.report.show_report(
+            outcome.summary.get("report", {}),
+            processor=outcome.processor,
+            elapsed_s=outcome.elapsed_s,
+        )
+        self.suggestion_service.refresh()
 
     def _update_actions(self) -> None:
         running = self.bridge.running
@@ -596,8 +642,22 @@ class MainWindow(QMainWindow):
     def _on_key_saved(self, key: str) -> None:
         self._cached_key = key
         self.log_handler.add_secret(key)
+        log_files.add_secret(key)
         self.show_message("API key saved in the system keyring" if key else "API key removed")
         self._update_actions()
+
+    # ------------------------------------------------------------------ help
+
+    def open_log_folder(self) -> Path | None:
+        """Show the log folder in the file manager (created first if missing)."""
+        try:
+            folder = log_files.folder()
+        except OSError as exc:
+            self.show_error(f"Could not create the log folder: {exc}")
+            return None
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_message(f"Logs are in {folder}")
+        return folder
 
     # ------------------------------------------------------------------ messages
 

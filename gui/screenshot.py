@@ -1,17 +1,20 @@
 """Take the README's screenshots from the app itself, after a real run.
 
 ``python -m gui.screenshot docs/screenshot.png`` opens the bundled sample, makes one
-section per top-level bookmark, runs them with the offline backend and saves two
-pictures of the window: the progress table with the memory graph (the given path) and
-the results view (``…-results.png``). Offscreen unless QT_QPA_PLATFORM says otherwise.
+section per top-level bookmark, runs them with the offline backend and saves three
+pictures: the window with the progress table and memory graph (the given path), the
+window with the results view (``…-results.png``), and the run report panel with its
+Gantt chart (``…-report.png``). Offscreen unless QT_QPA_PLATFORM says otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 
 async def _shoot(out: Path, workdir: Path) -> list[Path]:
     from core.settings import Settings
-    from gui.main_window import RESULTS_TAB, RUN_TAB, SAMPLE_PDF, MainWindow
+    from gui.main_window import REPORT_TAB, RESULTS_TAB, RUN_TAB, SAMPLE_PDF, MainWindow
     from gui.persistence import Store
 
     store = Store(QSettings(str(workdir / "shot.ini"), QSettings.Format.IniFormat))
@@ -52,8 +55,36 @@ async def _shoot(out: Path, workdir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(path))
         shots.append(path)
+    shots.append(await _shoot_report(window, REPORT_TAB, out.with_name(f"{out.stem}-report.png")))
     window.close()
     return shots
+
+
+async def _shoot_report(window, tab: int, path: Path) -> Path:
+    """The report panel alone, given most of the window's height so the chart reads."""
+    window.tabs.setCurrentIndex(tab)
+    window.settings_dock.hide()
+    window.main_split.setSizes([0, window.width()])
+    window.right_split.setSizes([0, window.height()])
+    await asyncio.sleep(0.4)
+    window.report.grab().save(str(path))
+    return path
+
+
+@contextlib.contextmanager
+def _own_data_dir(folder: Path) -> Iterator[None]:
+    """A fresh journal: with the user's, cached results would make every analysis 0 s."""
+    from core.paths import DATA_DIR_ENV
+
+    before = os.environ.get(DATA_DIR_ENV)
+    os.environ[DATA_DIR_ENV] = str(folder / "data")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_DIR_ENV, None)
+        else:
+            os.environ[DATA_DIR_ENV] = before
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     QCoreApplication.setApplicationName("SectionFlowScreenshot")
     with (
         tempfile.TemporaryDirectory() as folder,
+        _own_data_dir(Path(folder)),
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
         shots = runner.run(_shoot(out, Path(folder)))

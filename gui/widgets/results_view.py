@@ -118,11 +118,13 @@ class ResultsView(QWidget):
     def begin(self, sections: list[Section], keep_results: bool = False) -> None:
         """A run starts; a retry keeps the earlier results of the other sections."""
         if not keep_results:
+            # the list first: clearing it moves the current row through the old items,
+            # and showing one needs its result still there
+            self.list.clear()
             self._order = []
             self.results.clear()
             self.failures.clear()
             self._items.clear()
-            self.list.clear()
         for section in sections:
             if section.id not in self._order:
                 self._order.append(section.id)

@@ -9,8 +9,9 @@ so the pair can never form a value ``Settings`` rejects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -30,6 +31,10 @@ from PySide6.QtWidgets import (
 from core.settings import ProcessorKind, Settings
 from gui.prompt_templates import PromptChoice, available_templates
 from gui.widgets.slider_spin import SliderSpin
+from gui.widgets.suggestions_box import History, SuggestionRow, SuggestionsBox
+
+if TYPE_CHECKING:
+    from core.suggest import Suggestion
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,9 @@ class SettingsPanel(QWidget):
             self.timeouts[field] = spin
             form.addRow(self._label(label, spin.toolTip()), spin)
 
+        self.suggestions = SuggestionsBox(self)
+        self.suggestions.apply_requested.connect(self.apply_value)
+
         backend = QGroupBox("Analysis", self)
         form = QFormLayout(backend)
         self.backend = QComboBox(backend)
@@ -216,7 +224,7 @@ class SettingsPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        for group in (concurrency, memory, timeouts, backend):
+        for group in (concurrency, memory, timeouts, self.suggestions, backend):
             layout.addWidget(group)
         layout.addLayout(buttons)
         layout.addStretch(1)
@@ -294,6 +302,48 @@ class SettingsPanel(QWidget):
         finally:
             self.blockSignals(False)
         self._backend_changed()
+
+    # -- suggestions from past runs ----------------------------------------------------
+
+    def field_label(self, field: str) -> str:
+        for knob in CONCURRENCY + MEMORY:
+            if knob.field == field:
+                return knob.label
+        for name, label, _tip in TIMEOUTS:
+            if name == field:
+                return f"{label} timeout"
+        return field
+
+    def format_value(self, field: str, value: float) -> str:
+        if field in self.timeouts:
+            return f"{value:,.0f} s"
+        if field in self.sliders:
+            return f"{value:,.0f}{self.sliders[field].spin.suffix()}"
+        return f"{value:g}"
+
+    def show_suggestions(self, suggestions: Sequence[Suggestion], history: History) -> None:
+        """List suggestions for the controls this panel has, each with an Apply button."""
+        rows = [
+            SuggestionRow(
+                s.setting,
+                self.field_label(s.setting),
+                self.format_value(s.setting, s.current),
+                self.format_value(s.setting, s.suggested),
+                s.why,
+                float(s.suggested),
+            )
+            for s in suggestions
+            if s.setting in self.sliders or s.setting in self.timeouts
+        ]
+        self.suggestions.set_rows(rows, history)
+
+    def apply_value(self, field: str, value: float) -> None:
+        """Move a control as the user would (so ``changed`` fires and a running limit
+        follows); used by the suggestions' Apply buttons."""
+        if field in self.sliders:
+            self.sliders[field].setValue(round(value))
+        elif field in self.timeouts:
+            self.timeouts[field].setValue(float(value))
 
     def reset_to_defaults(self) -> None:
         defaults = seed_defaults()

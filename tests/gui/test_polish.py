@@ -82,12 +82,25 @@ def test_actions_have_shortcuts_and_tips(qtbot, make_window) -> None:
 
 
 def test_app_self_test_starts_and_quits() -> None:
+    """``python -m gui --self-test`` from source: the window, an offline run of the
+    sample, both exports checked, exit 0 (the bundle's own run is in test_bundle.py)."""
     proc = subprocess.run(
         [sys.executable, "-m", "gui", "--self-test"],
         cwd=str(ROOT),
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "FAIL" not in proc.stdout
+    for check in (
+        "the window opens",
+        "every section done offline (7 of 7",
+        "the run report shows a bar for every section",
+        "the JSON export has every section, done (7)",
+        "the Markdown export has a heading per section (7)",
+        "the rotating log file is written",
+    ):
+        assert f"self-test: ok    {check}" in proc.stdout
+    assert "self-test passed in" in proc.stdout

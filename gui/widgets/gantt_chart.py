@@ -1,0 +1,203 @@
+"""Sections over time: one row per section, one bar per stage, coloured by stage.
+
+The point is to see at a glance where a run's time went: long purple bars are splits,
+orange uploads, blue the analysis; grey is time a section sat waiting for a slot or for
+memory. A pale band before the first bar is the run's start-up (starting the PDF worker
+processes, reading and hashing the PDF, opening the journal), which no section owns.
+
+One pyqtgraph ``BarGraphItem`` per stage draws all of that stage's bars, so a
+500-section run is five items, not thousands. The bars come from
+``summary["report"]["bars"]`` (:func:`core.report.gantt_bars`); the widget only draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QCursor, QFontMetrics
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+
+from gui.plot_style import STAGE_COLORS, STAGE_NAMES, apply_palette, make_plot
+from gui.widgets.legend_row import LegendEntry, LegendRow
+
+BAR_HEIGHT = 0.72
+STARTUP_COLOR = "#9e9e9e"
+#: a start-up shorter than this (seconds) is not worth a band
+MIN_STARTUP_S = 0.05
+MAX_LABEL_PX = 230
+#: beyond this many rows only every n-th title is written, so labels never overlap
+MAX_LABELLED_ROWS = 30
+_STAGE_TIPS = {
+    "waiting": "Queued: waiting for a section slot or for memory to drop",
+    "split": "Cutting the section out of the PDF in a worker process",
+    "upload": "Uploading to Gemini and waiting until the file is ready",
+    "process": "The analysis (the model, or the offline extractor)",
+    "cleanup": "Deleting temporary and remote files",
+}
+
+
+class GanttChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sections: list[tuple[str, str]] = []
+        self.bars: list[dict[str, Any]] = []
+        self._items: list[pg.GraphicsObject] = []
+        self.startup_s = 0.0
+        self._row_of: dict[str, int] = {}
+        self._hover_text = ""
+        self._axis_width = 0
+
+        self.legend = LegendRow(self)
+        self.plot = make_plot(self, bottom="time since the run started", units="s")
+        self.plot.invertY(True)  # first section on top, like the progress table
+        self.plot.setMinimumHeight(160)
+        self.plot.setAccessibleName("Sections over time")
+        self.plot.setAccessibleDescription(
+            "One row per section, one bar per stage, coloured by stage"
+        )
+        self.plot.getAxis("left").setStyle(tickLength=0)
+        self.plot.showGrid(x=True, y=False, alpha=0.18)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        apply_palette(self.plot, self.palette())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot, 1)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:
+            apply_palette(self.plot, self.palette())
+
+    # -- data -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        for item in self._items:
+            self.plot.removeItem(item)
+        self._items.clear()
+        self.sections, self.bars, self._row_of = [], [], {}
+        self.startup_s = 0.0
+        self.legend.set_entries([])
+        self.plot.getAxis("left").setTicks([[], []])
+
+    def set_bars(self, sections: Sequence[tuple[str, str]], bars: Sequence[dict[str, Any]]) -> None:
+        """sections: (id, title) in the order of the rows; bars: {section, stage, start,
+        end} in seconds since the run started."""
+        self.clear()
+        self.sections = list(sections)
+        self._row_of = {sid: row for row, (sid, _) in enumerate(self.sections)}
+        self.bars = [b for b in bars if b["section"] in self._row_of and b["end"] > b["start"]]
+        present = []
+        for stage, color in STAGE_COLORS.items():
+            mine = [b for b in self.bars if b["stage"] == stage]
+            if not mine:
+                continue
+            present.append(stage)
+            item = pg.BarGraphItem(
+                x0=np.array([b["start"] for b in mine]),
+                x1=np.array([b["end"] for b in mine]),
+                y=np.array([self._row_of[b["section"]] for b in mine], dtype=float),
+                height=BAR_HEIGHT,
+                brush=pg.mkBrush(color),
+                pen=pg.mkPen(None),
+            )
+            item.setZValue(-1 if stage == "waiting" else 0)
+            self.plot.addItem(item)
+            self._items.append(item)
+        entries = [
+            LegendEntry(STAGE_NAMES[s], STAGE_COLORS[s], _STAGE_TIPS[s])
+            for s in STAGE_COLORS
+            if s in present
+        ]
+        first = min((b["start"] for b in self.bars), default=0.0)
+        if first >= MIN_STARTUP_S:
+            self.startup_s = first
+            self._add_startup_band(first)
+            entries.insert(
+                0,
+                LegendEntry(
+                    "start-up",
+                    "#2d" + STARTUP_COLOR[1:],  # the band's colour: translucent, #AARRGGBB
+                    "Before the first section: starting the PDF worker processes, reading "
+                    "and hashing the PDF, opening the run journal",
+                ),
+            )
+        self.legend.set_entries(entries)
+        self._set_ticks()
+        end = max((b["end"] for b in self.bars), default=1.0)
+        self.plot.setXRange(0, end, padding=0.02)
+        self.plot.setYRange(-0.6, max(len(self.sections), 1) - 0.4, padding=0)
+
+    def _add_startup_band(self, end: float) -> None:
+        color = pg.mkColor(STARTUP_COLOR)
+        color.setAlpha(45)
+        band = pg.LinearRegionItem(
+            values=(0.0, end), movable=False, brush=pg.mkBrush(color), pen=pg.mkPen(None)
+        )
+        band.setZValue(-10)
+        self.plot.addItem(band)
+        self._items.append(band)
+
+    def _set_ticks(self) -> None:
+        axis = self.plot.getAxis("left")
+        metrics = QFontMetrics(axis.font())
+        every = max(1, -(-len(self.sections) // MAX_LABELLED_ROWS))
+        ticks = []
+        for row, (_, title) in enumerate(self.sections):
+            if row % every == 0:
+                text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, MAX_LABEL_PX)
+                ticks.append((row, text))
+        axis.setTicks([ticks, []])
+        widest = max((metrics.horizontalAdvance(text) for _, text in ticks), default=20)
+        self._axis_width = widest + 14
+        axis.setWidth(self._axis_width)
+
+    def label_width(self) -> int:
+        """Width of the section-title axis, so a chart below can line its time axis up
+        (pyqtgraph aligns linked views by screen position)."""
+        return self._axis_width
+
+    def sections_with_bars(self) -> set[str]:
+        return {b["section"] for b in self.bars}
+
+    # -- hover ------------------------------------------------------------------------
+
+    def bar_at(self, x: float, y: float) -> dict[str, Any] | None:
+        """The bar under a point in data coordinates (time, row), if any."""
+        row = round(y)
+        if abs(y - row) > BAR_HEIGHT / 2 or not 0 <= row < len(self.sections):
+            return None
+        sid = self.sections[row][0]
+        for bar in self.bars:
+            if bar["section"] == sid and bar["start"] <= x <= bar["end"]:
+                return bar
+        return None
+
+    def describe(self, bar: dict[str, Any]) -> str:
+        title = self.sections[self._row_of[bar["section"]]][1]
+        length = bar["end"] - bar["start"]
+        return (
+            f"{title}\n{STAGE_NAMES[bar['stage']]}: {length:.2f} s "
+            f"(from {bar['start']:.2f} s to {bar['end']:.2f} s)"
+        )
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        view = self.plot.getPlotItem().vb
+        if not view.sceneBoundingRect().contains(scene_pos):
+            bar = None
+        else:
+            point = view.mapSceneToView(scene_pos)
+            bar = self.bar_at(point.x(), point.y())
+        text = self.describe(bar) if bar is not None else ""
+        if text != self._hover_text:
+            self._hover_text = text
+            if text:
+                QToolTip.showText(QCursor.pos(), text, self.plot)
+            else:
+                QToolTip.hideText()

@@ -1,0 +1,64 @@
+"""The pieces of build_spec/ that can be checked without building: the launcher's routing,
+the .desktop entry, the icon rendered from the SVG, and the build extra."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+from PySide6.QtGui import QImage
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_DIR = ROOT / "build_spec"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"build_spec_{name}", SPEC_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_launcher_sends_window_arguments_to_the_window(tmp_path: Path) -> None:
+    launch = _load("launch")
+    pdf = tmp_path / "Report.PDF"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    assert launch.wants_window(["--self-test"])
+    assert launch.wants_window([str(pdf)])  # "Open with", the .desktop file's %f
+    assert not launch.wants_window([])  # the CLI opens the window itself
+    assert not launch.wants_window(["process", str(pdf)])
+    assert not launch.wants_window([str(tmp_path / "missing.pdf")])
+    assert not launch.wants_window(["--version"])
+
+
+def test_desktop_entry_is_complete() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # keys are case-sensitive
+    entry.read(SPEC_DIR / "sectionflow.desktop", encoding="utf-8")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application" and section["Name"] == "SectionFlow"
+    assert section["Exec"] == "SectionFlow %f" and section["Icon"] == "sectionflow"
+    assert section["Terminal"] == "false"
+    assert "application/pdf;" in section["MimeType"]
+    assert section["Categories"].endswith(";")
+
+
+def test_icon_renders_from_the_svg(tmp_path: Path, qapp) -> None:
+    written = _load("make_icon").render(tmp_path)
+    image = QImage(str(written["png"]))
+    assert (image.width(), image.height()) == (256, 256)
+    assert image.pixelColor(128, 128).alpha() == 255  # drawn, not blank
+    assert written["ico"].stat().st_size > 0
+
+
+def test_build_extra_and_spec_agree_with_the_project() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(dep.startswith("pyinstaller>=") for dep in project["optional-dependencies"]["build"])
+    spec = (SPEC_DIR / "sectionflow.spec").read_text(encoding="utf-8")
+    assert 'collect_data_files("resources")' in spec and "launch.py" in spec
+    run = (ROOT / "run").read_text(encoding="utf-8")
+    assert "build_spec/build.sh" in run
