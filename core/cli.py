@@ -163,16 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how often to ask Gemini about the batch job (default 30)",
     )
-    limits = process.add_argument_group("limits (override the environment and .env)")
-    limits.add_argument(
-        "--max-sections", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SECTION_TASKS"
-    )
-    limits.add_argument(
-        "--max-uploads", type=_positive_int, metavar="N", help="MAX_CONCURRENT_UPLOADS"
-    )
-    limits.add_argument(
-        "--max-splits", type=_positive_int, metavar="N", help="MAX_CONCURRENT_SPLITS"
-    )
+    add_limit_arguments(process.add_argument_group("limits (override the environment and .env)"))
     from core.cli_batch import add_batch_command
     from core.cli_gemini_batch import add_batch_resume_command
     from core.cli_history import add_history_commands
@@ -181,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_resume_command(commands)
     add_history_commands(commands, _positive_int)
     return parser
+
+
+def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
+    """--max-sections/--max-uploads/--max-splits, shared by process and batch."""
+    for flag, env in (
+        ("--max-sections", "MAX_CONCURRENT_SECTION_TASKS"),
+        ("--max-uploads", "MAX_CONCURRENT_UPLOADS"),
+        ("--max-splits", "MAX_CONCURRENT_SPLITS"),
+    ):
+        group.add_argument(flag, type=_positive_int, metavar="N", help=env)
 
 
 def _version() -> str:

@@ -72,16 +72,10 @@ def add_batch_command(commands: Any, positive_int: Callable[[str], int]) -> None
         metavar="PORT",
         help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (0 picks a free port)",
     )
+    from core.cli import add_limit_arguments
+
     limits = batch.add_argument_group("global limits (shared by all files)")
-    limits.add_argument(
-        "--max-sections", type=positive_int, metavar="N", help="MAX_CONCURRENT_SECTION_TASKS"
-    )
-    limits.add_argument(
-        "--max-uploads", type=positive_int, metavar="N", help="MAX_CONCURRENT_UPLOADS"
-    )
-    limits.add_argument(
-        "--max-splits", type=positive_int, metavar="N", help="MAX_CONCURRENT_SPLITS"
-    )
+    add_limit_arguments(limits)
     limits.add_argument(
         "--max-files",
         type=positive_int,
