@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from core.errors import permanent, transient
+from core.errors import permanent, rate_limited, transient
 from core.processors.base import Handle, Prompt, SplitPart
 from core.results import SectionResult
 from core.sections import Section
@@ -41,6 +41,7 @@ class InstrumentedProcessor:
     upload_s: float = 0.0
     analyze_s: float = 0.05
     transient_failures: dict[str, int] = field(default_factory=dict)
+    rate_limited_failures: dict[str, int] = field(default_factory=dict)
     permanent_failures: set[str] = field(default_factory=set)
     hang: set[str] = field(default_factory=set)
     uploads: Gauge = field(default_factory=Gauge)
@@ -74,6 +75,10 @@ class InstrumentedProcessor:
             if self.release is not None:
                 await self.release.wait()
             await asyncio.sleep(self.analyze_s)
+            limited = self.rate_limited_failures.get(section.id, 0)
+            if limited:
+                self.rate_limited_failures[section.id] = limited - 1
+                raise rate_limited(f"429 for {section.id}", retry_after=0.05)
             left = self.transient_failures.get(section.id, 0)
             if left:
                 self.transient_failures[section.id] = left - 1
