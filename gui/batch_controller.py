@@ -96,6 +96,7 @@ class BatchController(QObject):
         tab.cancel_requested.connect(self.cancel)
         tab.folder_changed.connect(self._on_folder)
         tab.output_changed.connect(lambda *_: self._on_output())
+        tab.paths_edited.connect(self.update_can_run)
         tab.rule_changed.connect(self._on_rule)
         tab.open_folder_requested.connect(self.open_output_folder)
         tab.open_index_requested.connect(self.open_index)

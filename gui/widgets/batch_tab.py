@@ -139,6 +139,8 @@ class BatchTable(QTableView):
 class BatchTab(QWidget):
     folder_changed = Signal(str)
     output_changed = Signal(str)
+    #: a path is being typed (not finished yet): whether Run is possible may change
+    paths_edited = Signal()
     #: the rule or its number changed (the preview's section counts follow)
     rule_changed = Signal()
     run_requested = Signal()
@@ -180,6 +182,8 @@ class BatchTab(QWidget):
         self.output_edit.editingFinished.connect(
             lambda: self.output_changed.emit(self.output_edit.text().strip())
         )
+        for edit in (self.folder_edit, self.output_edit):
+            edit.textChanged.connect(lambda *_: self.paths_edited.emit())
         self.output_button = QPushButton(icon("export"), "Choose…", paths)
         self.output_button.setToolTip("Pick the folder the results are written to")
         self.output_button.clicked.connect(self._choose_output)
