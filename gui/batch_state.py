@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import events as ev
-from gui.state import Change
+from gui.observable import Change, ObservableRows
 
 NOT_RUN, PLANNING, WAITING, RUNNING = "not run", "planning", "waiting", "running"
 #: a previewed file the batch will skip (not a PDF, damaged, needs a password)
@@ -50,35 +50,18 @@ class FileRow:
         return self.status in OK_STATUSES
 
 
-class BatchProgress:
+class BatchProgress(ObservableRows["FileRow"]):
     """Rows for one folder batch, in the order the engine found the files."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._rows: list[FileRow] = []
+        super().__init__()
         self._by_path: dict[str, int] = {}
-        self._listeners: list[Callable[[Change, int], None]] = []
         self._clock = clock
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.cancelled = False
 
     # -- observable list --------------------------------------------------------------
-
-    def subscribe(self, listener: Callable[[Change, int], None]) -> None:
-        self._listeners.append(listener)
-
-    def _notify(self, change: Change, index: int = -1) -> None:
-        for listener in list(self._listeners):
-            listener(change, index)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: int) -> FileRow:
-        return self._rows[index]
-
-    def __iter__(self):
-        return iter(self._rows)
 
     def row(self, path: str | Path) -> FileRow | None:
         index = self._by_path.get(str(path))

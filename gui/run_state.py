@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from core import events as ev
 from core.sections import Section
-from gui.state import Change
+from gui.observable import Change, ObservableRows
 
 FINAL = {ev.Stage.DONE, ev.Stage.FAILED, ev.Stage.CANCELLED}
 
@@ -51,31 +51,17 @@ _LIVE_KEY = {
 }
 
 
-class RunProgress:
+class RunProgress(ObservableRows["SectionProgress"]):
     """Rows for one run (or a retry of some sections), in the order they were queued."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._rows: list[SectionProgress] = []
+        super().__init__()
         self._by_id: dict[str, int] = {}
-        self._listeners: list[Callable[[Change, int], None]] = []
         self._clock = clock
         self.started_at: float | None = None
         self.finished_at: float | None = None
 
     # -- observable list --------------------------------------------------------------
-
-    def subscribe(self, listener: Callable[[Change, int], None]) -> None:
-        self._listeners.append(listener)
-
-    def _notify(self, change: Change, index: int = -1) -> None:
-        for listener in list(self._listeners):
-            listener(change, index)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: int) -> SectionProgress:
-        return self._rows[index]
 
     def row(self, section_id: str) -> SectionProgress | None:
         index = self._by_id.get(section_id)

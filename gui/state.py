@@ -10,9 +10,8 @@ the same object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum, auto
 
 from core.sections import (
     OutlineEntry,
@@ -25,13 +24,7 @@ from core.sections import (
     parse_ranges,
     whole_document,
 )
-
-
-class Change(Enum):
-    RESET = auto()  # rows replaced wholesale (or reordered)
-    ROW = auto()  # one row's fields changed
-    INSERTED = auto()
-    REMOVED = auto()
+from gui.observable import Change, ObservableRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,37 +47,17 @@ class SectionDraft:
         return self.error is None and bool(self.pages)
 
 
-Listener = Callable[[Change, int], None]
-
-
-class SectionsState:
+class SectionsState(ObservableRows["SectionDraft"]):
     """An ordered list of section drafts for one document."""
 
     def __init__(self, page_count: int = 0) -> None:
+        super().__init__()
         self.page_count = page_count
-        self._rows: list[SectionDraft] = []
         self._ids = SectionIds()
-        self._listeners: list[Listener] = []
 
     # -- observation ------------------------------------------------------------------
 
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def _notify(self, change: Change, index: int = -1) -> None:
-        for listener in list(self._listeners):
-            listener(change, index)
-
     # -- reading ----------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: int) -> SectionDraft:
-        return self._rows[index]
-
-    def __iter__(self):
-        return iter(self._rows)
 
     def index_of(self, section_id: str) -> int:
         for index, row in enumerate(self._rows):

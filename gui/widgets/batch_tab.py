@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 from core.batch_plan import SectionRule
 from gui.batch_state import NOT_RUN, WILL_SKIP, BatchProgress, FileRow
 from gui.icons import icon
+from gui.observable import Change
 from gui.run_state import format_seconds
-from gui.state import Change
 from gui.widgets.list_model import Column, StateTableModel
 
 STATUS_COLORS = {

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.sections import OutlineEntry, PageRangeError
-from gui.state import Change, SectionDraft, SectionsState
+from gui.observable import Change
+from gui.state import SectionDraft, SectionsState
 from gui.widgets.list_model import Column, StateTableModel
 
 TITLE, PAGES, PROMPT = range(3)
