@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 from core import events as ev
 from core import pdf
 from core.batch_jobs import BatchJob, BatchJobStore, RequestKey
-from core.errors import ProcessingError, StageTimeout, permanent
+from core.errors import ProcessingError, permanent
 from core.journal import Journal
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
@@ -52,7 +52,7 @@ from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
 from core.results import SectionResult, TokenUsage
-from core.retry import with_retries
+from core.retry import retry_category, timed_stage, with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section, format_ranges
 from core.settings import Settings
@@ -281,21 +281,13 @@ class GeminiBatch:
         work: Callable[[], Awaitable[T]],
         timings: dict[str, float],
     ) -> T:
-        verb = {"split": "splitting", "upload": "uploading"}[op]
 
         async def attempt() -> T:
             async with limiter.slot():
-                begun = time.monotonic()
-                try:
-                    async with asyncio.timeout(timeout_s):
-                        return await work()
-                except TimeoutError:
-                    raise StageTimeout(verb, section.title, timeout_s) from None
-                finally:
-                    timings[op] = timings.get(op, 0.0) + time.monotonic() - begun
+                return await timed_stage(op, section.title, timeout_s, timings, work)
 
         def on_retry(number: int, delay: float, exc: ProcessingError) -> None:
-            category = "rate limited" if exc.rate_limited else op
+            category = retry_category(exc, op)
             self._emit(
                 ev.RetryScheduled(
                     section_id=section.id,

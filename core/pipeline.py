@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from core import pdf
 from core.adaptive import AdaptiveLimit
-from core.errors import ProcessingError, StageTimeout
+from core.errors import ProcessingError
 from core.events import (
     Event,
     RetryScheduled,
@@ -48,7 +48,7 @@ from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_
 from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.report import build_report
 from core.results import SectionResult
-from core.retry import with_retries
+from core.retry import retry_category, timed_stage, with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
@@ -58,7 +58,6 @@ from core.workers import PdfWorkers
 log = logging.getLogger("sectionflow.pipeline")
 T = TypeVar("T")
 
-_STAGE_VERB = {"split": "splitting", "upload": "uploading", "process": "processing"}
 _CLEANUP_TIMEOUT_S = 30.0
 
 
@@ -531,23 +530,11 @@ class Pipeline:
             )
             async with slot_cm:
                 self._emit_stage(section, stage)
-                begun = time.monotonic()
-                try:
-                    async with asyncio.timeout(timeout_s):
-                        return await work()
-                except TimeoutError:
-                    log.info("Timeout %s section '%s'", _STAGE_VERB[op], section.title)
-                    raise StageTimeout(_STAGE_VERB[op], section.title, timeout_s) from None
-                finally:
-                    timings[op] = timings.get(op, 0.0) + time.monotonic() - begun
+                return await timed_stage(op, section.title, timeout_s, timings, work)
 
         def on_retry(number: int, delay: float, exc: ProcessingError) -> None:
             attempts[0] += 1
-            reason = (
-                "rate limited"
-                if exc.rate_limited
-                else ("timeout" if isinstance(exc, StageTimeout) else op)
-            )
+            reason = retry_category(exc, op)
             self.retry_reasons[reason] += 1
             if exc.rate_limited:
                 self.adaptive.rate_limited()

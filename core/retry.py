@@ -8,7 +8,10 @@ is a floor under it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,9 +23,10 @@ from tenacity import (
     wait_exponential,
 )
 
-from core.errors import ProcessingError
+from core.errors import ProcessingError, StageTimeout
 
 T = TypeVar("T")
+log = logging.getLogger("sectionflow.pipeline")
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -74,3 +78,36 @@ async def with_retries(
             attempts = attempt_state.retry_state.attempt_number
             value = await attempt()
     return value, attempts
+
+
+STAGE_VERB = {"split": "splitting", "upload": "uploading", "process": "processing"}
+
+
+async def timed_stage(
+    op: str,
+    title: str,
+    timeout_s: float,
+    timings: dict[str, float],
+    work: Callable[[], Awaitable[T]],
+) -> T:
+    """One attempt of a stage under its timeout, adding its time to ``timings[op]``.
+
+    A timeout becomes a retryable StageTimeout and the seed's "Timeout splitting section
+    'X'" log line, for the interactive pipeline and Gemini Batch mode alike.
+    """
+    begun = time.monotonic()
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await work()
+    except TimeoutError:
+        log.info("Timeout %s section '%s'", STAGE_VERB[op], title)
+        raise StageTimeout(STAGE_VERB[op], title, timeout_s) from None
+    finally:
+        timings[op] = timings.get(op, 0.0) + time.monotonic() - begun
+
+
+def retry_category(exc: ProcessingError, op: str) -> str:
+    """A few fixed words to count retries by: 'rate limited', 'timeout' or the operation."""
+    if exc.rate_limited:
+        return "rate limited"
+    return "timeout" if isinstance(exc, StageTimeout) else op
