@@ -101,7 +101,9 @@ async def test_report_shows_known_stage_times_and_retries(
     assert shown["retries.process"] == "1"
     upload = float(shown["stage.upload"].split(" s")[0])
     analysis = float(shown["stage.process"].split(" s")[0])
-    assert upload >= 0.3 - 0.01 and analysis >= 0.8 - 0.01  # 3 uploads, 4 analyses
+    # 3 uploads, 4 analyses; under qasync a sleep is a coarse QTimer, which Qt may fire
+    # up to 5% early, so "at least" allows for that
+    assert upload >= 0.3 * 0.95 and analysis >= 0.8 * 0.95
     busiest = max(report["stage_seconds"], key=report["stage_seconds"].get)
     assert f"({busiest})" in window.report.headline.text()
     # the retried section's analysis shows as more than one bar or a longer one
