@@ -28,13 +28,17 @@ if [ ! -x "$venv/bin/python" ]; then
   fi
 fi
 
-stamp="$venv/.sectionflow-installed"
-want="$( (cat "$root/pyproject.toml"; echo "extras=$extras") | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "Installing SectionFlow${extras:+ [$extras]} into .venv (first run takes a minute)..." >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  spec="$root"
-  [ -n "$extras" ] && spec="$root[$extras]"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
-  echo "$want" > "$stamp"
+# One stamp per set of extras; the test extras include everything ./run needs, so a
+# venv set up by ./test serves ./run without reinstalling.
+want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
+stamp="$venv/.sectionflow-installed${extras:+-$extras}"
+current() { [ -f "$1" ] && [ "$(cat "$1")" = "$want" ]; }
+if current "$stamp" || { [ -z "$extras" ] && current "$venv/.sectionflow-installed-test"; }; then
+  exit 0
 fi
+echo "Installing SectionFlow${extras:+ [$extras]} into .venv (first run takes a minute)..." >&2
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+spec="$root"
+[ -n "$extras" ] && spec="$root[$extras]"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+echo "$want" > "$stamp"
