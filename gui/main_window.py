@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_layout()
         self._connect()
+        from gui.history_controller import install_history  # History and resume: own files
+
+        self.history = install_history(self)
         self._attach_log(log_handler)
         self._restore()
         self._update_actions()
@@ -224,7 +227,7 @@ class MainWindow(QMainWindow):
             icon_name="retry",
         )
 
-        menu = self.menuBar().addMenu("&File")
+        menu = self.file_menu = self.menuBar().addMenu("&File")
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu(icon("recent"), "Open &recent")
         self.recent_menu.setToolTipsVisible(True)

@@ -157,10 +157,31 @@ class RunController(QObject):
         sections = [s for s in self.outcome.sections if s.id in failed]
         if not sections:
             return None
+        document = self._document()
+        if (
+            document is None
+            or Path(document.path).resolve() != Path(self.outcome.document).resolve()
+        ):
+            # a run shown from History may belong to another PDF than the one open
+            self.error.emit(
+                f"These results are from {Path(self.outcome.document).name}: open that PDF "
+                "to retry its failed sections"
+            )
+            return None
         self._retrying = True
         return self._start(sections, prompt=self.outcome.prompt)
 
-    def _start(self, sections: list[Section], prompt: Any = None) -> Any:
+    def resume(self, previous: Any) -> Any:
+        """Continue a journaled run: its finished sections are kept, the rest run."""
+        if self.bridge.running:
+            return None
+        self._retrying = False
+        sections = list(previous.sections)
+        return self._start(sections, prompt=previous.prompt, resume_run_id=previous.run_id)
+
+    def _start(
+        self, sections: list[Section], prompt: Any = None, resume_run_id: str | None = None
+    ) -> Any:
         document = self._document()
         if document is None:
             self.error.emit("Open a PDF first")
@@ -181,6 +202,8 @@ class RunController(QObject):
             sections=list(sections),
             prompt=prompt or self.panel.prompt(),
             password=document.password,
+            resume_run_id=resume_run_id,
+            use_cache=self.panel.use_cache.isChecked(),
         )
         if settings.resolved_processor() is ProcessorKind.GEMINI:
             log.info("Starting a Gemini run: %s", self.estimate_text() or "no estimate")

@@ -214,6 +214,13 @@ class SettingsPanel(QWidget):
         form.addRow(self._label("Model", self.model.toolTip()), self.model)
         form.addRow(self._label("Prompt", self.template.toolTip()), self.template)
         form.addRow(self.prompt_edit)
+        self.use_cache = QCheckBox("Use cached results", backend)
+        self.use_cache.setChecked(True)
+        self.use_cache.setToolTip(
+            "Reuse an earlier answer when a section's pages, prompt and model are unchanged; "
+            "off asks again and is billed again"
+        )
+        form.addRow(self.use_cache)
 
         self.reset_button = QPushButton("Reset to defaults", self)
         self.reset_button.setToolTip("Restore the seed's default for every setting above")

@@ -1,0 +1,281 @@
+"""File ▸ History…: the journal's past runs, newest first.
+
+A selected run can be shown in the window's Results view or exported again (JSON and
+Markdown, as the CLI's ``sectionflow export`` writes them). The journal's size is shown and
+its cache or history can be cleared, each after a (non-blocking) confirmation. Every
+journal read or write runs on the journal's own thread or a worker thread: the GUI thread
+never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+log = logging.getLogger("sectionflow.gui.history")
+
+COLUMNS = ("Started", "Document", "Status", "Backend", "Model", "Sections", "Done", "Failed")
+RUN_LIMIT = 200
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def export_outcome(outcome: Any, target: Path) -> tuple[Path, Path]:
+    """``<target>.json`` and ``<target>.md`` with core's writers (the CLI's title)."""
+    from core.export import write_json, write_markdown
+
+    base = target.with_suffix("") if target.suffix.lower() in (".json", ".md") else target
+    json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
+    title = Path(outcome.document).stem
+    write_json(outcome, json_path, title=title)
+    write_markdown(outcome, md_path, title=title)
+    return json_path, md_path
+
+
+class HistoryDialog(QDialog):
+    #: a run's outcome, loaded from the journal, to show in the Results view
+    show_requested = Signal(object)
+    #: a status-bar line
+    message = Signal(str)
+    #: something the user must read
+    error = Signal(str)
+
+    def __init__(
+        self,
+        journal: Callable[[], Any],
+        parent: QWidget | None = None,
+        start_folder: Callable[[], str] = lambda: str(Path.home()),
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("History")
+        self.resize(900, 420)
+        self._journal = journal
+        self._start_folder = start_folder
+        self._tasks: set[asyncio.Task] = set()
+        self.task: asyncio.Task | None = None
+        self.runs: list[Any] = []
+        self.size = 0
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Past runs from the journal, newest first; double-click to show")
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(lambda *_: self.show_selected())
+
+        self.size_label = QLabel("Journal size: …", self)
+        self.size_label.setToolTip("Disk space of the run journal and the result cache")
+        self.show_button = QPushButton("Show results", self)
+        self.show_button.setToolTip("Show the selected run's results in the Results view")
+        self.show_button.clicked.connect(lambda *_: self.show_selected())
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Save the selected run's results as JSON and Markdown")
+        self.export_button.clicked.connect(lambda *_: self.export_dialog())
+        self.clear_cache_button = QPushButton("Clear cache", self)
+        self.clear_cache_button.setToolTip(
+            "Forget the cached answers: the next run asks (and is billed) again"
+        )
+        self.clear_cache_button.clicked.connect(lambda *_: self.confirm_clear("cache"))
+        self.clear_history_button = QPushButton("Clear history", self)
+        self.clear_history_button.setToolTip(
+            "Forget every past run (their results can no longer be shown or resumed)"
+        )
+        self.clear_history_button.clicked.connect(lambda *_: self.confirm_clear("history"))
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.close)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.show_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.clear_cache_button)
+        buttons.addWidget(self.clear_history_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.size_label)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    # -- background work ------------------------------------------------------------
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            return None
+        task = loop.create_task(coro, name=f"sectionflow-history-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self.task = task
+        return task
+
+    def refresh(self) -> asyncio.Task | None:
+        return self._spawn(self._refresh(), "refresh")
+
+    async def _refresh(self) -> None:
+        journal = self._journal()
+        try:
+            runs = await journal.runs_async(RUN_LIMIT)
+            size = await asyncio.to_thread(journal.size_bytes)
+        except Exception as exc:
+            log.exception("Could not read the journal")
+            self.error.emit(f"Could not read the run history: {exc}")
+            return
+        self.runs, self.size = list(runs), size
+        self._fill()
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.runs))
+        for row, info in enumerate(self.runs):
+            cells = (
+                info.started_at,
+                info.document_name,
+                info.status,
+                info.processor,
+                info.model or "",
+                str(info.sections),
+                str(info.done),
+                str(info.failed),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column >= 5:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if column == 1:
+                    item.setToolTip(info.document_path)
+                item.setData(Qt.ItemDataRole.UserRole, info.run_id)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        if self.runs:
+            self.table.selectRow(0)
+        self.size_label.setText(f"Journal size: {human_size(self.size)} ({len(self.runs)} runs)")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_run_id() is not None
+        self.show_button.setEnabled(chosen)
+        self.export_button.setEnabled(chosen)
+
+    def selected_run_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    # -- show / export ----------------------------------------------------------------
+
+    def show_selected(self) -> asyncio.Task | None:
+        run_id = self.selected_run_id()
+        return self._spawn(self._show(run_id), "show") if run_id else None
+
+    async def _show(self, run_id: str) -> None:
+        try:
+            outcome = await self._journal().load_async(run_id)
+        except Exception as exc:
+            log.exception("Could not load run %s", run_id)
+            self.error.emit(f"Could not load run {run_id}: {exc}")
+            return
+        self.show_requested.emit(outcome)
+
+    def export_dialog(self) -> QFileDialog | None:
+        run_id = self.selected_run_id()
+        if run_id is None:
+            return None
+        info = next((r for r in self.runs if r.run_id == run_id), None)
+        stem = Path(info.document_path).stem if info else "results"
+        start = str(Path(self._start_folder() or Path.home()) / f"{stem}-results.json")
+        dialog = QFileDialog(self, "Export results (JSON and Markdown)", start)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["JSON and Markdown (*.json *.md)"])
+        dialog.setDefaultSuffix("json")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.fileSelected.connect(lambda path: self.export_to(run_id, Path(path)))
+        self.file_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_to(self, run_id: str, target: Path) -> asyncio.Task | None:
+        return self._spawn(self._export(run_id, target), "export")
+
+    async def _export(self, run_id: str, target: Path) -> tuple[Path, Path] | None:
+        try:
+            outcome = await self._journal().load_async(run_id)
+            paths = await asyncio.to_thread(export_outcome, outcome, target)
+        except Exception as exc:
+            log.exception("Export of run %s failed", run_id)
+            self.error.emit(f"Could not export: {exc}")
+            return None
+        self.message.emit(f"Exported {paths[0].name} and {paths[1].name} to {paths[0].parent}")
+        return paths
+
+    # -- clearing ---------------------------------------------------------------------
+
+    def confirm_clear(self, what: str) -> QMessageBox:
+        text = (
+            "Forget every cached answer? The next run of an unchanged section asks the "
+            "backend (and is billed) again."
+            if what == "cache"
+            else "Forget every past run? Their results can no longer be shown, exported "
+            "or resumed from here."
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Clear " + what,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.button(QMessageBox.StandardButton.Yes).clicked.connect(lambda *_: self.clear(what))
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def clear(self, what: str) -> asyncio.Task | None:
+        return self._spawn(self._clear(what), f"clear-{what}")
+
+    async def _clear(self, what: str) -> None:
+        try:
+            await asyncio.to_thread(self._journal().clear, what)
+        except Exception as exc:
+            log.exception("Could not clear the %s", what)
+            self.error.emit(f"Could not clear the {what}: {exc}")
+            return
+        self.message.emit("Cache cleared" if what == "cache" else "History cleared")
+        await self._refresh()
