@@ -271,7 +271,7 @@ def process_command(args: argparse.Namespace) -> int:
     pdf_arg, level = _pdf_and_level(args)
     settings = load_settings(**_overrides(args))
     console = _stderr_console()
-    configure_logging(settings.log_level.value, console)
+    configure_logging(settings.log_level.value, console, settings)
     for flag, out in (("--json", args.json), ("--markdown", args.markdown)):
         if out is not None:
             check_output_path(out, flag)
@@ -521,8 +521,9 @@ def _stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def configure_logging(level: str, console: Console) -> None:
-    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise."""
+def configure_logging(level: str, console: Console, settings: Settings | None = None) -> None:
+    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise;
+    and the same rotating log file the app writes, with the API key scrubbed."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_sectionflow", False)]:
         root.removeHandler(old)  # ours from an earlier call; others' handlers stay
@@ -541,6 +542,11 @@ def configure_logging(level: str, console: Console) -> None:
     handler._sectionflow = True  # type: ignore[attr-defined]
     root.setLevel(level)
     root.addHandler(handler)
+    if settings is not None:
+        from core.logs import install_file_logging
+
+        key = settings.api_key()
+        install_file_logging(secrets=(key,) if key else ())
 
 
 _STEPS = {"queued": 0, "splitting": 1, "uploading": 2, "processing": 3, "cleaning up": 4}

@@ -139,7 +139,7 @@ def batch_command(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     settings = load_settings(**overrides)
     console = _stderr_console()
-    configure_logging(settings.log_level.value, console)
+    configure_logging(settings.log_level.value, console, settings)
     out = _check_out_dir(args.out)
     prompt = get_prompt(args.template, args.prompt)
     check_key(settings)

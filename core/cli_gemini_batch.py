@@ -71,7 +71,7 @@ def batch_resume_command(args: argparse.Namespace) -> int:
         )
     settings = load_settings(processor="gemini", gemini_model=job.model)
     console = _stderr_console()
-    configure_logging(settings.log_level.value, console)
+    configure_logging(settings.log_level.value, console, settings)
     return resume_job(job, args, settings, console)
 
 

@@ -101,7 +101,7 @@ def retry_run(outcome: Any, args: argparse.Namespace) -> int:
     overrides = {"processor": args.processor} if args.processor else {}
     settings = load_settings(**overrides)
     console = _stderr_console()
-    configure_logging(settings.log_level.value, console)
+    configure_logging(settings.log_level.value, console, settings)
     request = RunRequest(
         pdf_path=path,
         sections=outcome.sections,
