@@ -230,6 +230,8 @@ def entry(argv: Sequence[str] | None = None) -> int:
         return _usage_error(exc)
     except ImportError as exc:  # e.g. the Gemini backend is missing from this build
         return _usage_error(CliError(f"a required part of SectionFlow is missing: {exc}"))
+    finally:
+        remove_log_handlers()
 
 
 def _usage_error(exc: BaseException) -> int:
@@ -525,8 +527,7 @@ def configure_logging(level: str, console: Console, settings: Settings | None = 
     """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise;
     and the same rotating log file the app writes, with the API key scrubbed."""
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_sectionflow", False)]:
-        root.removeHandler(old)  # ours from an earlier call; others' handlers stay
+    remove_log_handlers()  # ours from an earlier call; others' handlers stay
     if console.is_terminal:
         from rich.logging import RichHandler
 
@@ -543,10 +544,23 @@ def configure_logging(level: str, console: Console, settings: Settings | None = 
     root.setLevel(level)
     root.addHandler(handler)
     if settings is not None:
-        from core.logs import install_file_logging
+        from core.logs import file_handler
 
         key = settings.api_key()
-        install_file_logging(secrets=(key,) if key else ())
+        try:
+            to_file = file_handler(secrets=(key,) if key else ())
+        except OSError:  # no writable log folder: the terminal still has everything
+            return
+        to_file._sectionflow = True  # type: ignore[attr-defined]
+        root.addHandler(to_file)
+
+
+def remove_log_handlers() -> None:
+    """Take this command's handlers off the root logger (entry() may run in-process)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_sectionflow", False)]:
+        root.removeHandler(handler)
+        handler.close()
 
 
 _STEPS = {"queued": 0, "splitting": 1, "uploading": 2, "processing": 3, "cleaning up": 4}
