@@ -52,7 +52,7 @@ from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
 from core.results import SectionResult, TokenUsage
-from core.retry import retry_category, timed_stage, with_retries
+from core.retry import retry_scheduled, timed_stage, with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section, format_ranges
 from core.settings import Settings
@@ -287,17 +287,7 @@ class GeminiBatch:
                 return await timed_stage(op, section.title, timeout_s, timings, work)
 
         def on_retry(number: int, delay: float, exc: ProcessingError) -> None:
-            category = retry_category(exc, op)
-            self._emit(
-                ev.RetryScheduled(
-                    section_id=section.id,
-                    operation=op,
-                    attempt=number + 1,
-                    delay_s=delay,
-                    reason=exc.reason,
-                    category=category,
-                )
-            )
+            self._emit(retry_scheduled(section.id, op, number, delay, exc))
 
         value, _ = await with_retries(
             attempt,

@@ -29,7 +29,6 @@ from core.adaptive import AdaptiveLimit
 from core.errors import ProcessingError
 from core.events import (
     Event,
-    RetryScheduled,
     RunFinished,
     RunStarted,
     SectionDone,
@@ -48,7 +47,7 @@ from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_
 from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.report import build_report
 from core.results import SectionResult
-from core.retry import retry_category, timed_stage, with_retries
+from core.retry import retry_category, retry_scheduled, timed_stage, with_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
@@ -546,16 +545,7 @@ class Pipeline:
                 delay,
                 exc.reason,
             )
-            self._emit(
-                RetryScheduled(
-                    section_id=section.id,
-                    operation=op,
-                    attempt=number + 1,
-                    delay_s=delay,
-                    reason=exc.reason,
-                    category=reason,
-                )
-            )
+            self._emit(retry_scheduled(section.id, op, number, delay, exc))
 
         value, _ = await with_retries(
             attempt,

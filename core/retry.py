@@ -24,6 +24,7 @@ from tenacity import (
 )
 
 from core.errors import ProcessingError, StageTimeout
+from core.events import RetryScheduled
 
 T = TypeVar("T")
 log = logging.getLogger("sectionflow.pipeline")
@@ -111,3 +112,17 @@ def retry_category(exc: ProcessingError, op: str) -> str:
     if exc.rate_limited:
         return "rate limited"
     return "timeout" if isinstance(exc, StageTimeout) else op
+
+
+def retry_scheduled(
+    section_id: str, op: str, number: int, delay: float, exc: ProcessingError
+) -> RetryScheduled:
+    """The event both the pipeline and Gemini Batch mode emit when a retry is scheduled."""
+    return RetryScheduled(
+        section_id=section_id,
+        operation=op,
+        attempt=number + 1,
+        delay_s=delay,
+        reason=exc.reason,
+        category=retry_category(exc, op),
+    )

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
+from gui.tasks import TaskKeeper
 from gui.widgets.history_dialog import HistoryDialog
 
 log = logging.getLogger("sectionflow.gui.history")
@@ -39,7 +40,7 @@ class HistoryController(QObject):
         self.resume_box: QMessageBox | None = None
         self.check_task: asyncio.Task | None = None
         self.offered: Any = None
-        self._tasks: set[asyncio.Task] = set()
+        self._keeper = TaskKeeper()
         self.action = QAction("&History…", window)
         self.action.setShortcut(QKeySequence("Ctrl+H"))
         tip = "Past runs: show or export their results again; the journal's size"
@@ -51,15 +52,7 @@ class HistoryController(QObject):
         window.service.opened.connect(self.check_resume)
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task | None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            coro.close()
-            return None
-        task = loop.create_task(coro, name=f"sectionflow-{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._keeper.spawn(coro, name)
 
     # -- History ----------------------------------------------------------------------
 

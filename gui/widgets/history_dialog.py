@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.tasks import TaskKeeper
+
 log = logging.getLogger("sectionflow.gui.history")
 
 COLUMNS = ("Started", "Document", "Status", "Backend", "Model", "Sections", "Done", "Failed")
@@ -77,7 +79,7 @@ class HistoryDialog(QDialog):
         self.resize(900, 420)
         self._journal = journal
         self._start_folder = start_folder
-        self._tasks: set[asyncio.Task] = set()
+        self._keeper = TaskKeeper("sectionflow-history")
         self.task: asyncio.Task | None = None
         self.runs: list[Any] = []
         self.size = 0
@@ -130,16 +132,8 @@ class HistoryDialog(QDialog):
     # -- background work ------------------------------------------------------------
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task | None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            coro.close()
-            return None
-        task = loop.create_task(coro, name=f"sectionflow-history-{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        self.task = task
-        return task
+        self.task = self._keeper.spawn(coro, name)
+        return self.task
 
     def refresh(self) -> asyncio.Task | None:
         return self._spawn(self._refresh(), "refresh")
