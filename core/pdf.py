@@ -2,7 +2,8 @@
 
 PyMuPDF is not thread-safe, so nothing here is called from more than one thread of a
 process: the pipeline runs :func:`split_section` in worker processes (see
-:mod:`core.workers`) and the GUI renders thumbnails on one dedicated thread.
+:mod:`core.workers`), the GUI renders pages in a render process of its own and inspects
+documents on one dedicated thread.
 """
 
 from __future__ import annotations
@@ -182,12 +183,31 @@ def split_section(
     )
 
 
-def render_page_png(
-    path: str | os.PathLike[str], page_number: int, width_px: int, password: str | None = None
-) -> bytes:
-    """A PNG of one 1-based page scaled to width_px wide; for thumbnails and previews."""
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """A rendered page as raw RGB samples: cheap to pickle out of a render process and to
+    wrap in an image on the other side (a PNG would be encoded and decoded for nothing)."""
+
+    width: int
+    height: int
+    stride: int
+    samples: bytes
+
+
+def render_page(
+    path: str | os.PathLike[str],
+    page_number: int,
+    width_px: int,
+    password: str | None = None,
+    fit_height: int = 0,
+) -> PageImage:
+    """One 1-based page scaled to width_px wide, or less when ``fit_height`` > 0 and the
+    page would be taller than that; for thumbnails and previews."""
     doc = _cached_source(Path(path), password)
     page = doc[page_number - 1]
-    zoom = max(0.05, width_px / max(page.rect.width, 1))
+    zoom = width_px / max(page.rect.width, 1)
+    if fit_height > 0:
+        zoom = min(zoom, fit_height / max(page.rect.height, 1))
+    zoom = max(0.05, zoom)
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
-    return pix.tobytes("png")
+    return PageImage(pix.width, pix.height, pix.stride, bytes(pix.samples))

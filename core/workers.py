@@ -108,6 +108,15 @@ class PdfWorkers:
                 "A PDF worker process crashed (the PDF may be damaged); trying again"
             ) from None
 
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Blocking form of :meth:`run`, for threads that are not the event loop's."""
+        pool = self._executor()
+        try:
+            return pool.submit(fn, *args).result(timeout)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise transient("A PDF worker process crashed (the PDF may be damaged)") from None
+
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._pool is broken:

@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     finally:
         collector.stop()
+        from gui.pdf_thread import shutdown_renderer
+
+        shutdown_renderer()
         if workdir is not None:
             _finish_self_test(workdir, file_log, keep=code != 0)
 

@@ -1,4 +1,4 @@
-"""All PyMuPDF work of the GUI process, on one dedicated thread.
+"""All PyMuPDF work of the GUI process, off the GUI thread.
 
 PyMuPDF must never run on two threads at once (DESIGN.md §3), and it must never run on
 the GUI thread either, or a 2,000-page outline or a slow page stalls the window. So every
@@ -6,6 +6,12 @@ call goes through one single-worker executor (as Anki does for its database) and
 answer comes back as a queued Qt signal. Jobs carry the document's *generation*: opening
 another file bumps it, and stale jobs still in the queue return at once without touching
 MuPDF, so a fast scroll through a big file or a quick re-open never backs the thread up.
+
+Page images are drawn one step further away, in a render process of their own: MuPDF
+holds the GIL while it renders (5-20 ms a page), so a render on a thread of this process
+stops the window's event loop for that long, several times per scroll step. The thread
+only waits for the process (which releases the GIL) and wraps the raw samples it sends
+back in a QImage. One process serves every window of the app.
 """
 
 from __future__ import annotations
@@ -17,13 +23,42 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from core import pdf
 from core.errors import PdfError
+from core.workers import PdfWorkers
 
 log = logging.getLogger("sectionflow.gui.pdf")
+#: a page that takes longer than this to draw is shown blank rather than block the rest
+RENDER_TIMEOUT_S = 60.0
+_renderer: PdfWorkers | None = None
+_renderer_lock = threading.Lock()
+
+
+def renderer() -> PdfWorkers:
+    """The app's one render process (started on first use, by the caller's thread)."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = PdfWorkers(max_workers=1)
+        return _renderer
+
+
+def shutdown_renderer() -> None:
+    """Stop the render process (at application exit)."""
+    global _renderer
+    with _renderer_lock:
+        workers, _renderer = _renderer, None
+    if workers is not None:
+        workers.shutdown()
+
+
+def to_qimage(page: pdf.PageImage) -> QImage:
+    """Wrap RGB samples in a QImage that owns its copy of them."""
+    image = QImage(page.samples, page.width, page.height, page.stride, QImage.Format.Format_RGB888)
+    return image.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +93,8 @@ class PdfService(QObject):
         #: pages the views still want; read by the worker to skip renders scrolled away
         self._wanted: Callable[[int], bool] = lambda page: True
         self._closed = False
+        # start the render process now, off the GUI thread, so the first page is quick
+        self._submit(lambda: renderer().prestart(1))
 
     @property
     def document(self) -> OpenedDocument | None:
@@ -117,16 +154,22 @@ class PdfService(QObject):
                 self.page_rendered.emit(generation, page, width_px, QImage())
                 return
             try:
-                data = pdf.render_page_png(document.path, page, width_px, document.password)
+                drawn = renderer().call(
+                    pdf.render_page,
+                    str(document.path),
+                    page,
+                    width_px,
+                    document.password,
+                    fit_height,
+                    timeout=RENDER_TIMEOUT_S,
+                )
+                image = to_qimage(drawn)
             except Exception:
                 log.warning("Could not render page %d of %s", page, document.path.name)
-                data = b""
-            image = QImage.fromData(data, "PNG") if data else QImage()
+                image = QImage()
             if image.isNull():
                 image = QImage(1, 1, QImage.Format.Format_RGB32)
                 image.fill(0xFFFFFFFF)
-            elif fit_height and image.height() > fit_height:
-                image = image.scaledToHeight(fit_height, Qt.TransformationMode.SmoothTransformation)
             self.page_rendered.emit(generation, page, width_px, image)
 
         return self._submit(job)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from gui.widgets.thumbnail_model import BOX_ASPECT
 from tests.gui.conftest import open_pdf
 
 
@@ -46,6 +48,26 @@ def test_drop_pdf_shows_thumbnails_and_page_count(qtbot, make_window, pdf_factor
     first, last = window.pages.view.visible_pages()
     assert first == 1 and last >= 2
     assert str(path.name) in window.windowTitle()
+
+
+def test_pages_are_drawn_outside_the_window_process(qtbot, make_window, pdf_factory) -> None:
+    """MuPDF holds the GIL while it draws, so pages drawn on a thread of the app would
+    stall the window: they come from the render process, and the right size."""
+    from core import pdf
+    from gui.pdf_thread import renderer
+
+    path = pdf_factory(pages=3)
+    window = make_window()
+    open_pdf(qtbot, window, path)
+    qtbot.waitUntil(lambda: 1 in window.pages.model.rendered_pages(), timeout=10000)
+    assert renderer().pids() and os.getpid() not in renderer().pids()
+    assert not any(key[0] == str(path) for key in pdf._open_cache)  # never opened here
+    # exactly the box it goes in: as wide as asked, or as tall as allowed
+    want = window.pages.model.wanted_width()
+    high = int(want * BOX_ASPECT)
+    image = window.pages.model.image(1)
+    assert image.width() <= want and image.height() <= high
+    assert want - image.width() <= 1 or high - image.height() <= 1
 
 
 def test_drop_on_an_editor_still_opens(qtbot, make_window, pdf_factory) -> None:
