@@ -1,10 +1,13 @@
-"""Import the Gemini SDK in the background once the user picks Gemini.
+"""Pay the Gemini backend's one-time costs in the background once the user picks Gemini.
 
-google-genai takes about 0.4 s to import (DESIGN.md §3). The engine imports it lazily,
-and if that first import happens on the event loop — or the loop touches the module
-while another thread is still importing it and has to wait on the import lock — the window
-freezes for that long at the start of the first Gemini run. Importing it on a daemon
-thread as soon as Gemini is chosen means the module is ready by the time Run is pressed.
+google-genai takes about 0.4 s to import (DESIGN.md §3), and its first run costs more:
+the engine's Gemini modules, the HTTP stack the client pulls in when it is built
+(httpcore, h11, truststore, aiohttp), the CA bundles, and pydantic building the
+validator of each SDK model on first use (all 471 types are ``defer_build``). Paid on the
+event loop, that is a 100 ms freeze when Run is pressed and 5-15 ms hiccups on each
+section's first request; paid on another thread *during* the run, those imports fight
+the window for the GIL. So a daemon thread does all of it as soon as Gemini is chosen:
+by the time Run is pressed the first request costs what every later one does.
 """
 
 from __future__ import annotations
@@ -16,35 +19,73 @@ import sys
 import threading
 
 log = logging.getLogger("sectionflow.gui.warmup")
-_started: set[str] = set()
+_threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
+#: the modules a Gemini run imports lazily (the engine keeps them off the offline path)
+RUN_MODULES = (
+    "core.pipeline",
+    "core.journal",
+    "core.report",
+    "core.processors.gemini",
+    "core.processors.local",
+)
 
 
 def warm(module: str = "google.genai") -> threading.Thread | None:
-    with _lock:
-        if module in sys.modules or module in _started:
-            return None
-        _started.add(module)
+    """Start warming ``module`` unless that has begun; the warming thread either way (None
+    if the module was imported before anyone asked)."""
 
     def work() -> None:
         try:
             importlib.import_module(module)
-            types = importlib.import_module(f"{module}.types")
-            # pydantic builds each SDK model's validator on first use (tens of ms each);
-            # build the ones every run uses here rather than on the event loop
-            types.HttpOptions(api_version="v1beta", timeout=1000)
-            types.UploadFileConfig(mime_type="application/pdf", display_name="warm-up")
-            types.GenerateContentConfig(response_mime_type="application/json")
-            types.Part.from_uri(file_uri="https://example.invalid/f", mime_type="application/pdf")
-            types.Part.from_bytes(data=b"%PDF-", mime_type="application/pdf")
-            types.File.model_validate({"name": "files/x", "state": "ACTIVE"})
-            types.GenerateContentResponse.model_validate(
-                {"candidates": [{"content": {"parts": [{"text": "x"}]}}]}
-            )
-            gc.freeze()  # the SDK's modules live as long as the app (see gui/gc_guard.py)
+            if module == "google.genai":
+                _warm_gemini()
+            gc.freeze()  # these modules live as long as the app (see gui/gc_guard.py)
         except Exception:
             log.debug("Could not pre-import %s", module, exc_info=True)
 
-    thread = threading.Thread(target=work, name=f"warm-{module}", daemon=True)
+    with _lock:
+        if module in _threads:
+            return _threads[module]
+        if module in sys.modules:
+            return None
+        thread = threading.Thread(target=work, name=f"warm-{module}", daemon=True)
+        _threads[module] = thread
     thread.start()
     return thread
+
+
+def _warm_gemini() -> None:
+    for name in RUN_MODULES:
+        importlib.import_module(name)
+    _build_sdk_models()
+    _build_client()
+
+
+def _build_sdk_models() -> None:
+    """Build every deferred SDK model's validator now rather than on a request."""
+    from google.genai import _common
+
+    pending = list(_common.BaseModel.__subclasses__())
+    seen: set[type] = set()
+    while pending:
+        model = pending.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        pending.extend(model.__subclasses__())
+        if not model.__pydantic_complete__:
+            try:
+                model.model_rebuild()
+            except Exception:  # a model that cannot build yet builds on first use instead
+                log.debug("Could not build %s", model.__name__, exc_info=True)
+
+
+def _build_client() -> None:
+    """Build (and drop) a client the way a run does: imports its HTTP stack, loads the
+    CA bundles into the shared TLS contexts. Makes no request."""
+    from core.processors.gemini import GeminiProcessor
+    from core.settings import Settings
+
+    processor = GeminiProcessor(Settings(_env_file=None))
+    processor._build_client("warm-up-not-a-key")
