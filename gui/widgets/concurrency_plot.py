@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.plot_style import IN_FLIGHT_COLOR, LIMIT_COLOR, apply_palette, make_plot
+from gui.widgets.drawn_when_shown import DrawnWhenShown
 from gui.widgets.legend_row import LegendEntry, LegendRow
 
 
@@ -33,10 +34,11 @@ def steps(times: Sequence[float], values: Sequence[float], end: float) -> tuple[
     return xs, ys
 
 
-class ConcurrencyPlot(QWidget):
+class ConcurrencyPlot(DrawnWhenShown, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.samples: list[dict[str, Any]] = []
+        self._end = 0.0
         self.legend = LegendRow(self)
         self.legend.set_entries(
             [
@@ -78,21 +80,29 @@ class ConcurrencyPlot(QWidget):
 
     def clear(self) -> None:
         self.samples = []
+        self._end = 0.0
+        self._stale = False  # nothing left to draw
         self.in_flight.setData([], [])
         self.limit.setData([], [])
 
     def set_samples(self, samples: Sequence[dict[str, Any]], end: float) -> None:
-        """samples: {at, in_flight, limit}, in time order; end: when the run ended."""
+        """samples: {at, in_flight, limit}, in time order; end: when the run ended.
+
+        Drawn now if on screen, else when next shown (gui.widgets.drawn_when_shown)."""
         self.samples = list(samples)
+        self._end = end
+        self.request_draw()
+
+    def redraw(self) -> None:
         times = [0.0] + [s["at"] for s in self.samples]
         first_limit = self.samples[0]["limit"] if self.samples else 0
         in_flight = [0] + [s["in_flight"] for s in self.samples]
         limits = [first_limit] + [s["limit"] for s in self.samples]
-        self.in_flight.setData(*steps(times, in_flight, end))
-        self.limit.setData(*steps(times, limits, end))
+        self.in_flight.setData(*steps(times, in_flight, self._end))
+        self.limit.setData(*steps(times, limits, self._end))
         top = max([*limits, *in_flight, 1])
         self.plot.setYRange(0, top + 0.5, padding=0)
-        self.plot.setXRange(0, max(end, times[-1]), padding=0.02)
+        self.plot.setXRange(0, max(self._end, times[-1]), padding=0.02)
         self.plot.getAxis("left").setTicks([[(v, str(v)) for v in _int_ticks(top)], []])
 
     def align_left_axis(self, width: int) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtGui import QCursor, QFontMetrics
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
 from gui.plot_style import STAGE_COLORS, STAGE_NAMES, apply_palette, make_plot
+from gui.widgets.drawn_when_shown import DrawnWhenShown
 from gui.widgets.legend_row import LegendEntry, LegendRow
 
 BAR_HEIGHT = 0.72
@@ -40,7 +41,7 @@ _STAGE_TIPS = {
 }
 
 
-class GanttChart(QWidget):
+class GanttChart(DrawnWhenShown, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sections: list[tuple[str, str]] = []
@@ -50,6 +51,8 @@ class GanttChart(QWidget):
         self._row_of: dict[str, int] = {}
         self._hover_text = ""
         self._axis_width = 0
+        self._ticks: list[tuple[int, str]] = []
+        self._end = 1.0
 
         self.legend = LegendRow(self)
         self.plot = make_plot(self, bottom="time since the run started", units="s")
@@ -78,27 +81,64 @@ class GanttChart(QWidget):
     # -- data -------------------------------------------------------------------------
 
     def clear(self) -> None:
-        for item in self._items:
-            self.plot.removeItem(item)
-        self._items.clear()
+        self._remove_items()
         self.sections, self.bars, self._row_of = [], [], {}
         self.startup_s = 0.0
+        self._end = 1.0
+        self._stale = False  # nothing left to draw
         self.legend.set_entries([])
         self.plot.getAxis("left").setTicks([[], []])
 
-    def set_bars(self, sections: Sequence[tuple[str, str]], bars: Sequence[dict[str, Any]]) -> None:
+    def _remove_items(self) -> None:
+        for item in self._items:
+            self.plot.removeItem(item)
+        self._items.clear()
+
+    def set_bars(
+        self,
+        sections: Sequence[tuple[str, str]],
+        bars: Sequence[dict[str, Any]],
+        end: float | None = None,
+    ) -> None:
         """sections: (id, title) in the order of the rows; bars: {section, stage, start,
-        end} in seconds since the run started."""
+        end} in seconds since the run started; end: where the time axis stops.
+
+        The bars are drawn now if the chart is on screen, else when it is next shown
+        (see :mod:`gui.widgets.drawn_when_shown`)."""
         self.clear()
         self.sections = list(sections)
         self._row_of = {sid: row for row, (sid, _) in enumerate(self.sections)}
         self.bars = [b for b in bars if b["section"] in self._row_of and b["end"] > b["start"]]
-        present = []
+        present = {b["stage"] for b in self.bars}
+        entries = [
+            LegendEntry(STAGE_NAMES[s], STAGE_COLORS[s], _STAGE_TIPS[s])
+            for s in STAGE_COLORS
+            if s in present
+        ]
+        first = min((b["start"] for b in self.bars), default=0.0)
+        if first >= MIN_STARTUP_S:
+            self.startup_s = first
+            entries.insert(
+                0,
+                LegendEntry(
+                    "start-up",
+                    "#2d" + STARTUP_COLOR[1:],  # the band's colour: translucent, #AARRGGBB
+                    "Before the first section: starting the PDF worker processes, reading "
+                    "and hashing the PDF, opening the run journal",
+                ),
+            )
+        self.legend.set_entries(entries)
+        self._ticks = self._tick_labels()
+        self._end = end if end is not None else max((b["end"] for b in self.bars), default=1.0)
+        self.request_draw()
+
+    def redraw(self) -> None:
+        """Put the bars, the start-up band, the titles and the ranges on the plot."""
+        self._remove_items()
         for stage, color in STAGE_COLORS.items():
             mine = [b for b in self.bars if b["stage"] == stage]
             if not mine:
                 continue
-            present.append(stage)
             item = pg.BarGraphItem(
                 x0=np.array([b["start"] for b in mine]),
                 x1=np.array([b["end"] for b in mine]),
@@ -110,28 +150,12 @@ class GanttChart(QWidget):
             item.setZValue(-1 if stage == "waiting" else 0)
             self.plot.addItem(item)
             self._items.append(item)
-        entries = [
-            LegendEntry(STAGE_NAMES[s], STAGE_COLORS[s], _STAGE_TIPS[s])
-            for s in STAGE_COLORS
-            if s in present
-        ]
-        first = min((b["start"] for b in self.bars), default=0.0)
-        if first >= MIN_STARTUP_S:
-            self.startup_s = first
-            self._add_startup_band(first)
-            entries.insert(
-                0,
-                LegendEntry(
-                    "start-up",
-                    "#2d" + STARTUP_COLOR[1:],  # the band's colour: translucent, #AARRGGBB
-                    "Before the first section: starting the PDF worker processes, reading "
-                    "and hashing the PDF, opening the run journal",
-                ),
-            )
-        self.legend.set_entries(entries)
-        self._set_ticks()
-        end = max((b["end"] for b in self.bars), default=1.0)
-        self.plot.setXRange(0, end, padding=0.02)
+        if self.startup_s:
+            self._add_startup_band(self.startup_s)
+        axis = self.plot.getAxis("left")
+        axis.setTicks([self._ticks, []])
+        axis.setWidth(self._axis_width)
+        self.plot.setXRange(0, self._end, padding=0.02)
         self.plot.setYRange(-0.6, max(len(self.sections), 1) - 0.4, padding=0)
 
     def _add_startup_band(self, end: float) -> None:
@@ -144,19 +168,19 @@ class GanttChart(QWidget):
         self.plot.addItem(band)
         self._items.append(band)
 
-    def _set_ticks(self) -> None:
-        axis = self.plot.getAxis("left")
-        metrics = QFontMetrics(axis.font())
+    def _tick_labels(self) -> list[tuple[int, str]]:
+        """Section titles for the left axis (every n-th beyond MAX_LABELLED_ROWS rows), and
+        the axis width they need."""
+        metrics = QFontMetrics(self.plot.getAxis("left").font())
         every = max(1, -(-len(self.sections) // MAX_LABELLED_ROWS))
         ticks = []
         for row, (_, title) in enumerate(self.sections):
             if row % every == 0:
                 text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, MAX_LABEL_PX)
                 ticks.append((row, text))
-        axis.setTicks([ticks, []])
         widest = max((metrics.horizontalAdvance(text) for _, text in ticks), default=20)
         self._axis_width = widest + 14
-        axis.setWidth(self._axis_width)
+        return ticks
 
     def label_width(self) -> int:
         """Width of the section-title axis, so a chart below can line its time axis up

@@ -25,18 +25,20 @@ from PySide6.QtWidgets import (
 
 from gui.report_text import figures, headline, seconds
 from gui.widgets.concurrency_plot import ConcurrencyPlot
+from gui.widgets.drawn_when_shown import DrawnWhenShown
 from gui.widgets.gantt_chart import GanttChart
 
 EMPTY_TEXT = "No run yet. When a run ends, this shows where its time went."
 RUNNING_TEXT = "A run is going: its report appears here when it ends."
 
 
-class RunReport(QWidget):
+class RunReport(DrawnWhenShown, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report: dict[str, Any] = {}
-        #: figure key -> the label showing its value (see gui.report_text.figures)
-        self.values: dict[str, QLabel] = {}
+        self._values: dict[str, QLabel] = {}
+        #: the figures still to lay out: (report, processor), or None when they are shown
+        self._pending: tuple[dict[str, Any], str] | None = None
 
         self.placeholder = QLabel(EMPTY_TEXT, self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -102,7 +104,9 @@ class RunReport(QWidget):
 
     def clear(self, running: bool = False) -> None:
         self.report = {}
-        self.values = {}
+        self._values = {}
+        self._pending = None
+        self._stale = False  # nothing left to draw
         self.placeholder.setText(RUNNING_TEXT if running else EMPTY_TEXT)
         self.stack.setCurrentIndex(0)
         self.gantt.clear()
@@ -124,13 +128,27 @@ class RunReport(QWidget):
             f"{len(rows)} sections, {done} done, in {seconds(elapsed_s)}"
             + (f" with the {backend}" if backend else "")
         )
-        self._fill_figures(report, processor)
-        self.gantt.set_bars([(row["id"], row["title"]) for row in rows], report.get("bars", []))
-        end = max([elapsed_s, *(bar["end"] for bar in self.gantt.bars)])
+        # ~30 labels in a grid: laid out when the panel is looked at, like the charts
+        self._pending = (report, processor)
+        self.request_draw()
+        bars = report.get("bars", [])
+        end = max([elapsed_s, *(bar["end"] for bar in bars)])
+        self.gantt.set_bars([(row["id"], row["title"]) for row in rows], bars, end)
         self.concurrency.set_samples(report.get("concurrency", []), end)
         self.concurrency.align_left_axis(self.gantt.label_width())
-        self.gantt.plot.setXRange(0, end, padding=0.02)
         self.stack.setCurrentIndex(1)
+
+    @property
+    def values(self) -> dict[str, QLabel]:
+        """Figure key -> the label showing its value (see gui.report_text.figures)."""
+        self.draw_now()
+        return self._values
+
+    def redraw(self) -> None:
+        if self._pending is not None:
+            report, processor = self._pending
+            self._pending = None
+            self._fill_figures(report, processor)
 
     def _fill_figures(self, report: dict[str, Any], processor: str) -> None:
         panel = QWidget()
@@ -138,7 +156,7 @@ class RunReport(QWidget):
         grid.setContentsMargins(0, 0, 8, 0)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(3)
-        self.values = {}
+        self._values = {}
         group = None
         row = 0
         for figure in figures(report, processor):
@@ -159,7 +177,7 @@ class RunReport(QWidget):
                 label.setToolTip(figure.tip)
             grid.addWidget(name, row, 0)
             grid.addWidget(value, row, 1)
-            self.values[figure.key] = value
+            self._values[figure.key] = value
             row += 1
         grid.setRowStretch(row, 1)
         grid.setColumnStretch(0, 1)

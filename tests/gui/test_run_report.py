@@ -44,6 +44,10 @@ async def test_report_after_an_offline_run_shows_every_section_and_figure(
     assert panel.gantt.sections_with_bars() == ids
     assert len(panel.gantt.bars) == len(report["bars"]) > len(ids)
     assert [title for _, title in panel.gantt.sections] == [s.title for s in outcome.sections]
+    # drawn when the analyst looks at it (the run ends with the Results tab in front)
+    assert window.tabs.currentIndex() != REPORT_TAB and not panel.gantt.is_drawn()
+    window.tabs.setCurrentIndex(REPORT_TAB)
+    assert panel.gantt.is_drawn()
     drawn = sum(len(i.opts["x0"]) for i in panel.gantt._items if isinstance(i, BarGraphItem))
     assert drawn == len(report["bars"])
     assert {"split", "analysis"} <= set(panel.gantt.legend.names())
@@ -154,6 +158,7 @@ def test_cost_and_adaptive_limit_figures() -> None:
 def test_gantt_draws_one_item_per_stage_and_finds_bars(qtbot) -> None:
     chart = GanttChart()
     qtbot.addWidget(chart)
+    chart.show()
     bars = [
         {"section": "a", "stage": "split", "start": 0.0, "end": 1.0},
         {"section": "a", "stage": "process", "start": 1.0, "end": 3.0},
