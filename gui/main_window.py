@@ -23,7 +23,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -132,7 +131,7 @@ class MainWindow(QMainWindow):
             warm_gemini()
         if base_error:
             self.show_error(base_error)
-        QApplication.instance().installEventFilter(self)
+        self._filter_drops()
 
     # ------------------------------------------------------------------ building
 
@@ -487,6 +486,14 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop anywhere --------------------------------------------------------
 
+    def _filter_drops(self) -> None:
+        """Watch the children that take drops themselves (editors take a dropped file as
+        its path in text). On these only: a filter on the whole application would run
+        Python for every event of the app, thousands a second during a run."""
+        for widget in self.findChildren(QWidget):
+            if widget.acceptDrops():
+                widget.installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Catch file drops on child widgets that would take them as text (editors)."""
         kind = event.type()
@@ -752,7 +759,6 @@ class MainWindow(QMainWindow):
             box.open()
             return
         self.save_state()
-        QApplication.instance().removeEventFilter(self)
         self._rss_timer.stop()
         self.service.shutdown()
         self.bridge.shutdown()
