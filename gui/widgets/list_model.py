@@ -48,6 +48,15 @@ class Column(Generic[Row]):
     align_right: bool = False
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset({_DISPLAY, _EDIT, _TOOLTIP, _FOREGROUND, _BACKGROUND, _ALIGN})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 INVALID_FG = QColor("#c62828")
 INVALID_BG = QColor(229, 57, 53, 45)
 
@@ -129,28 +138,31 @@ class StateTableModel(QAbstractTableModel, Generic[Row]):
             base |= Qt.ItemFlag.ItemIsEditable
         return base
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        # Views ask for a dozen roles per cell per repaint and most are not ours: answer
+        # those before any other work (this runs thousands of times a second in a run).
+        if role not in _ROLES:
             return None
-        row = self._rows[index.row()]
+        number = index.row()
+        if number >= len(self._rows) or not index.isValid():
+            return None
+        row = self._rows[number]
         column = self._columns[index.column()]
-        bad = column.invalid is not None and column.invalid(row)
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return column.display(row)
-        if role == Qt.ItemDataRole.EditRole:
-            return (column.edit_value or column.display)(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip else column.header_tooltip or None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _ALIGN:
+            return _RIGHT if column.align_right else None
+        bad = column.invalid is not None and column.invalid(row)
+        if role == _FOREGROUND:
             if bad:
                 return QBrush(INVALID_FG)
             color = column.color(row) if column.color else None
             return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole and bad:
-            return QBrush(INVALID_BG)
-        return None
+        if role == _BACKGROUND:
+            return QBrush(INVALID_BG) if bad else None
+        if role == _EDIT:
+            return (column.edit_value or column.display)(row)
+        return column.tooltip(row) if column.tooltip else column.header_tooltip or None
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
