@@ -11,6 +11,7 @@ it for a quote.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,9 +79,17 @@ class PriceTable:
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
     if path is None:
-        text = resources.files("resources").joinpath("prices.json").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
+        return _bundled_prices()
+    return _parse_prices(Path(path).read_text("utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_prices() -> PriceTable:
+    """The shipped table, read once: the app re-estimates on every settings change."""
+    return _parse_prices(resources.files("resources").joinpath("prices.json").read_text("utf-8"))
+
+
+def _parse_prices(text: str) -> PriceTable:
     data = json.loads(text)
     return PriceTable(
         date=str(data["date"]),
