@@ -44,6 +44,7 @@ class LogView(QWidget):
         for text, value in LEVELS:
             self.level.addItem(text, value)
         self.level.setCurrentIndex(1)
+        self._threshold = int(self.level.currentData())  # read per line: kept as an int
         self.level.setToolTip("Show lines at this level and above")
         self.level.setAccessibleName("Log level")
         self.level.currentIndexChanged.connect(self._rerender)
@@ -73,7 +74,7 @@ class LogView(QWidget):
         layout.addWidget(self.text, 1)
 
     def threshold(self) -> int:
-        return int(self.level.currentData())
+        return self._threshold
 
     def append(self, levelno: int, name: str, text: str) -> None:
         """Queue a line; lines are written in batches (a run starting hundreds of
@@ -113,7 +114,7 @@ class LogView(QWidget):
     def _rerender(self, *_: object) -> None:
         self._pending = []
         self.text.clear()
-        threshold = self.threshold()
+        threshold = self._threshold = int(self.level.currentData())
         self._write_many([(lv, tx) for lv, tx in self._lines if lv >= threshold])
 
     def clear(self) -> None:
