@@ -52,6 +52,7 @@ class GanttChart(DrawnWhenShown, QWidget):
         self._hover_text = ""
         self._axis_width = 0
         self._ticks: list[tuple[int, str]] = []
+        self._legend: list[LegendEntry] = []
         self._end = 1.0
 
         self.legend = LegendRow(self)
@@ -86,6 +87,7 @@ class GanttChart(DrawnWhenShown, QWidget):
         self.startup_s = 0.0
         self._end = 1.0
         self._stale = False  # nothing left to draw
+        self._legend = []
         self.legend.set_entries([])
         self.plot.getAxis("left").setTicks([[], []])
 
@@ -105,7 +107,8 @@ class GanttChart(DrawnWhenShown, QWidget):
 
         The bars are drawn now if the chart is on screen, else when it is next shown
         (see :mod:`gui.widgets.drawn_when_shown`)."""
-        self.clear()
+        self._remove_items()
+        self.startup_s = 0.0
         self.sections = list(sections)
         self._row_of = {sid: row for row, (sid, _) in enumerate(self.sections)}
         self.bars = [b for b in bars if b["section"] in self._row_of and b["end"] > b["start"]]
@@ -127,14 +130,15 @@ class GanttChart(DrawnWhenShown, QWidget):
                     "and hashing the PDF, opening the run journal",
                 ),
             )
-        self.legend.set_entries(entries)
+        self._legend = entries
         self._ticks = self._tick_labels()
         self._end = end if end is not None else max((b["end"] for b in self.bars), default=1.0)
         self.request_draw()
 
     def redraw(self) -> None:
-        """Put the bars, the start-up band, the titles and the ranges on the plot."""
+        """Put the legend, the bars, the start-up band, the titles and the ranges on."""
         self._remove_items()
+        self.legend.set_entries(self._legend)
         for stage, color in STAGE_COLORS.items():
             mine = [b for b in self.bars if b["stage"] == stage]
             if not mine:

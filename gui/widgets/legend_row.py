@@ -34,6 +34,8 @@ class LegendRow(QWidget):
         self.entries: list[LegendEntry] = []
 
     def set_entries(self, entries: list[LegendEntry]) -> None:
+        if list(entries) == self.entries:  # every run shows the same few: keep the widgets
+            return
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
             if item.widget() is not None:
