@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from core import pdf
 from core.adaptive import AdaptiveLimit
+from core.cooperative import in_slices
 from core.errors import ProcessingError
 from core.events import (
     Event,
@@ -232,10 +233,10 @@ class Pipeline:
         assert self._outcome is not None
         todo = [s for s in request.sections if s.id not in self._outcome.results]
         log.info("Executing %d enhanced concurrent section tasks...", len(todo))
-        for section in todo:
+        async for section in in_slices(todo):
             self._emit(SectionQueued(section_id=section.id, title=section.title))
         async with asyncio.TaskGroup() as group:
-            for section in todo:
+            async for section in in_slices(todo):
                 coro = self._section_task(section, request, source, workdir)
                 self._tasks[section.id] = group.create_task(coro, name=f"section-{section.id}")
                 if self._cancelled:
