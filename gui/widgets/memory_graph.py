@@ -18,6 +18,7 @@ from core.events import MemorySample
 
 CAPACITY = 6000  # 20 minutes at 5 samples a second; older samples scroll out
 REDRAW_MS = 150
+MIN_FIT_S = 1.0
 
 
 class MemoryGraph(QWidget):
@@ -177,11 +178,14 @@ class MemoryGraph(QWidget):
             self.plot.setYRange(0, wanted, padding=0)
 
     def fit(self) -> None:
-        """At the end of a run: the whole run, edge to edge."""
+        """At the end of a run: the whole run, edge to edge (a second at least: a run of
+        cached results can end within milliseconds, and an axis in ms reads as noise)."""
         self._redraw()
         n = self._count
         if n > 1:
-            self.plot.setXRange(float(self._t[0]), float(self._t[n - 1]), padding=0.02)
+            first = float(self._t[0])
+            last = max(float(self._t[n - 1]), first + MIN_FIT_S)
+            self.plot.setXRange(first, last, padding=0.02)
 
     def clear_ranges(self) -> None:
         self._x_span = 0.0

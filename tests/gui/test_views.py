@@ -85,3 +85,21 @@ def test_run_progress_folds_events() -> None:
     assert progress.counts() == (1, 1, 0)
     assert progress.row("s2").reason == "nope"
     assert progress.eta_seconds() is None  # nothing left
+
+
+def test_memory_graph_of_a_very_short_run_spans_a_second(qtbot) -> None:
+    """A run of cached results can end within milliseconds; its graph still reads in
+    seconds, not in an axis of thousandths."""
+    from core.events import MemorySample
+    from gui.widgets.memory_graph import MIN_FIT_S, MemoryGraph
+
+    graph = MemoryGraph()
+    qtbot.addWidget(graph)
+    for at in (100.0, 100.005):
+        graph.add_sample(
+            MemorySample(at=at, rss_mb=400.0, threshold_mb=768.0, max_mb=1024.0, throttled=False)
+        )
+    graph.fit()
+    (low, high), _ = graph.plot.viewRange()
+    assert low <= 0.0 and high >= MIN_FIT_S
+    assert graph.samples_received == 2
