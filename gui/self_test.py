@@ -3,8 +3,9 @@
 Analysts get a double-clickable bundle; whether PyInstaller left out a Qt plugin, a
 template or the PDF worker's start-up only shows when the app really runs. So the
 self-test does what an analyst does: it opens the window (offscreen), opens the bundled
-sample, makes one section per bookmark, runs them with the offline backend (the PDF
-worker processes included), exports JSON and Markdown, and reads both back. It exits 0,
+sample and waits for its first thumbnail (drawn by the render process), makes one
+section per bookmark, runs them with the offline backend (the PDF worker processes
+included), exports JSON and Markdown, and reads both back. It exits 0,
 or 1 after printing each check that failed.
 
 It is hermetic: the journal, the log file and the window's remembered state go to a temp
@@ -143,6 +144,15 @@ class SelfTest:
         opened = await _wait_for(lambda: window.document is not None, OPEN_TIMEOUT_S)
         if not self.check(opened, "the sample opens", window.last_error or "timed out"):
             return
+        self.step = "drawing the first page"
+        model = window.pages.model
+        drawn = await _wait_for(lambda: 1 in model.rendered_pages(), OPEN_TIMEOUT_S)
+        image = model.image(1) if drawn else None
+        self.check(
+            image is not None and image.width() > 1,
+            "page thumbnails are drawn (the render process starts)",
+            "no image of page 1" if not drawn else "page 1 came back blank",
+        )
         if window.sections_panel.bookmarks_button.isEnabled():
             window.sections_panel.apply_bookmarks()
         else:
