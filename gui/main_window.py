@@ -722,6 +722,9 @@ class MainWindow(QMainWindow):
         if zoom is not None:
             self.pages.zoom.setValue(int(zoom))
         self.settings_panel.set_values(self._initial_values())
+        use_cache = self.store.get("run/use_cache")
+        if use_cache is not None:  # ini files give "true"/"false" back
+            self.settings_panel.use_cache.setChecked(str(use_cache).lower() in ("true", "1"))
         template = self.store.get("prompt/template")
         if template:
             self.settings_panel.select_template(str(template), self.store.get("prompt/text"))
@@ -734,6 +737,7 @@ class MainWindow(QMainWindow):
         self.store.set("thumbs/zoom", self.pages.zoom.value())
         self.store.set("prompt/template", self.settings_panel.template_name())
         self.store.set("prompt/text", self.settings_panel.prompt_edit.toPlainText())
+        self.store.set("run/use_cache", self.settings_panel.use_cache.isChecked())
         self.store.sync()
 
     # ------------------------------------------------------------------ closing

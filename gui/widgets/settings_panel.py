@@ -355,6 +355,7 @@ class SettingsPanel(QWidget):
     def reset_to_defaults(self) -> None:
         defaults = seed_defaults()
         self.set_values(defaults)
+        self.use_cache.setChecked(True)
         for field, value in self.values().items():
             self.changed.emit(field, value)
         if self.template.count():

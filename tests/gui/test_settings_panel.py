@@ -155,7 +155,9 @@ def test_reset_to_defaults_restores_the_seed(qtbot) -> None:
     panel.sliders["max_concurrent_section_tasks"].setValue(20)
     panel.monitoring.setChecked(False)
     panel.timeouts["upload_timeout_seconds"].setValue(12)
+    panel.use_cache.setChecked(False)
     panel.reset_button.click()
+    assert panel.use_cache.isChecked()
     values = panel.values()
     assert values["max_concurrent_section_tasks"] == 5
     assert values["max_concurrent_uploads"] == 3
@@ -171,8 +173,10 @@ def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None
     window.settings_panel.sliders["max_concurrent_uploads"].setValue(9)
     window.settings_panel.backend.setCurrentIndex(1)  # Gemini
     window.main_split.setSizes([300, 900])
+    window.settings_panel.use_cache.setChecked(False)
     window.close()
     again = make_window(store=Store(isolated_qsettings))
+    assert not again.settings_panel.use_cache.isChecked()
     assert again.settings_panel.values()["max_concurrent_uploads"] == 9
     assert again.settings_panel.values()["processor"] == "gemini"
     assert again.store.bytes("splitters/mainSplit") is not None
