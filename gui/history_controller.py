@@ -50,6 +50,12 @@ class HistoryController(QObject):
         window.addAction(self.action)
         window.file_menu.insertAction(window.export_action, self.action)
         window.service.opened.connect(self.check_resume)
+        window.bridge.running_changed.connect(self._on_running)
+
+    def _on_running(self, running: bool) -> None:
+        """A run that ends while History is open shows up in it."""
+        if not running and self.dialog is not None and self.dialog.isVisible():
+            self.dialog.refresh()
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task | None:
         return self._keeper.spawn(coro, name)

@@ -151,6 +151,7 @@ class HistoryDialog(QDialog):
         self._fill()
 
     def _fill(self) -> None:
+        chosen = self.selected_run_id()  # kept across a refresh (e.g. when a run ends)
         self.table.setRowCount(len(self.runs))
         for row, info in enumerate(self.runs):
             cells = (
@@ -174,8 +175,9 @@ class HistoryDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, info.run_id)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
-        if self.runs:
-            self.table.selectRow(0)
+        ids = [info.run_id for info in self.runs]
+        if ids:
+            self.table.selectRow(ids.index(chosen) if chosen in ids else 0)
         self.size_label.setText(f"Journal size: {human_size(self.size)} ({len(self.runs)} runs)")
         self._update_buttons()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import wait_until
@@ -134,3 +135,18 @@ async def test_cache_checkbox_maps_to_the_request(make_window, pdf_factory) -> N
     outcome = await window.start_run()
     assert window.run.last_request.use_cache is False
     assert outcome is not None and len(outcome.results) == 3
+
+
+async def test_open_history_shows_a_run_that_ends_meanwhile(make_window, pdf_factory) -> None:
+    window = make_window()
+    await open_and_mark(window, pdf_factory("live.pdf", pages=10))
+    first = await window.start_run()
+    window.history.action.trigger()
+    dialog = window.history.dialog
+    await dialog.task
+    assert dialog.table.rowCount() == 1 and dialog.selected_run_id() == first.run_id
+    second = await window.start_run()  # while the dialog stays open
+    await wait_until(lambda: dialog.table.rowCount() == 2)
+    ids = {dialog.table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in range(2)}
+    assert ids == {first.run_id, second.run_id}
+    assert dialog.selected_run_id() == first.run_id  # the user's choice is kept
