@@ -42,8 +42,14 @@ def run_history_command(args: argparse.Namespace) -> int:
             return list_runs(journal, args.limit)
         if args.command == "forget":
             size = journal.size_bytes()
-            journal.clear()
+            kept = journal.clear()
             print(f"Cleared the run history and the cache ({size / 1e6:.1f} MB before).")
+            if kept:
+                print(
+                    f"Kept {kept} run(s) whose Gemini batch job is still pending: "
+                    f"'{PROG} batch-resume' lists the jobs, '{PROG} batch-resume JOB' "
+                    "collects one."
+                )
             return 0
         try:
             outcome = journal.load(args.run_id)

@@ -394,20 +394,37 @@ class Journal:
             p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists()
         )
 
-    def clear(self, what: str = "all") -> None:
-        """Forget the cache, the history or both ('cache' | 'history' | 'all')."""
-        self.call_sync(self._clear, what)
+    def clear(self, what: str = "all") -> int:
+        """Forget the cache, the history or both ('cache' | 'history' | 'all').
 
-    def _clear(self, what: str) -> None:
+        A run whose Gemini batch job is still pending is kept (with the job), or its
+        answers could never be collected: returns how many such runs were kept."""
+        return self.call_sync(self._clear, what)
+
+    def _clear(self, what: str) -> int:
         db = self._db()
+        kept = 0
         with db:
             if what in ("cache", "all"):
                 db.execute("DELETE FROM cache")
             if what in ("history", "all"):
-                db.execute("DELETE FROM sections")
-                db.execute("DELETE FROM runs")
+                pending = "SELECT run_id FROM batch_jobs WHERE finished=0"
+                if not _has_table(db, "batch_jobs"):
+                    pending = "SELECT NULL WHERE 0"
+                else:
+                    db.execute("DELETE FROM batch_jobs WHERE finished=1")
+                db.execute(f"DELETE FROM sections WHERE run_id NOT IN ({pending})")
+                db.execute(f"DELETE FROM runs WHERE run_id NOT IN ({pending})")
+                kept = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         db.execute("VACUUM")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return kept
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    """Other modules keep tables in this file (core.batch_jobs) and create them lazily."""
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
+    return row.fetchone() is not None
 
 
 def _section_to_dict(section: Section) -> dict[str, Any]:

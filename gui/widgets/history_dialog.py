@@ -268,10 +268,13 @@ class HistoryDialog(QDialog):
 
     async def _clear(self, what: str) -> None:
         try:
-            await asyncio.to_thread(self._journal().clear, what)
+            kept = await asyncio.to_thread(self._journal().clear, what)
         except Exception as exc:
             log.exception("Could not clear the %s", what)
             self.error.emit(f"Could not clear the {what}: {exc}")
             return
-        self.message.emit("Cache cleared" if what == "cache" else "History cleared")
+        text = "Cache cleared" if what == "cache" else "History cleared"
+        if kept:
+            text += f"; kept {kept} run(s) whose Gemini batch job is still pending"
+        self.message.emit(text)
         await self._refresh()

@@ -151,9 +151,34 @@ async def test_a_section_with_its_own_prompt_is_not_served_the_runs_answer(
 
 
 def test_clear_empties_history_and_cache(journal: Journal) -> None:
-    journal.clear()
+    assert journal.clear() == 0
     assert journal.runs() == []
     assert journal.size_bytes() > 0
+
+
+async def test_clearing_history_keeps_a_run_whose_batch_job_is_pending(
+    pdf_path: Path, workers: PdfWorkers, journal: Journal
+) -> None:
+    """Forgetting must not lose answers Gemini still owes: a pending batch job's run (and
+    the job) stay, so batch-resume can collect them; finished jobs go with the history."""
+    from core.batch_jobs import BatchJob, BatchJobStore, RequestKey
+
+    runs = []
+    for _ in range(3):
+        proc = InstrumentedProcessor(analyze_s=0.0)
+        runs.append(
+            await Pipeline(settings(), proc, workers, journal=journal).run(request(pdf_path))
+        )
+    jobs = BatchJobStore(journal.path)
+    key = [RequestKey(key="s1", section_id="s1", pages=(1, 2))]
+    jobs.record(BatchJob("batches/pending", runs[0].run_id, "m", "JOB_STATE_PENDING", key))
+    jobs.record(BatchJob("batches/done", runs[1].run_id, "m", "done", key, finished=True))
+
+    assert journal.clear("history") == 1
+    assert [info.run_id for info in journal.runs()] == [runs[0].run_id]
+    assert set(journal.load(runs[0].run_id).results) == set(runs[0].results)
+    assert [job.job_name for job in jobs.unfinished()] == ["batches/pending"]
+    assert jobs.get("batches/done") is None
 
 
 async def test_sections_left_pending_by_a_dead_run_show_as_not_processed(
