@@ -137,6 +137,18 @@ class BatchRunner:
         self._pipelines: set[Pipeline] = set()
         self._cancelled = False
 
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
+        """Move the memory throttle of every file in flight and of the files to come."""
+        self.settings = self.settings.model_copy(
+            update={
+                "memory_throttle_threshold_mb": threshold_mb,
+                "max_memory_usage_mb": max_mb,
+                "enable_memory_monitoring": enabled,
+            }
+        )
+        for pipeline in list(self._pipelines):
+            pipeline.set_memory_limits(threshold_mb=threshold_mb, max_mb=max_mb, enabled=enabled)
+
     def cancel(self) -> None:
         self._cancelled = True
         for pipeline in list(self._pipelines):

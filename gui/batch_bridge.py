@@ -166,6 +166,13 @@ class BatchBridge(QObject):
             limits.uploads.set_limit(limit)
         log.info("Batch limit for %s changed to %d", slot.value, limit)
 
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
+        """Move the memory throttle during the batch (the settings panel's sliders)."""
+        runner = self._runner if self.running else None
+        if runner is not None:
+            runner.set_memory_limits(threshold_mb=threshold_mb, max_mb=max_mb, enabled=enabled)
+            log.info("Batch memory throttle now %.0f MB, maximum %.0f MB", threshold_mb, max_mb)
+
     async def wait(self) -> Any:
         """Wait for the current batch (if any) to end; returns its outcome or None."""
         task = self._task

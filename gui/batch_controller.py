@@ -32,7 +32,7 @@ from core.settings import ProcessorKind, SettingsError
 from gui.batch_bridge import BatchBridge
 from gui.batch_state import BatchProgress
 from gui.icons import icon
-from gui.run_controller import LIMIT_SLOTS
+from gui.run_controller import LIMIT_SLOTS, MEMORY_FIELDS
 from gui.widgets.batch_tab import BatchTab
 
 if TYPE_CHECKING:
@@ -210,6 +210,13 @@ class BatchController(QObject):
         if self.bridge.running and field in LIMIT_SLOTS:
             self.bridge.set_limit(LIMIT_SLOTS[field], int(value))
             self.message.emit(f"Batch {LIMIT_SLOTS[field].value} limit is now {int(value)}")
+        elif self.bridge.running and field in MEMORY_FIELDS:
+            values = self.panel.values()
+            self.bridge.set_memory_limits(
+                threshold_mb=values["memory_throttle_threshold_mb"],
+                max_mb=values["max_memory_usage_mb"],
+                enabled=values["enable_memory_monitoring"],
+            )
         if field in ESTIMATE_FIELDS:
             self.update_estimate()
 

@@ -167,6 +167,12 @@ async def test_cancel_mid_batch_leaves_no_temp_files(make_window, tmp_path, priv
     # a slider moved during the batch moves the global limit at once
     window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(2)
     assert window.batch_bridge.runner.limits.sections.limit == 2
+    # and the memory sliders move the throttle of the files in flight and to come
+    window.settings_panel.sliders["memory_throttle_threshold_mb"].setValue(900)
+    runner = window.batch_bridge.runner
+    in_flight = list(runner._pipelines)
+    assert in_flight and all(p.memory.limits.threshold_mb == 900 for p in in_flight)
+    assert runner.settings.memory_throttle_threshold_mb == 900
 
     tab.cancel_button.click()
     outcome = await task
