@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from gui.plot_style import IN_FLIGHT_COLOR, LIMIT_COLOR, apply_palette, make_plot
+from gui.plot_style import IN_FLIGHT_COLOR, LIMIT_COLOR
 from gui.widgets.drawn_when_shown import DrawnWhenShown
-from gui.widgets.legend_row import LegendEntry, LegendRow
+from gui.widgets.legend_row import LegendEntry
+from gui.widgets.plot_panel import PlotPanel
 
 
 def steps(times: Sequence[float], values: Sequence[float], end: float) -> tuple[Any, Any]:
@@ -34,12 +35,11 @@ def steps(times: Sequence[float], values: Sequence[float], end: float) -> tuple[
     return xs, ys
 
 
-class ConcurrencyPlot(DrawnWhenShown, QWidget):
+class ConcurrencyPlot(DrawnWhenShown, PlotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, left="sections", min_height=110)
         self.samples: list[dict[str, Any]] = []
         self._end = 0.0
-        self.legend = LegendRow(self)
         self.legend.set_entries(
             [
                 LegendEntry(
@@ -57,26 +57,12 @@ class ConcurrencyPlot(DrawnWhenShown, QWidget):
                 ),
             ]
         )
-        self.plot = make_plot(self, left="sections", bottom="time since the run started", units="s")
-        self.plot.setMinimumHeight(110)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
         self.plot.setAccessibleName("Concurrency over time")
         self.in_flight = self.plot.plot([], [], pen=pg.mkPen(IN_FLIGHT_COLOR, width=2))
         self.limit = self.plot.plot(
             [], [], pen=pg.mkPen(LIMIT_COLOR, width=1.5, style=Qt.PenStyle.DashLine)
         )
-        apply_palette(self.plot, self.palette())
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.plot, 1)
-
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange:
-            apply_palette(self.plot, self.palette())
 
     def clear(self) -> None:
         self.samples = []

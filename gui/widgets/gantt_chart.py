@@ -19,11 +19,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor, QFontMetrics
-from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
-from gui.plot_style import STAGE_COLORS, STAGE_NAMES, apply_palette, make_plot
+from gui.plot_style import STAGE_COLORS, STAGE_NAMES
 from gui.widgets.drawn_when_shown import DrawnWhenShown
-from gui.widgets.legend_row import LegendEntry, LegendRow
+from gui.widgets.legend_row import LegendEntry
+from gui.widgets.plot_panel import PlotPanel
 
 BAR_HEIGHT = 0.72
 STARTUP_COLOR = "#9e9e9e"
@@ -41,9 +42,9 @@ _STAGE_TIPS = {
 }
 
 
-class GanttChart(DrawnWhenShown, QWidget):
+class GanttChart(DrawnWhenShown, PlotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, min_height=160)
         self.sections: list[tuple[str, str]] = []
         self.bars: list[dict[str, Any]] = []
         self._items: list[pg.GraphicsObject] = []
@@ -55,10 +56,7 @@ class GanttChart(DrawnWhenShown, QWidget):
         self._legend: list[LegendEntry] = []
         self._end = 1.0
 
-        self.legend = LegendRow(self)
-        self.plot = make_plot(self, bottom="time since the run started", units="s")
         self.plot.invertY(True)  # first section on top, like the progress table
-        self.plot.setMinimumHeight(160)
         self.plot.setAccessibleName("Sections over time")
         self.plot.setAccessibleDescription(
             "One row per section, one bar per stage, coloured by stage"
@@ -66,18 +64,6 @@ class GanttChart(DrawnWhenShown, QWidget):
         self.plot.getAxis("left").setStyle(tickLength=0)
         self.plot.showGrid(x=True, y=False, alpha=0.18)
         self.plot.scene().sigMouseMoved.connect(self._hover)
-        apply_palette(self.plot, self.palette())
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.plot, 1)
-
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange:
-            apply_palette(self.plot, self.palette())
 
     # -- data -------------------------------------------------------------------------
 
