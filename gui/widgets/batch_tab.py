@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QButtonGroup,
     QCheckBox,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -36,7 +34,6 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSizePolicy,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +43,8 @@ from gui.batch_state import NOT_RUN, WILL_SKIP, BatchProgress, FileRow
 from gui.icons import icon
 from gui.observable import Change
 from gui.run_state import format_seconds
-from gui.widgets.list_model import Column, StateTableModel
+from gui.widgets.list_model import Column
+from gui.widgets.state_table_view import StateTableView
 
 STATUS_COLORS = {
     "done": QColor("#2e7d32"),
@@ -114,24 +112,12 @@ COLUMNS: list[Column[FileRow]] = [
 WIDTHS = (220, 66, 54, 54, 80)
 
 
-class BatchTable(QTableView):
+class BatchTable(StateTableView):
     """One row per file of the batch."""
 
     def __init__(self, state: BatchProgress, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model_ = StateTableModel(state, COLUMNS, self, coalesce_ms=100)
-        self.setModel(self.model_)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setAlternatingRowColors(True)
+        super().__init__(state, COLUMNS, WIDTHS, parent)
         self.setWordWrap(False)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(24)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(WIDTHS):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
         self.setToolTip("One row per file of the batch: its sections, progress and status")
         self.setAccessibleName("Batch files")
 

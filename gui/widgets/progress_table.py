@@ -11,10 +11,11 @@ import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gui.run_state import RunProgress, SectionProgress, format_seconds
-from gui.widgets.list_model import Column, StateTableModel
+from gui.widgets.list_model import Column
+from gui.widgets.state_table_view import StateTableView
 
 STATE_COLORS = {
     "done": QColor("#2e7d32"),
@@ -81,25 +82,10 @@ TIME_COLUMNS = (5, 6, 7, 8)
 WIDTHS = (170, 56, 70, 78, 40, 54, 54, 62, 54, 60)
 
 
-class ProgressTable(QTableView):
+class ProgressTable(StateTableView):
     def __init__(self, progress: RunProgress, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(progress, COLUMNS, WIDTHS, parent)
         self.progress = progress
-        self.model_ = StateTableModel(progress, COLUMNS, self, coalesce_ms=100)
-        self.setModel(self.model_)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setAlternatingRowColors(True)
-        self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(24)
-        # Fixed widths, not ResizeToContents: that re-measures every row of a column on
-        # each change, which made a 200-section run cost O(n²) data() calls on the GUI
-        # thread (bench/gui.py). The user can still drag the widths.
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(WIDTHS):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
         self.setToolTip("One row per section of the current run")
         self.setAccessibleName("Run progress")
         self._ticker = QTimer(self)
