@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from core import events as ev
 from core.settings import Settings
 from gui.bridge import EngineBridge
+from gui.task_bridge import TaskBridge
 
 log = logging.getLogger("sectionflow.gui.batch")
 
@@ -31,16 +32,12 @@ log = logging.getLogger("sectionflow.gui.batch")
 RunnerFactory = Callable[[Settings, Any, Callable[[ev.Event], None], Callable[[Any], None]], Any]
 
 
-class BatchBridge(QObject):
-    #: every batch event, for listeners that want the raw stream (the tab's state, tests)
-    event = Signal(object)
+class BatchBridge(TaskBridge):
     batch_started = Signal(object)
     #: a FileEvent: one engine event of one file's run
     file_event = Signal(object)
     file_finished = Signal(object)
     batch_finished = Signal(object)
-    #: True when a batch starts, False when it has ended (after clean-up and the index)
-    running_changed = Signal(bool)
     #: the BatchOutcome, once the final index is written
     batch_completed = Signal(object)
     #: the batch could not run or crashed, or the index could not be written
@@ -56,13 +53,10 @@ class BatchBridge(QObject):
         self.engine = engine
         self._factory = runner_factory or self._default_runner
         self._runner: Any = None
-        self._task: asyncio.Task | None = None
-        self._running = False
-        self.last_outcome: Any = None
         #: (index.json, index.md) of the last batch, once written
         self.index_paths: tuple[Path, Path] | None = None
         self._index_failed = False
-        self._routes: dict[type, Signal] = {
+        self._routes = {
             ev.BatchStarted: self.batch_started,
             ev.FileEvent: self.file_event,
             ev.FileFinished: self.file_finished,
@@ -93,14 +87,6 @@ class BatchBridge(QObject):
     # -- state ------------------------------------------------------------------------
 
     @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def task(self) -> asyncio.Task | None:
-        return self._task
-
-    @property
     def runner(self) -> Any:
         return self._runner
 
@@ -115,12 +101,7 @@ class BatchBridge(QObject):
         self.index_paths = None
         self._index_failed = False
         self._runner = self._factory(settings, options, self._on_event, self._write_index)
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(self._runner, source, list(paths)), name="sectionflow-batch"
-        )
-        self._running = True
-        self.running_changed.emit(True)
-        return self._task
+        return self._launch(self._run(self._runner, source, list(paths)), "sectionflow-batch")
 
     async def _run(self, runner: Any, source: str, paths: list[Path]) -> Any:
         outcome = None
@@ -138,8 +119,7 @@ class BatchBridge(QObject):
                 await self._write_final_index(outcome)
                 self.batch_completed.emit(outcome)
         finally:
-            self._running = False  # before the signal: listeners ask `running`
-            self.running_changed.emit(False)
+            self._ended()  # after the index: running_changed(False) means all is written
         return outcome
 
     def cancel(self) -> None:
@@ -173,16 +153,6 @@ class BatchBridge(QObject):
             runner.set_memory_limits(threshold_mb=threshold_mb, max_mb=max_mb, enabled=enabled)
             log.info("Batch memory throttle now %.0f MB, maximum %.0f MB", threshold_mb, max_mb)
 
-    async def wait(self) -> Any:
-        """Wait for the current batch (if any) to end; returns its outcome or None."""
-        task = self._task
-        if task is None:
-            return self.last_outcome
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            return None
-
     # -- the index --------------------------------------------------------------------
 
     def _write_index(self, outcome: Any) -> None:
@@ -206,11 +176,3 @@ class BatchBridge(QObject):
         except Exception as exc:
             log.exception("Could not write the batch index")
             self.batch_error.emit(f"Could not write the batch index: {exc}")
-
-    # -- events -----------------------------------------------------------------------
-
-    def _on_event(self, event: ev.Event) -> None:
-        signal = self._routes.get(type(event))
-        if signal is not None:
-            signal.emit(event)
-        self.event.emit(event)

@@ -2,9 +2,8 @@
 
 The pipeline calls ``emit(event)`` on the loop thread (with qasync, the GUI thread), so
 re-emitting is a direct call with no copying; widgets connect to the typed signals and
-never see the engine. The bridge also owns the running task: qasync's ``asyncSlot`` keeps
-no reference to the tasks it starts, so a task held only by the loop could be collected
-mid-run (DESIGN.md §3). Everything the window may do to a run — start, cancel, move a
+never see the engine. The bridge also owns the running task (see
+:mod:`gui.task_bridge`). Everything the window may do to a run — start, cancel, move a
 limit, change the memory limits — goes through here.
 """
 
@@ -20,15 +19,14 @@ from PySide6.QtCore import QObject, Signal
 
 from core import events as ev
 from core.settings import Settings
+from gui.task_bridge import TaskBridge
 
 log = logging.getLogger("sectionflow.gui.bridge")
 
 PipelineFactory = Callable[[Settings, Callable[[ev.Event], None]], Any]
 
 
-class EngineBridge(QObject):
-    #: every event, for listeners that want the raw stream (the log, tests)
-    event = Signal(object)
+class EngineBridge(TaskBridge):
     run_started = Signal(object)
     section_queued = Signal(object)
     section_started = Signal(object)
@@ -41,8 +39,6 @@ class EngineBridge(QObject):
     section_done = Signal(object)
     section_failed = Signal(object)
     run_finished = Signal(object)
-    #: True when a run starts, False when it has ended (after clean-up)
-    running_changed = Signal(bool)
     #: the RunOutcome, after ``run_finished`` and clean-up
     run_completed = Signal(object)
     #: a run could not start or crashed; the text is for the user
@@ -56,10 +52,7 @@ class EngineBridge(QObject):
         self._workers: Any = None
         self._journal: Any = None
         self._pipeline: Any = None
-        self._task: asyncio.Task | None = None
-        self._running = False
-        self.last_outcome: Any = None
-        self._routes: dict[type, Signal] = {
+        self._routes = {
             ev.RunStarted: self.run_started,
             ev.SectionQueued: self.section_queued,
             ev.SectionStarted: self.section_started,
@@ -125,14 +118,6 @@ class EngineBridge(QObject):
     # -- state ------------------------------------------------------------------------
 
     @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def task(self) -> asyncio.Task | None:
-        return self._task
-
-    @property
     def pipeline(self) -> Any:
         return self._pipeline
 
@@ -143,12 +128,7 @@ class EngineBridge(QObject):
         if self.running:
             raise RuntimeError("A run is already going; cancel it or wait for it to end")
         self._pipeline = self._factory(settings, self._on_event)
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(self._pipeline, request), name="sectionflow-run"
-        )
-        self._running = True
-        self.running_changed.emit(True)
-        return self._task
+        return self._launch(self._run(self._pipeline, request), "sectionflow-run")
 
     async def _run(self, pipeline: Any, request: Any) -> Any:
         outcome = None
@@ -165,8 +145,7 @@ class EngineBridge(QObject):
             if outcome is not None:
                 self.run_completed.emit(outcome)
         finally:
-            self._running = False  # before the signal: listeners ask `running`
-            self.running_changed.emit(False)
+            self._ended()
         return outcome
 
     def cancel(self) -> None:
@@ -185,16 +164,6 @@ class EngineBridge(QObject):
                 threshold_mb=threshold_mb, max_mb=max_mb, enabled=enabled
             )
 
-    async def wait(self) -> Any:
-        """Wait for the current run (if any) to end; returns its outcome or None."""
-        task = self._task
-        if task is None:
-            return self.last_outcome
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            return None
-
     def shutdown(self) -> None:
         """Stop the worker processes and close the journal; call once the run has ended
         (window close)."""
@@ -204,11 +173,3 @@ class EngineBridge(QObject):
         journal, self._journal = self._journal, None
         if journal is not None:
             journal.close()
-
-    # -- events -----------------------------------------------------------------------
-
-    def _on_event(self, event: ev.Event) -> None:
-        signal = self._routes.get(type(event))
-        if signal is not None:
-            signal.emit(event)
-        self.event.emit(event)
