@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QButtonGroup,
     QCheckBox,
     QFileDialog,
@@ -474,16 +473,18 @@ class BatchTab(QWidget):
 
     # -- dropping a folder ----------------------------------------------------------------
 
+    def _drop_targets(self) -> list[QWidget]:
+        """This tab and the children that take drops themselves (editors)."""
+        return [w for w in (self, *self.findChildren(QWidget)) if w.acceptDrops()]
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)  # again: in front of the window's filter
+        for widget in self._drop_targets():
+            widget.installEventFilter(self)  # (again): in front of the window's filter
 
     def hideEvent(self, event) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        for widget in self._drop_targets():
+            widget.removeEventFilter(self)
         super().hideEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -312,6 +312,13 @@ def test_dropping_a_folder_on_the_tab_chooses_it(qtbot, make_window, folder) -> 
     _drop(tab.table.viewport(), folder)
     assert tab.folder() == str(folder)
     assert sorted(row.name for row in batch.state)[0] == "alpha.pdf"
+    # on an editor too (it would otherwise take the folder's path as text)
+    other = folder.parent / "other"
+    other.mkdir()
+    before = tab.output_edit.text()
+    _drop(tab.output_edit, other)
+    assert tab.folder() == str(other) and tab.output_edit.text() == before
+    _drop(tab.table.viewport(), folder)
     assert window.last_error == ""  # the window did not take it as a PDF to open
     # a dropped PDF is still the window's: it opens it
     _drop(tab.table.viewport(), folder / "alpha.pdf")
