@@ -564,7 +564,9 @@ class GeminiBatch:
             "mode": "batch",
             "batch_job": job_name,
         }
-        outcome.summary["report"] = build_report(outcome)
+        # tens of ms for a few hundred sections: on a thread, the loop (the window) keeps
+        # its turns; nothing touches the outcome any more
+        outcome.summary["report"] = await asyncio.to_thread(build_report, outcome)
         await self.journal.finish_run(outcome)
         self._emit(
             ev.RunFinished(

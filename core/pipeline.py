@@ -248,7 +248,9 @@ class Pipeline:
         outcome.elapsed_s = time.monotonic() - started
         outcome.cancelled = self._cancelled
         outcome.summary = self._summary(outcome)
-        outcome.summary["report"] = build_report(outcome)
+        # tens of ms for a few hundred sections: on a thread, the loop (the window) keeps
+        # its turns; nothing touches the outcome any more
+        outcome.summary["report"] = await asyncio.to_thread(build_report, outcome)
         if self.journal is not None:
             await self.journal.finish_run(outcome)
         log.info(
