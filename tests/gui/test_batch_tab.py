@@ -320,10 +320,12 @@ def test_dropping_a_folder_on_the_tab_chooses_it(qtbot, make_window, folder) -> 
     assert tab.folder() == str(other) and tab.output_edit.text() == before
     _drop(tab.table.viewport(), folder)
     assert window.last_error == ""  # the window did not take it as a PDF to open
-    # a dropped PDF is still the window's: it opens it
-    _drop(tab.table.viewport(), folder / "alpha.pdf")
-    qtbot.waitUntil(lambda: window.document is not None, timeout=10000)
-    assert tab.folder() == str(folder)
+    # a dropped PDF is still the window's: it opens it, from an editor of the tab too
+    for target in (tab.output_edit, tab.table.viewport()):
+        with qtbot.waitSignal(window.service.opened, timeout=10000):
+            _drop(target, folder / "alpha.pdf")
+        assert window.document.path == folder / "alpha.pdf"
+    assert tab.folder() == str(folder) and tab.output_edit.text() == before
 
 
 def _explained(widget, tab) -> bool:
