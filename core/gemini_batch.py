@@ -52,7 +52,7 @@ from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
 from core.results import SectionResult, TokenUsage
-from core.retry import retry_scheduled, timed_stage, with_retries
+from core.retry import retry_scheduled, timed_stage, with_settings_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section, format_ranges
 from core.settings import Settings
@@ -289,14 +289,7 @@ class GeminiBatch:
         def on_retry(number: int, delay: float, exc: ProcessingError) -> None:
             self._emit(retry_scheduled(section.id, op, number, delay, exc))
 
-        value, _ = await with_retries(
-            attempt,
-            max_retries=retries,
-            base_s=self.settings.retry_backoff_base_seconds,
-            max_s=self.settings.retry_backoff_max_seconds,
-            on_retry=on_retry,
-        )
-        return value
+        return await with_settings_retries(attempt, self.settings, retries, on_retry)
 
     async def _submit(
         self, outcome: RunOutcome, prepared: list[_Prepared], prompt: Prompt, workdir: Path

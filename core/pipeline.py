@@ -48,7 +48,7 @@ from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_
 from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.report import build_report
 from core.results import SectionResult
-from core.retry import retry_category, retry_scheduled, timed_stage, with_retries
+from core.retry import retry_category, retry_scheduled, timed_stage, with_settings_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
@@ -550,14 +550,7 @@ class Pipeline:
             )
             self._emit(retry_scheduled(section.id, op, number, delay, exc))
 
-        value, _ = await with_retries(
-            attempt,
-            max_retries=max_retries,
-            base_s=self.settings.retry_backoff_base_seconds,
-            max_s=self.settings.retry_backoff_max_seconds,
-            on_retry=on_retry,
-        )
-        return value
+        return await with_settings_retries(attempt, self.settings, max_retries, on_retry)
 
     @contextlib.asynccontextmanager
     async def _slot(

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -25,6 +25,9 @@ from tenacity import (
 
 from core.errors import ProcessingError, StageTimeout
 from core.events import RetryScheduled
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger("sectionflow.pipeline")
@@ -79,6 +82,23 @@ async def with_retries(
             attempts = attempt_state.retry_state.attempt_number
             value = await attempt()
     return value, attempts
+
+
+async def with_settings_retries(
+    attempt: Callable[[], Awaitable[T]],
+    settings: Settings,
+    max_retries: int,
+    on_retry: Callable[[int, float, ProcessingError], None],
+) -> T:
+    """:func:`with_retries` with the backoff the settings give (what every stage uses)."""
+    value, _ = await with_retries(
+        attempt,
+        max_retries=max_retries,
+        base_s=settings.retry_backoff_base_seconds,
+        max_s=settings.retry_backoff_max_seconds,
+        on_retry=on_retry,
+    )
+    return value
 
 
 STAGE_VERB = {"split": "splitting", "upload": "uploading", "process": "processing"}
