@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,3 +168,17 @@ async def plan_files(
 
     names = output_names(paths)
     return list(await asyncio.gather(*(one(p, n) for p, n in zip(paths, names, strict=True))))
+
+
+def output_folder_problem(out: Path) -> str | None:
+    """Create the results folder if need be; what is wrong with it (to follow its name in
+    a sentence: "… is not writable"), or None when results can go there."""
+    if out.exists() and not out.is_dir():
+        return "is a file, not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    if not os.access(out, os.W_OK):
+        return "is not writable"
+    return None

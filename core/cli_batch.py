@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,18 +106,14 @@ def _source_and_rule(args: argparse.Namespace) -> tuple[str, SectionRule]:
 
 
 def _check_out_dir(out: Path | None) -> Path:
+    from core.batch_plan import output_folder_problem
     from core.cli import CliError
 
     if out is None:
         raise CliError("say where the results go: --out DIR")
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out {out}: that is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
-    if not os.access(out, os.W_OK):
-        raise CliError(f"--out {out}: the folder is not writable")
+    problem = output_folder_problem(out)
+    if problem is not None:
+        raise CliError(f"--out {out} {problem}")
     return out
 
 

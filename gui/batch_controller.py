@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,14 @@ from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from core.batch_plan import BatchError, Inspection, SectionRule, find_pdfs, inspect_file
+from core.batch_plan import (
+    BatchError,
+    Inspection,
+    SectionRule,
+    find_pdfs,
+    inspect_file,
+    output_folder_problem,
+)
 from core.settings import ProcessorKind, SettingsError
 from gui.batch_bridge import BatchBridge
 from gui.batch_state import BatchProgress
@@ -417,14 +423,9 @@ def _cost(value: float | None) -> str:
 
 def prepare_output(out: Path) -> Path:
     """The output folder, created and writable, or BatchError with the reason."""
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"The results folder {out} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BatchError(f"Cannot create the results folder {out}: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK):
-        raise BatchError(f"The results folder {out} is not writable")
+    problem = output_folder_problem(out)
+    if problem is not None:
+        raise BatchError(f"The results folder {out} {problem}")
     return out
 
 
