@@ -120,8 +120,8 @@ async def _bench(workdir: Path) -> dict[str, float]:
         panel.sliders["max_concurrent_section_tasks"].setValue(8)
         panel.sliders["max_concurrent_uploads"].setValue(4)
         # The window pre-imports google-genai on a thread as soon as Gemini is chosen
-        # (gui/warmup.py); a person takes longer than that to press Run, so wait for it.
-        from gui.warmup import warm
+        # (core/warmup.py); a person takes longer than that to press Run, so wait for it.
+        from core.warmup import warm
 
         # Likewise the PDF worker processes start when the document opens (EngineBridge.
         # prewarm), not when Run is pressed.

@@ -25,23 +25,22 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core import events as ev
-from core.batch_plan import FilePlan, SectionRule, plan_files
+from core.batch_plan import FilePlan, Inspection, SectionRule, plan_files
 from core.errors import SectionFlowError
-from core.export import write_json, write_markdown
+from core.export import write_exports
 from core.journal import Journal
 from core.limits import Limits
 from core.pipeline import Pipeline
-from core.processors.base import Processor, Prompt
+from core.processors.base import Prompt
 from core.results import TokenUsage
 from core.run_types import RunOutcome, RunRequest
-from core.settings import Settings
-from core.workers import PdfWorkers
+from core.settings import ProcessorKind, Settings
 
 log = logging.getLogger("sectionflow.batch")
 
@@ -102,6 +101,10 @@ class BatchOutcome:
     elapsed_s: float = 0.0
     cancelled: bool = False
     section_limit: int = 0
+    #: (index.json, index.md) once written
+    index_paths: tuple[Path, Path] | None = None
+    #: why the index could not be written (the batch went on), else None
+    index_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -111,29 +114,34 @@ class BatchOutcome:
         return dict(Counter(f.status for f in self.files))
 
 
+#: (settings, emit, shared limits) -> the pipeline of one file's run
+PipelineFactory = Callable[[Settings, Callable[[ev.Event], None], Limits], Pipeline]
+#: (paths, password, concurrency) -> what each file is, found in the worker processes
+Inspector = Callable[[Sequence[Path], str | None, int], Awaitable[list[Inspection]]]
+
+
 class BatchRunner:
-    """Runs a planned batch; :meth:`cancel` stops it (clean-up still runs)."""
+    """Runs a planned batch and keeps its index up to date; :meth:`cancel` stops it
+    (clean-up still runs). Made by :meth:`core.engine.Engine.folder_batch`."""
 
     def __init__(
         self,
         settings: Settings,
         options: BatchOptions,
         *,
-        workers: PdfWorkers,
         journal: Journal,
-        processor_factory: Callable[[], Processor],
+        pipeline_factory: PipelineFactory,
+        inspect: Inspector,
         emit: Callable[[ev.Event], None] | None = None,
         limits: Limits | None = None,
-        on_file_done: Callable[[BatchOutcome], None] | None = None,
     ) -> None:
         self.settings = settings
         self.options = options
-        self.workers = workers
         self.journal = journal
-        self._make_processor = processor_factory
+        self._make_pipeline = pipeline_factory
+        self._inspect = inspect
         self._listener = emit
         self.limits = limits or Limits.from_settings(settings, self._emit, shared=True)
-        self._on_file_done = on_file_done
         self._pipelines: set[Pipeline] = set()
         self._cancelled = False
 
@@ -165,24 +173,19 @@ class BatchRunner:
     # --------------------------------------------------------------------- run
     async def run(self, source: str, paths: Sequence[Path]) -> BatchOutcome:
         begun = time.monotonic()
-        probe = self._make_processor()
+        gemini = self.settings.resolved_processor() is ProcessorKind.GEMINI
         outcome = BatchOutcome(
             source=source,
             rule=self.options.rule,
             prompt=self.options.prompt,
-            processor=probe.name,
-            model=getattr(probe, "model", None),
+            processor=self.settings.resolved_processor().value,
+            model=self.settings.gemini_model if gemini else None,
             out_dir=self.options.out_dir,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             section_limit=self.limits.sections.limit,
         )
-        plans = await plan_files(
-            paths,
-            self.options.rule,
-            self.workers.run,
-            self.options.password,
-            concurrency=max(2, self.limits.splits.limit),
-        )
+        found = await self._inspect(paths, self.options.password, max(2, self.limits.splits.limit))
+        plans = plan_files(paths, found, self.options.rule)
         outcome.files = [_placeholder(plan) for plan in plans]
         self._emit(
             ev.BatchStarted(
@@ -212,14 +215,14 @@ class BatchRunner:
                     run_id=result.run_id,
                 )
             )
-            if self._on_file_done is not None:
-                self._on_file_done(outcome)
+            self._write_index(outcome)
 
         async with asyncio.TaskGroup() as group:
             for index, plan in enumerate(plans):
                 group.create_task(one(index, plan), name=f"batch-file-{plan.name}")
         outcome.elapsed_s = time.monotonic() - begun
         outcome.cancelled = self._cancelled
+        await asyncio.to_thread(self._write_index, outcome)
         self._emit(
             ev.BatchFinished(
                 files=len(outcome.files),
@@ -229,6 +232,18 @@ class BatchRunner:
             )
         )
         return outcome
+
+    def _write_index(self, outcome: BatchOutcome) -> None:
+        """After each file and at the end: a small atomic write, so a batch stopped at any
+        moment leaves an accurate index. A failure is recorded and logged, never allowed
+        to stop the batch."""
+        from core.batch_index import write_index
+
+        try:
+            outcome.index_paths = write_index(outcome)
+        except Exception as exc:
+            log.exception("Could not write the batch index")
+            outcome.index_error = f"Could not write the batch index: {exc}"
 
     async def _run_file(self, plan: FilePlan, slots: asyncio.Semaphore) -> FileOutcome:
         result = _placeholder(plan)
@@ -252,14 +267,8 @@ class BatchRunner:
             if self._cancelled:
                 result.status, result.reason = CANCELLED, "Cancelled before it started"
                 return result
-            pipeline = Pipeline(
-                self.settings,
-                self._make_processor(),
-                self.workers,
-                emit=self._file_listener(str(plan.path)),
-                journal=self.journal,
-                limits=self.limits,
-                memory_interval_s=0.5,
+            pipeline = self._make_pipeline(
+                self.settings, self._file_listener(str(plan.path)), self.limits
             )
             self._pipelines.add(pipeline)
             try:
@@ -321,16 +330,15 @@ class BatchRunner:
         result.tokens = run.tokens
 
     async def _export(self, result: FileOutcome, run: RunOutcome, plan: FilePlan) -> FileOutcome:
-        out = self.options.out_dir
+        json_path = self.options.out_dir / f"{plan.name}.json"
+        md_path = self.options.out_dir / f"{plan.name}.md"
         try:
-            for kind, writer in (("json", write_json), ("markdown", write_markdown)):
-                suffix = "json" if kind == "json" else "md"
-                target = out / f"{plan.name}.{suffix}"
-                await asyncio.to_thread(writer, run, target, plan.title)
-                result.exports[kind] = target.name
+            await asyncio.to_thread(write_exports, run, json_path, md_path)
         except SectionFlowError as exc:
             result.status = FAILED
             result.reason = str(exc)
+        else:
+            result.exports = {"json": json_path.name, "markdown": md_path.name}
         return result
 
     def _file_listener(self, file: str) -> Callable[[ev.Event], None]:

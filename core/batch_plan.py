@@ -139,35 +139,43 @@ def _safe(stem: str) -> str:
     return cleaned.strip().strip(".")
 
 
-async def plan_files(
+async def inspect_files(
     paths: Sequence[Path],
-    rule: SectionRule,
     run_in_worker: Callable[..., Awaitable[Any]],
     password: str | None = None,
     concurrency: int = 4,
-) -> list[FilePlan]:
-    """Inspect every file (in PDF worker processes, a few at a time) and section it."""
+) -> list[Inspection]:
+    """Inspect every file in PDF worker processes, a few at a time; a crashed worker
+    costs one file its inspection, not the batch."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(path: Path, name: str) -> FilePlan:
-        plan = FilePlan(path=path, name=name, title=path.stem)
+    async def one(path: Path) -> Inspection:
         async with gate:
             try:
-                found: Inspection = await run_in_worker(inspect_file, path, password)
-            except Exception as exc:  # a crashed worker: this file only
-                plan.problem = f"'{path.name}' could not be inspected: {exc}"
-                return plan
+                return await run_in_worker(inspect_file, path, password)
+            except Exception as exc:
+                return Inspection(None, "", f"'{path.name}' could not be inspected: {exc}")
+
+    return list(await asyncio.gather(*(one(path) for path in paths)))
+
+
+def plan_files(
+    paths: Sequence[Path], inspections: Sequence[Inspection], rule: SectionRule
+) -> list[FilePlan]:
+    """Each file's sections under ``rule`` (or why it cannot run), with a unique output
+    name; pure, so the Batch tab can show another rule's counts without inspecting again."""
+    plans = []
+    for path, name, found in zip(paths, output_names(paths), inspections, strict=True):
+        plan = FilePlan(path=path, name=name, title=path.stem)
         if found.problem is not None or found.info is None:
             plan.problem = found.problem or "unknown problem"
-            return plan
-        plan.sha256 = found.sha256
-        plan.page_count = found.info.page_count
-        plan.title = found.info.title
-        plan.sections, plan.note = rule.sections_for(found.info)
-        return plan
-
-    names = output_names(paths)
-    return list(await asyncio.gather(*(one(p, n) for p, n in zip(paths, names, strict=True))))
+        else:
+            plan.sha256 = found.sha256
+            plan.page_count = found.info.page_count
+            plan.title = found.info.title or path.stem
+            plan.sections, plan.note = rule.sections_for(found.info)
+        plans.append(plan)
+    return plans
 
 
 def output_folder_problem(out: Path) -> str | None:

@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -291,49 +291,41 @@ def process_command(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
     )
     from core import cli_gemini_batch as gemini_batch
+    from core.engine import Engine
 
-    if args.resume and (job := gemini_batch.pending_job_for(path)) is not None:
+    with Engine() as engine:
+        job = engine.pending_batch_job(path) if args.resume else None
+    if job is not None:
         return gemini_batch.resume_job(job, args, settings, console)
     if args.resume:
         request = resumed_request(request)
     if args.batch_mode:
-        return gemini_batch.batch_mode(request, args, settings, console, info.title)
+        return gemini_batch.batch_mode(request, args, settings, console)
     outcome = run_pipeline(settings, request, console, metrics_port=args.metrics_port)
-    return finish_run(outcome, args.json, args.markdown, info.title)
+    return finish_run(outcome, args.json, args.markdown)
 
 
 def resumed_request(request: RunRequest) -> RunRequest:
     """The same request continuing the document's last unfinished run, if it has one."""
-    from core import pdf
-    from core.journal import Journal
+    from core.engine import Engine
 
-    journal = Journal()
-    try:
-        unfinished = journal.unfinished_run(pdf.file_sha256(request.pdf_path))
+    with Engine() as engine:
+        unfinished = engine.unfinished_run(request.pdf_path)
         if unfinished is None:
             print(f"{PROG}: nothing to resume for this PDF; starting a new run", file=sys.stderr)
             return request
-        previous = journal.load(unfinished.run_id)
-    finally:
-        journal.close()
+        resumed = engine.resumed(request, unfinished)
     print(
         f"{PROG}: resuming run {unfinished.run_id}: {unfinished.done} of "
         f"{unfinished.sections} sections already done",
         file=sys.stderr,
     )
-    return replace(
-        request,
-        sections=previous.sections,
-        prompt=previous.prompt,
-        resume_run_id=unfinished.run_id,
-    )
+    return resumed
 
 
-def finish_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None, title: str) -> int:
+def finish_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> int:
     print_summary(outcome)
-    for writer, out in (("json", json_out), ("markdown", md_out)):
-        if out is not None:
-            write_export(writer, outcome, out, title)
+    write_exports(outcome, json_out, md_out)
     if outcome.cancelled:
         return EXIT_CANCELLED
     return EXIT_OK if outcome.ok else EXIT_FAILED
@@ -403,12 +395,12 @@ def build_sections(
     return whole_document(info.page_count, title=info.title)
 
 
-def write_export(kind: str, outcome: RunOutcome, out: Path, title: str) -> None:
-    from core.export import write_json, write_markdown
+def write_exports(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> None:
+    """Write the exports asked for, each named on stderr once written."""
+    from core import export
 
-    writer = write_json if kind == "json" else write_markdown
-    writer(outcome, out, title=title)
-    print(f"Wrote {out}", file=sys.stderr)
+    for path in export.write_exports(outcome, json_out, md_out):
+        print(f"Wrote {path}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------ the run
@@ -483,37 +475,30 @@ def start_metrics(port: int | None) -> Metrics | None:
 def run_pipeline(
     settings: Settings, request: RunRequest, console: Console, metrics_port: int | None = None
 ) -> RunOutcome:
-    from core.journal import Journal
+    from core.engine import Engine
     from core.metrics import fan_out
-    from core.pipeline import Pipeline
-    from core.processors import make_processor
-    from core.workers import PdfWorkers
 
     metrics = start_metrics(metrics_port)
-    workers = PdfWorkers()
-    journal = Journal()
     interrupts = _Interrupts()
     try:
-        processor = make_processor(settings, workers)
-        reporter = make_reporter(console, request.sections)
-        listener = fan_out(reporter.handle, metrics.handle if metrics else None)
-        pipeline = Pipeline(settings, processor, workers, emit=listener, journal=journal)
-        if metrics is not None:
-            metrics.watch_limits(pipeline.limits)
+        with Engine() as engine:
+            reporter = make_reporter(console, request.sections)
+            listener = fan_out(reporter.handle, metrics.handle if metrics else None)
+            pipeline = engine.pipeline(settings, listener)
+            if metrics is not None:
+                metrics.watch_limits(pipeline.limits)
 
-        async def main() -> RunOutcome:
-            interrupts.loop = asyncio.get_running_loop()
-            interrupts.cancel = pipeline.cancel
-            with reporter:
-                return await pipeline.run(request)
+            async def main() -> RunOutcome:
+                interrupts.loop = asyncio.get_running_loop()
+                interrupts.cancel = pipeline.cancel
+                with reporter:
+                    return await pipeline.run(request)
 
-        with _signals(interrupts), asyncio.Runner() as runner:
-            return runner.run(main())
+            with _signals(interrupts), asyncio.Runner() as runner:
+                return runner.run(main())
     finally:
         if metrics is not None:
             metrics.close()
-        workers.shutdown()
-        journal.close()
 
 
 # --------------------------------------------------------------------------- display

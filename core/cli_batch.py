@@ -169,48 +169,37 @@ def run_batch(
     console: Console,
     metrics_port: int | None,
 ) -> BatchOutcome:
-    from core.batch import BatchRunner
-    from core.batch_index import write_index
     from core.cli import _Interrupts, _signals, start_metrics
-    from core.journal import Journal
+    from core.engine import Engine
     from core.metrics import fan_out
-    from core.processors import make_processor
-    from core.workers import PdfWorkers
 
-    workers = PdfWorkers()
-    journal = Journal()
     interrupts = _Interrupts()
     metrics = start_metrics(metrics_port)
     try:
-        reporter = BatchReporter(console=console, live=console.is_terminal)
-        runner = BatchRunner(
-            settings,
-            options,
-            workers=workers,
-            journal=journal,
-            processor_factory=lambda: make_processor(settings, workers),
-            emit=fan_out(reporter.handle, metrics.handle if metrics else None),
-            on_file_done=write_index,
-        )
-        if metrics is not None:
-            metrics.watch_limits(runner.limits)
+        with Engine() as engine:
+            reporter = BatchReporter(console=console, live=console.is_terminal)
+            listener = fan_out(reporter.handle, metrics.handle if metrics else None)
+            runner = engine.folder_batch(settings, options, listener)
+            if metrics is not None:
+                metrics.watch_limits(runner.limits)
 
-        async def main() -> BatchOutcome:
-            interrupts.loop = asyncio.get_running_loop()
-            interrupts.cancel = runner.cancel
-            with reporter:
-                return await runner.run(source, paths)
+            async def main() -> BatchOutcome:
+                interrupts.loop = asyncio.get_running_loop()
+                interrupts.cancel = runner.cancel
+                with reporter:
+                    return await runner.run(source, paths)
 
-        with _signals(interrupts), asyncio.Runner() as loop:
-            outcome = loop.run(main())
-        paths_written = write_index(outcome)
-        print(f"Wrote {paths_written[0]} and {paths_written[1].name}", file=sys.stderr)
+            with _signals(interrupts), asyncio.Runner() as loop:
+                outcome = loop.run(main())
+        if outcome.index_paths is not None:
+            json_index, md_index = outcome.index_paths
+            print(f"Wrote {json_index} and {md_index.name}", file=sys.stderr)
+        if outcome.index_error is not None:
+            print(f"{PROG}: {outcome.index_error}", file=sys.stderr)
         return outcome
     finally:
         if metrics is not None:
             metrics.close()
-        workers.shutdown()
-        journal.close()
 
 
 @dataclass(slots=True)

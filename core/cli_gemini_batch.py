@@ -51,14 +51,15 @@ def add_batch_resume_command(commands: Any) -> None:
 
 # --------------------------------------------------------------------- commands
 def batch_resume_command(args: argparse.Namespace) -> int:
-    from core.batch_jobs import BatchJobStore
     from core.cli import CliError, _stderr_console, configure_logging
+    from core.engine import Engine
     from core.settings import load_settings
 
-    store = BatchJobStore()
-    if not args.job:
-        return list_jobs(store)
-    job = store.get(args.job)
+    with Engine() as engine:
+        store = engine.batch_jobs
+        if not args.job:
+            return list_jobs(store)
+        job = store.get(args.job)
     if job is None:
         raise CliError(
             f"no batch job '{args.job}' in the journal (see '{PROG} batch-resume' for the "
@@ -86,29 +87,8 @@ def list_jobs(store: Any) -> int:
     return 0
 
 
-def pending_job_for(path: Path) -> BatchJob | None:
-    """The uncollected batch job of this PDF's last unfinished run, if it has one."""
-    from core import pdf
-    from core.batch_jobs import BatchJobStore
-    from core.journal import Journal
-
-    journal = Journal()
-    try:
-        unfinished = journal.unfinished_run(pdf.file_sha256(path))
-    finally:
-        journal.close()
-    if unfinished is None:
-        return None
-    jobs = BatchJobStore().unfinished(unfinished.run_id)
-    return jobs[0] if jobs else None
-
-
 def batch_mode(
-    request: RunRequest,
-    args: argparse.Namespace,
-    settings: Settings,
-    console: Console,
-    title: str,
+    request: RunRequest, args: argparse.Namespace, settings: Settings, console: Console
 ) -> int:
     """``process --batch-mode``: compare, submit, wait, collect, export."""
     from core.cli import CliError, check_key
@@ -127,7 +107,7 @@ def batch_mode(
     }
 
     async def work(batch: Any, state: dict[str, Any]) -> RunOutcome:
-        job, outcome = await batch.submit(request, exports, title)
+        job, outcome = await batch.submit(request, exports)
         if job is None:
             return outcome
         state["job"] = job
@@ -139,7 +119,7 @@ def batch_mode(
         )
         return await batch.wait(job)
 
-    return _run(settings, args, console, work, title, args.json, args.markdown)
+    return _run(settings, args, console, work, args.json, args.markdown)
 
 
 def resume_job(
@@ -160,7 +140,7 @@ def resume_job(
             await batch.cancel(job)
         return await batch.wait(job)
 
-    return _run(settings, args, console, work, job.title, json_out, md_out)
+    return _run(settings, args, console, work, json_out, md_out)
 
 
 # ------------------------------------------------------------------------ running
@@ -169,15 +149,12 @@ def _run(
     args: argparse.Namespace,
     console: Console,
     work: Any,
-    title: str,
     json_out: Path | None,
     md_out: Path | None,
 ) -> int:
     from core.cli import _Interrupts, _signals, check_output_path, finish_run, start_metrics
-    from core.gemini_batch import GeminiBatch
-    from core.journal import Journal
+    from core.engine import Engine
     from core.metrics import fan_out
-    from core.workers import PdfWorkers
 
     for flag, out in (("--json", json_out), ("--markdown", md_out)):
         if out is not None:
@@ -187,40 +164,32 @@ def _run(
 
         raise CliError("--poll-every: give a number of seconds above 0")
     metrics = start_metrics(getattr(args, "metrics_port", None))
-    workers = PdfWorkers()
-    journal = Journal()
     interrupts = _Interrupts()
     state: dict[str, Any] = {}
     try:
-        batch = GeminiBatch(
-            settings,
-            journal=journal,
-            workers=workers,
-            emit=fan_out(metrics.handle if metrics else None),
-            poll_s=args.poll_every,
-        )
-        if metrics is not None:
-            metrics.watch_limits(batch.limits)
+        with Engine() as engine:
+            emit = fan_out(metrics.handle if metrics else None)
+            batch = engine.gemini_batch(settings, emit, poll_s=args.poll_every)
+            if metrics is not None:
+                metrics.watch_limits(batch.limits)
 
-        async def main() -> RunOutcome | None:
-            task = asyncio.current_task()
-            assert task is not None
-            interrupts.loop = asyncio.get_running_loop()
-            interrupts.cancel = task.cancel
-            try:
-                return await work(batch, state)
-            except asyncio.CancelledError:
-                return None
-            finally:
-                await asyncio.shield(batch.close())
+            async def main() -> RunOutcome | None:
+                task = asyncio.current_task()
+                assert task is not None
+                interrupts.loop = asyncio.get_running_loop()
+                interrupts.cancel = task.cancel
+                try:
+                    return await work(batch, state)
+                except asyncio.CancelledError:
+                    return None
+                finally:
+                    await asyncio.shield(batch.close())
 
-        with _signals(interrupts), asyncio.Runner() as runner:
-            outcome = runner.run(main())
+            with _signals(interrupts), asyncio.Runner() as runner:
+                outcome = runner.run(main())
     finally:
         if metrics is not None:
             metrics.close()
-        workers.shutdown()
-        journal.close()
     if outcome is None:
         job = state.get("job")
         if job is not None:
@@ -232,7 +201,7 @@ def _run(
         else:
             print(f"{PROG}: cancelled before a batch job was submitted", file=sys.stderr)
         return EXIT_CANCELLED
-    return finish_run(outcome, json_out, md_out, title or outcome.document.stem)
+    return finish_run(outcome, json_out, md_out)
 
 
 def print_comparison(request: RunRequest, settings: Settings) -> None:

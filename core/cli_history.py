@@ -34,10 +34,10 @@ def add_history_commands(commands: Any, positive_int: Callable[[str], int]) -> N
 
 
 def run_history_command(args: argparse.Namespace) -> int:
-    from core.journal import Journal
+    from core.engine import Engine
 
-    journal = Journal()
-    try:
+    with Engine() as engine:
+        journal = engine.journal
         if args.command == "runs":
             return list_runs(journal, args.limit)
         if args.command == "forget":
@@ -57,8 +57,6 @@ def run_history_command(args: argparse.Namespace) -> int:
             from core.cli import CliError
 
             raise CliError(f"no run '{args.run_id}': see '{PROG} runs'") from None
-    finally:
-        journal.close()
     if args.command == "export":
         return export_run(outcome, args.json, args.markdown)
     return retry_run(outcome, args)
@@ -80,13 +78,11 @@ def list_runs(journal: Any, limit: int) -> int:
 
 
 def export_run(outcome: Any, json_out: Path | None, md_out: Path | None) -> int:
-    from core.cli import CliError, write_export
+    from core.cli import CliError, write_exports
 
     if json_out is None and md_out is None:
         raise CliError("say where to write: --json OUT and/or --markdown OUT")
-    for kind, out in (("json", json_out), ("markdown", md_out)):
-        if out is not None:
-            write_export(kind, outcome, out, outcome.document.stem)
+    write_exports(outcome, json_out, md_out)
     return 0
 
 
@@ -98,7 +94,7 @@ def retry_run(outcome: Any, args: argparse.Namespace) -> int:
 
     if outcome.ok:
         print(f"{PROG}: every section of run {outcome.run_id} is already done", file=sys.stderr)
-        return finish_run(outcome, args.json, args.markdown, outcome.document.stem)
+        return finish_run(outcome, args.json, args.markdown)
     path = outcome.document
     if not path.is_file():
         raise CliError(f"the PDF of that run is gone: {path}")
@@ -118,4 +114,4 @@ def retry_run(outcome: Any, args: argparse.Namespace) -> int:
     left = len(outcome.sections) - len(outcome.results)
     print(f"{PROG}: retrying {left} section(s) of run {outcome.run_id}", file=sys.stderr)
     fresh = run_pipeline(settings, request, console)
-    return finish_run(fresh, args.json, args.markdown, path.stem)
+    return finish_run(fresh, args.json, args.markdown)

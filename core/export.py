@@ -31,7 +31,7 @@ _HEADING = re.compile(r"^(#{1,6})(\s)")
 
 
 # ------------------------------------------------------------------------------ JSON
-def to_json_dict(outcome: RunOutcome, title: str | None = None) -> dict[str, Any]:
+def to_json_dict(outcome: RunOutcome) -> dict[str, Any]:
     """The run as plain data, sections in document order (first page, then id)."""
     prompt = outcome.prompt
     return {
@@ -40,7 +40,7 @@ def to_json_dict(outcome: RunOutcome, title: str | None = None) -> dict[str, Any
         "document": {
             "path": str(Path(outcome.document).resolve()),
             "name": Path(outcome.document).name,
-            "title": document_title(outcome, title),
+            "title": document_title(outcome),
             "sha256": outcome.document_sha256,
             "page_count": outcome.page_count,
         },
@@ -108,20 +108,43 @@ def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
     return entry
 
 
-def write_json(outcome: RunOutcome, path: str | os.PathLike[str], title: str | None = None) -> Path:
-    data = json.dumps(to_json_dict(outcome, title), indent=2, ensure_ascii=False, default=str)
+def write_json(outcome: RunOutcome, path: str | os.PathLike[str]) -> Path:
+    data = json.dumps(to_json_dict(outcome), indent=2, ensure_ascii=False, default=str)
     return atomic_write_text(path, data + "\n")
 
 
+def write_exports(
+    outcome: RunOutcome,
+    json_path: str | os.PathLike[str] | None = None,
+    markdown_path: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """The one way every front end writes a run's results: JSON, Markdown or both, each
+    atomically, with the same title (the PDF's own, else its file name)."""
+    written = []
+    if json_path is not None:
+        written.append(write_json(outcome, json_path))
+    if markdown_path is not None:
+        written.append(write_markdown(outcome, markdown_path))
+    return written
+
+
+def pair_paths(target: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """``report.json``, ``report.md`` or ``report``: the JSON and Markdown paths beside
+    each other, as the app's Export and History write them."""
+    target = Path(target)
+    base = target.with_suffix("") if target.suffix.lower() in (".json", ".md") else target
+    return base.with_suffix(".json"), base.with_suffix(".md")
+
+
 # -------------------------------------------------------------------------- Markdown
-def document_title(outcome: RunOutcome, title: str | None = None) -> str:
-    """The given title, else one the outcome carries, else the file name without suffix."""
-    return title or getattr(outcome, "document_title", None) or Path(outcome.document).stem
+def document_title(outcome: RunOutcome) -> str:
+    """The PDF's own title (its metadata), else its file name without suffix."""
+    return outcome.title.strip() or Path(outcome.document).stem
 
 
-def render_markdown(outcome: RunOutcome, title: str | None = None) -> str:
+def render_markdown(outcome: RunOutcome) -> str:
     """A readable report: a header and run line, then one heading per section."""
-    lines = [f"# {document_title(outcome, title)}", "", f"_{_run_line(outcome)}_", ""]
+    lines = [f"# {document_title(outcome)}", "", f"_{_run_line(outcome)}_", ""]
     for section in ordered_sections(outcome):
         lines += [f"## {section.title} ({_pages_label(section)})", ""]
         status, reason = section_status(outcome, section)
@@ -138,10 +161,8 @@ def render_markdown(outcome: RunOutcome, title: str | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_markdown(
-    outcome: RunOutcome, path: str | os.PathLike[str], title: str | None = None
-) -> Path:
-    return atomic_write_text(path, render_markdown(outcome, title))
+def write_markdown(outcome: RunOutcome, path: str | os.PathLike[str]) -> Path:
+    return atomic_write_text(path, render_markdown(outcome))
 
 
 def _run_line(outcome: RunOutcome) -> str:

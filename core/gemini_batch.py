@@ -32,10 +32,8 @@ import logging
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -143,7 +141,7 @@ class GeminiBatch:
 
     # ------------------------------------------------------------------ submit
     async def submit(
-        self, request: RunRequest, exports: dict[str, str], title: str = ""
+        self, request: RunRequest, exports: dict[str, str]
     ) -> tuple[BatchJob | None, RunOutcome]:
         """Prepare and submit; (None, finished outcome) when nothing could be prepared."""
         await self.open()
@@ -152,7 +150,7 @@ class GeminiBatch:
         try:
             source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)
             info = await self.workers.run(pdf.inspect, source, request.password)
-            outcome = await self._open_outcome(request, sha, info.page_count)
+            outcome = await self._open_outcome(request, sha, info)
             todo = [s for s in outcome.sections if s.id not in outcome.results]
             for section in todo:
                 self._emit(ev.SectionQueued(section_id=section.id, title=section.title))
@@ -165,32 +163,26 @@ class GeminiBatch:
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         job.exports = dict(exports)
-        job.title = title
+        job.title = outcome.title
         await asyncio.to_thread(self.store.record, job)
         outcome.elapsed_s = time.monotonic() - started
         outcome.summary = {"batch_job": job.job_name, "mode": "batch"}
         return job, outcome
 
-    async def _open_outcome(self, request: RunRequest, sha: str, pages: int) -> RunOutcome:
-        outcome = RunOutcome(
-            run_id=request.run_id or uuid.uuid4().hex[:12],
-            document=Path(request.pdf_path),
-            document_sha256=sha,
-            page_count=pages,
-            sections=list(request.sections),
-            prompt=request.prompt,
+    async def _open_outcome(
+        self, request: RunRequest, sha: str, info: pdf.DocumentInfo
+    ) -> RunOutcome:
+        outcome = RunOutcome.begin(
+            request,
+            sha256=sha,
+            page_count=info.page_count,
+            title=info.own_title,
             processor=self.processor.name,
             model=self.processor.model,
             settings={**public_settings(self.settings), "batch_mode": True},
-            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         if request.resume_run_id:
-            previous = await self.journal.load_async(request.resume_run_id)
-            outcome.run_id, outcome.started_at = previous.run_id, previous.started_at
-            for section in outcome.sections:
-                kept = previous.results.get(section.id)
-                if kept is not None and kept.pages == section.page_spec:
-                    outcome.results[section.id] = kept
+            outcome.keep_finished(await self.journal.load_async(request.resume_run_id))
         await self.journal.start_run(outcome)
         self._emit(
             ev.RunStarted(

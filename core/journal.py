@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
     settings TEXT NOT NULL,
     sections TEXT NOT NULL,
     summary TEXT NOT NULL DEFAULT '{}',
-    elapsed_s REAL NOT NULL DEFAULT 0
+    elapsed_s REAL NOT NULL DEFAULT 0,
+    title TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_by_document ON runs(document_sha256, updated_at);
 CREATE TABLE IF NOT EXISTS sections (
@@ -117,6 +118,7 @@ class Journal:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(_SCHEMA)
+            _add_missing_columns(conn)
             self._conn = conn
         return self._conn
 
@@ -152,8 +154,8 @@ class Journal:
         with db:
             db.execute(
                 "INSERT INTO runs (run_id, document_path, document_sha256, page_count, started_at,"
-                " updated_at, status, processor, model, prompt, settings, sections)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " updated_at, status, processor, model, prompt, settings, sections, title)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(run_id) DO UPDATE SET status=excluded.status,"
                 " updated_at=excluded.updated_at, settings=excluded.settings,"
                 " processor=excluded.processor, model=excluded.model",
@@ -170,6 +172,7 @@ class Journal:
                     json.dumps(prompt),
                     json.dumps(outcome.settings),
                     json.dumps(sections),
+                    outcome.title,
                 ),
             )
             for section in outcome.sections:
@@ -289,7 +292,8 @@ class Journal:
         db = self._db()
         row = db.execute(
             "SELECT document_path, document_sha256, page_count, started_at, status, processor,"
-            " model, prompt, settings, sections, summary, elapsed_s FROM runs WHERE run_id=?",
+            " model, prompt, settings, sections, summary, elapsed_s, title FROM runs"
+            " WHERE run_id=?",
             (run_id,),
         ).fetchone()
         if row is None:
@@ -307,6 +311,7 @@ class Journal:
             sections,
             summary,
             elapsed,
+            title,
         ) = row
         prompt_d = json.loads(prompt)
         outcome = RunOutcome(
@@ -325,6 +330,7 @@ class Journal:
             elapsed_s=elapsed,
             cancelled=status == CANCELLED,
             summary=json.loads(summary),
+            title=title or "",
         )
         for sid, state, result, reason, attempts, timings in db.execute(
             "SELECT section_id, state, result, reason, attempts, timings FROM sections"
@@ -419,6 +425,18 @@ class Journal:
         db.execute("VACUUM")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return kept
+
+
+#: columns added after the first release: (table, column, definition)
+_ADDED_COLUMNS = (("runs", "title", "TEXT NOT NULL DEFAULT ''"),)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a journal written by an older version up to today's schema."""
+    for table, column, definition in _ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:

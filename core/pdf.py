@@ -37,7 +37,13 @@ class DocumentInfo:
 
     @property
     def title(self) -> str:
-        return self.metadata.get("title") or self.path.stem
+        return self.own_title or self.path.stem
+
+    @property
+    def own_title(self) -> str:
+        """The title the PDF itself gives (its metadata), or "" (a run inspects a private
+        copy of the file, whose name says nothing)."""
+        return (self.metadata.get("title") or "").strip()
 
     @property
     def notices(self) -> tuple[str, ...]:

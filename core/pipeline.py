@@ -17,10 +17,8 @@ import logging
 import shutil
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -113,15 +111,9 @@ class Pipeline:
         self.cache_hits = 0
 
     # ----------------------------------------------------------------- control
-    def set_limit(self, slot: Slot, limit: int) -> None:
-        """Move a running limit (the app's sliders); new work sees it at once."""
-        if slot is Slot.SECTION:
-            self.adaptive.set_ceiling(limit)
-        elif slot is Slot.SPLIT:
-            self.splits.set_limit(limit)
-        elif slot is Slot.UPLOAD:
-            self.uploads.set_limit(limit)
-        log.info("Limit for %s changed to %d", slot.value, limit)
+    def set_limit(self, slot: Slot, limit: int) -> int:
+        """Move a running limit (the app's sliders); see :meth:`core.limits.Limits.set`."""
+        return self.limits.set(slot, limit)
 
     def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
         self.memory.limits = MemoryLimits(enabled=enabled, threshold_mb=threshold_mb, max_mb=max_mb)
@@ -144,7 +136,6 @@ class Pipeline:
     async def run(self, request: RunRequest) -> RunOutcome:
         self._cancelled = False
         self._started = time.monotonic()
-        run_id = request.run_id or uuid.uuid4().hex[:12]
         workdir = Path(tempfile.mkdtemp(prefix="sectionflow-"))
         sampler: asyncio.Task[None] | None = None
         started = time.monotonic()
@@ -154,12 +145,12 @@ class Pipeline:
             # MuPDF runs in the worker processes only, never on a thread of this process
             # (the GUI's thumbnail thread may be using it right now).
             info = await self.workers.run(pdf.inspect, source, request.password)
-            outcome = await self._open_outcome(request, run_id, sha, info.page_count)
+            outcome = await self._open_outcome(request, sha, info)
             self._outcome = outcome
             log.info("Processing Enhanced Concurrent Extract Request for file ID: %s", sha[:12])
             self._emit(
                 RunStarted(
-                    run_id=run_id,
+                    run_id=outcome.run_id,
                     document=str(request.pdf_path),
                     section_ids=tuple(s.id for s in request.sections),
                     processor=self.processor.name,
@@ -185,20 +176,20 @@ class Pipeline:
         return await self._finish(outcome, started)
 
     async def _open_outcome(
-        self, request: RunRequest, run_id: str, sha: str, pages: int
+        self, request: RunRequest, sha: str, info: pdf.DocumentInfo
     ) -> RunOutcome:
         """A fresh outcome, or the resumed run's with its finished sections kept."""
-        outcome = self._new_outcome(request, run_id, sha, pages)
+        outcome = RunOutcome.begin(
+            request,
+            sha256=sha,
+            page_count=info.page_count,
+            title=info.own_title,
+            processor=self.processor.name,
+            model=getattr(self.processor, "model", None),
+            settings=public_settings(self.settings),
+        )
         if request.resume_run_id and self.journal is not None:
-            previous = await self.journal.load_async(request.resume_run_id)
-            outcome.run_id = previous.run_id
-            outcome.started_at = previous.started_at
-            for section in outcome.sections:
-                kept = previous.results.get(section.id)
-                if kept is not None and kept.pages == section.page_spec:
-                    outcome.results[section.id] = kept
-                    outcome.attempts[section.id] = previous.attempts.get(section.id, 1)
-                    outcome.timings[section.id] = previous.timings.get(section.id, {})
+            outcome.keep_finished(await self.journal.load_async(request.resume_run_id))
         if self.journal is not None:
             await self.journal.start_run(outcome)
         return outcome
@@ -214,20 +205,6 @@ class Pipeline:
                     source="journal",
                 )
             )
-
-    def _new_outcome(self, request: RunRequest, run_id: str, sha: str, pages: int) -> RunOutcome:
-        return RunOutcome(
-            run_id=run_id,
-            document=Path(request.pdf_path),
-            document_sha256=sha,
-            page_count=pages,
-            sections=list(request.sections),
-            prompt=request.prompt,
-            processor=self.processor.name,
-            model=getattr(self.processor, "model", None),
-            settings=public_settings(self.settings),
-            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
 
     async def _run_sections(self, request: RunRequest, source: Path, workdir: Path) -> None:
         assert self._outcome is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,47 @@ class RunOutcome:
     timeline: list[tuple[str, str, float]] = field(default_factory=list)
     #: (seconds since start, sections in flight, effective section limit)
     concurrency: list[tuple[float, int, int]] = field(default_factory=list)
+    #: the PDF's own title (its metadata), else "": exports fall back to the file name
+    title: str = ""
+
+    @classmethod
+    def begin(
+        cls,
+        request: RunRequest,
+        *,
+        sha256: str,
+        page_count: int,
+        title: str,
+        processor: str,
+        model: str | None,
+        settings: dict[str, Any],
+    ) -> RunOutcome:
+        """The outcome of a run that starts now (a single run and Batch mode alike)."""
+        return cls(
+            run_id=request.run_id or uuid.uuid4().hex[:12],
+            document=Path(request.pdf_path),
+            document_sha256=sha256,
+            page_count=page_count,
+            sections=list(request.sections),
+            prompt=request.prompt,
+            processor=processor,
+            model=model,
+            settings=settings,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            title=title,
+        )
+
+    def keep_finished(self, previous: RunOutcome) -> None:
+        """Continue ``previous`` (resume): its id, its start, and every section it
+        finished whose pages are unchanged."""
+        self.run_id, self.started_at = previous.run_id, previous.started_at
+        self.title = self.title or previous.title
+        for section in self.sections:
+            kept = previous.results.get(section.id)
+            if kept is not None and kept.pages == section.page_spec:
+                self.results[section.id] = kept
+                self.attempts[section.id] = previous.attempts.get(section.id, 1)
+                self.timings[section.id] = previous.timings.get(section.id, {})
 
     @property
     def tokens(self) -> TokenUsage:

@@ -28,11 +28,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.batch_plan import (
     BatchError,
+    FilePlan,
     Inspection,
     SectionRule,
     find_pdfs,
-    inspect_file,
     output_folder_problem,
+    plan_files,
 )
 from core.settings import ProcessorKind, SettingsError
 from gui.batch_bridge import BatchBridge
@@ -72,6 +73,7 @@ class BatchController(QObject):
         tab: BatchTab,
         panel: SettingsPanel,
         build_settings: Callable[[], Any],
+        inspect_files: Callable[..., Any],
         *,
         other_run: Callable[[], bool] = lambda: False,
         store: Any = None,
@@ -84,20 +86,21 @@ class BatchController(QObject):
         self.tab = tab
         self.panel = panel
         self._build_settings = build_settings
+        self._inspect_files = inspect_files
         self._other_run = other_run
         self._store = store
         self._open = opener
         self.outcome: Any = None
         self.preview_task: asyncio.Task | None = None
-        self._inspected: dict[str, Inspection] = {}
+        self._inspected: dict[Path, Inspection] = {}
         self._preview_folder: str | None = None
         self._paths: list[Path] = []
         self._shown = False
 
         bridge.event.connect(state.apply)
         bridge.running_changed.connect(self._on_running)
-        bridge.batch_completed.connect(self._on_completed)
-        bridge.batch_error.connect(self.error)
+        bridge.completed.connect(self._on_completed)
+        bridge.failed.connect(self.error)
         tab.run_requested.connect(self.run)
         tab.cancel_requested.connect(self.cancel)
         tab.folder_changed.connect(self._on_folder)
@@ -202,13 +205,15 @@ class BatchController(QObject):
         self.state.set_notes({str(f.path): f.note for f in outcome.files})
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(outcome.statuses().items()))
         state = "cancelled" if outcome.cancelled else "finished"
-        where = self.bridge.index_paths[1] if self.bridge.index_paths else outcome.out_dir
+        where = outcome.index_paths[1] if outcome.index_paths else outcome.out_dir
         text = (
             f"Batch {state}: {len(outcome.files)} file(s) ({statuses}) in "
             f"{outcome.elapsed_s:.1f} s; index: {where}"
         )
         self.tab.set_status(text)
-        self.tab.set_results_available(self.bridge.index_paths is not None)
+        self.tab.set_results_available(outcome.index_paths is not None)
+        if outcome.index_error is not None:
+            self.error.emit(outcome.index_error)
         self.message.emit(text)
 
     def _on_setting_changed(self, field: str, value: Any) -> None:
@@ -241,9 +246,10 @@ class BatchController(QObject):
             self.message.emit(f"The results are in {folder}")
 
     def open_index(self) -> None:
-        if self.bridge.index_paths is None:
+        paths = self.outcome.index_paths if self.outcome is not None else None
+        if paths is None:
             return
-        index = self.bridge.index_paths[1]
+        index = paths[1]
         if not self._open(QUrl.fromLocalFile(str(index))):
             self.message.emit(f"The index is {index}")
 
@@ -300,18 +306,8 @@ class BatchController(QObject):
         return self.preview_task
 
     async def _inspect(self, paths: list[Path]) -> None:
-        workers = self.bridge.engine.workers()
-        gate = asyncio.Semaphore(PREVIEW_CONCURRENCY)
-
-        async def one(path: Path) -> None:
-            async with gate:
-                try:
-                    found = await workers.run(inspect_file, path, None)
-                except Exception as exc:
-                    found = Inspection(None, "", f"'{path.name}' could not be inspected: {exc}")
-            self._inspected[str(path)] = found
-
-        await asyncio.gather(*(one(p) for p in paths))
+        found = await self._inspect_files(paths, None, PREVIEW_CONCURRENCY)
+        self._inspected = dict(zip(paths, found, strict=True))
         if not self.bridge.running:
             self._show_preview()
 
@@ -320,36 +316,30 @@ class BatchController(QObject):
         if task is not None and not task.done():
             task.cancel()
 
+    def _plans(self) -> list[FilePlan]:
+        """The inspected files planned under the tab's current rule."""
+        paths = [path for path in self._paths if path in self._inspected]
+        found = [self._inspected[path] for path in paths]
+        return plan_files(paths, found, self.tab.rule())
+
     def _show_preview(self) -> None:
         """Section counts under the current rule for the inspected files."""
         if not self._paths:
             return
-        rule = self.tab.rule()
-        sections: dict[str, int | None] = {}
+        sections: dict[str, int | None] = {str(path): None for path in self._paths}
         problems: dict[str, str] = {}
         notes: dict[str, str | None] = {}
-        for path in self._paths:
-            found = self._inspected.get(str(path))
-            if found is None:
-                sections[str(path)] = None
-            elif found.problem is not None or found.info is None:
-                sections[str(path)] = 0
-                problems[str(path)] = found.problem or "unknown problem"
-            else:
-                made, note = rule.sections_for(found.info)
-                sections[str(path)] = len(made)
-                notes[str(path)] = note
+        for plan in self._plans():
+            sections[str(plan.path)] = len(plan.sections)
+            notes[str(plan.path)] = plan.note
+            if plan.problem is not None:
+                problems[str(plan.path)] = plan.problem
         self.state.show_files(self._paths, sections=sections, problems=problems, notes=notes)
         self.update_estimate()
 
     def preview_sections(self) -> list[Section]:
         """Every section of every inspected good file, under the current rule."""
-        rule = self.tab.rule()
-        found: list[Section] = []
-        for inspection in self._inspected.values():
-            if inspection.info is not None and inspection.problem is None:
-                found.extend(rule.sections_for(inspection.info)[0])
-        return found
+        return [section for plan in self._plans() for section in plan.sections]
 
     def update_estimate(self, *_: object) -> None:
         sections = self.preview_sections()
@@ -489,13 +479,14 @@ def install_batch_tab(window: Any) -> BatchController:
     store exist."""
     state = BatchProgress()
     tab = BatchTab(state, window)
-    bridge = BatchBridge(window.bridge, parent=window)
+    bridge = BatchBridge(window.bridge.engine, parent=window)
     controller = BatchController(
         bridge,
         state,
         tab,
         window.settings_panel,
         window.run.build_settings,
+        window.bridge.engine.inspect_files,
         other_run=lambda: window.bridge.running,
         store=window.store,
         parent=window,

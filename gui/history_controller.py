@@ -64,7 +64,9 @@ class HistoryController(QObject):
 
     def open_dialog(self) -> HistoryDialog:
         window = self.window
-        dialog = HistoryDialog(window.bridge.journal, window, start_folder=window.store.last_folder)
+        dialog = HistoryDialog(
+            lambda: window.bridge.engine.journal, window, start_folder=window.store.last_folder
+        )
         dialog.show_requested.connect(self.show_outcome)
         dialog.message.connect(window.show_message)
         dialog.error.connect(window.show_error)
@@ -111,7 +113,7 @@ class HistoryController(QObject):
     async def _check(self, document: Any) -> None:
         from core.pdf import file_sha256
 
-        journal = self.window.bridge.journal()
+        journal = self.window.bridge.engine.journal
         try:
             sha = await asyncio.to_thread(file_sha256, document.path)
             info = await asyncio.to_thread(journal.unfinished_run, sha)
@@ -146,7 +148,7 @@ class HistoryController(QObject):
     async def _resume(self, run_id: str) -> Any:
         window = self.window
         try:
-            previous = await window.bridge.journal().load_async(run_id)
+            previous = await window.bridge.engine.journal.load_async(run_id)
         except Exception as exc:
             log.exception("Could not load run %s", run_id)
             window.show_error(f"Could not load the run to resume: {exc}")

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.memory import process_tree_rss_mb
 from core.paths import log_dir
@@ -49,7 +50,6 @@ from gui.run_controller import RunController
 from gui.run_state import RunProgress
 from gui.state import SectionsState
 from gui.suggestions import SuggestionService
-from gui.warmup import warm as warm_gemini
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.log_view import LogView
 from gui.widgets.memory_graph import MemoryGraph
@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.service = PdfService(self)
         self.sections = SectionsState()
         self.progress = RunProgress()
-        self.bridge = bridge or EngineBridge(parent=self)
+        self.bridge = bridge or EngineBridge(Engine(), parent=self)
         if self.bridge.parent() is None:
             self.bridge.setParent(self)
 
@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.suggestion_service = SuggestionService(
-            self.bridge.journal, self.run.build_settings, parent=self
+            lambda: self.bridge.engine.journal, self.run.build_settings, parent=self
         )
         self._build_actions()
         self._build_layout()
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self._update_actions()
         if self.settings_panel.values()["processor"] == ProcessorKind.GEMINI.value:
-            warm_gemini()
+            Engine.warm_gemini()
         if base_error:
             self.show_error(base_error)
         self._filter_drops()
@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         self.run.key_needed.connect(self.open_key_dialog)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
         self.bridge.running_changed.connect(self._on_running)
-        self.bridge.run_completed.connect(self._on_run_completed)
+        self.bridge.completed.connect(self._on_run_completed)
         self.suggestion_service.updated.connect(self.settings_panel.show_suggestions)
         self.bridge.memory_sample.connect(lambda s: self._show_rss(s.rss_mb))
         self.results.retry_requested.connect(self.retry_failed)
@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
     def _on_setting_changed(self, field: str, value: Any) -> None:
         self.store.set_engine_value(field, value)
         if field == "processor" and value == ProcessorKind.GEMINI.value:
-            warm_gemini()
+            Engine.warm_gemini()
         self._update_estimate()
 
     # ------------------------------------------------------------------ opening
@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
         self.memory_graph.clear()
         self.report.clear()
         self.run.outcome = None
-        self.prewarm_thread = self.bridge.prewarm(
+        self.prewarm_thread = self.bridge.prestart_workers(
             min(info.page_count, self.settings_panel.values()["max_concurrent_splits"])
         )
         self.store.add_recent(info.path)
@@ -630,8 +630,7 @@ class MainWindow(QMainWindow):
 
     def export_to(self, target: Path) -> tuple[Path, Path] | None:
         try:
-            title = self.document.info.title if self.document else None
-            paths = self.run.export(target, title)
+            paths = self.run.export(target)
         except Exception as exc:
             log.exception("Export failed")
             self.show_error(f"Could not export: {exc}")
@@ -765,7 +764,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._rss_timer.stop()
         self.service.shutdown()
-        self.bridge.shutdown()
+        self.bridge.engine.close()
         logging.getLogger().removeHandler(self.log_handler)
         event.accept()
 

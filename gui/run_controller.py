@@ -80,8 +80,8 @@ class RunController(QObject):
         bridge.section_failed.connect(self._on_failed)
         bridge.memory_sample.connect(graph.add_sample)
         bridge.event.connect(progress.apply)
-        bridge.run_completed.connect(self._on_completed)
-        bridge.run_error.connect(self.error)
+        bridge.completed.connect(self._on_completed)
+        bridge.failed.connect(self.error)
         panel.changed.connect(self._on_setting_changed)
 
     # -- settings ---------------------------------------------------------------------
@@ -195,7 +195,7 @@ class RunController(QObject):
             self.message.emit("Gemini needs an API key: enter it, then press Run again")
             self.key_needed.emit()
             return None
-        from core.pipeline import RunRequest
+        from core.run_types import RunRequest
 
         request = RunRequest(
             pdf_path=document.path,
@@ -255,17 +255,14 @@ class RunController(QObject):
 
     # -- export -----------------------------------------------------------------------
 
-    def export(self, target: Path, title: str | None = None) -> tuple[Path, Path]:
-        """Write ``<target>.json`` and ``<target>.md`` with the CLI's writers and, like the
-        CLI, the document's title, so both front ends export the same files."""
-        from core.export import write_json, write_markdown
+    def export(self, target: Path) -> tuple[Path, Path]:
+        """Write ``<target>.json`` and ``<target>.md`` as every front end writes them."""
+        from core.export import pair_paths, write_exports
 
         if self.outcome is None:
             raise RuntimeError("There is nothing to export yet: run the sections first")
-        base = target.with_suffix("") if target.suffix.lower() in (".json", ".md") else target
-        json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
-        write_json(self.outcome, json_path, title=title)
-        write_markdown(self.outcome, md_path, title=title)
+        json_path, md_path = pair_paths(target)
+        write_exports(self.outcome, json_path, md_path)
         log.info("Exported results to %s and %s", json_path, md_path)
         return json_path, md_path
 

@@ -1,22 +1,36 @@
-"""What the run bridge and the batch bridge share: owning one engine task on the loop
-and turning its events into Qt signals.
+"""What the run bridge and the batch bridge share: owning one engine task on the loop,
+turning its events into Qt signals, and passing the window's controls to it.
 
 qasync keeps no reference to tasks it did not start, so a task held only by the loop
-could be collected mid-run (DESIGN.md §3): the bridge keeps it until it ends. Events
-arrive on the loop thread (with qasync, the GUI thread), so re-emitting is a direct
-call; each event type may have its own typed signal, and every event also goes out on
-``event`` for listeners that want the raw stream.
+could be collected mid-run (docs/ARCHITECTURE.md, "qasync"): the bridge keeps it until it
+ends. Events arrive on the loop thread (with qasync, the GUI thread), so re-emitting is a
+direct call; each event type a widget listens to has its own typed signal, and every
+event also goes out on ``event`` for listeners that want the raw stream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from core import events as ev
+from core.limits import Limits
+
+log = logging.getLogger("sectionflow.gui.bridge")
+
+
+class Runner(Protocol):
+    """A pipeline (one PDF) or a folder batch, as the window drives it."""
+
+    limits: Limits
+
+    def cancel(self) -> None: ...
+
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None: ...
 
 
 class TaskBridge(QObject):
@@ -24,11 +38,19 @@ class TaskBridge(QObject):
     event = Signal(object)
     #: True when the task starts, False once it has ended (after clean-up)
     running_changed = Signal(bool)
+    #: the outcome, once the task has ended and everything is written
+    completed = Signal(object)
+    #: the task could not run or crashed; the text is for the user
+    failed = Signal(str)
+
+    #: what the user calls the task, in messages ("run", "batch")
+    noun = "task"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._task: asyncio.Task | None = None
         self._running = False
+        self._runner: Runner | None = None
         self.last_outcome: Any = None
         #: event type -> its typed signal (filled by the subclass)
         self._routes: dict[type, Signal] = {}
@@ -41,15 +63,42 @@ class TaskBridge(QObject):
     def task(self) -> asyncio.Task | None:
         return self._task
 
-    def _launch(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task:
-        self._task = asyncio.get_running_loop().create_task(work, name=name)
+    @property
+    def runner(self) -> Runner | None:
+        return self._runner
+
+    # -- the task ---------------------------------------------------------------------
+
+    def _launch(self, runner: Runner, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        if self.running:
+            work.close()
+            raise RuntimeError(f"A {self.noun} is already going; cancel it or wait for it to end")
+        self._runner = runner
+        name = f"sectionflow-{self.noun}"
+        self._task = asyncio.get_running_loop().create_task(self._guarded(work), name=name)
         self._running = True
         self.running_changed.emit(True)
         return self._task
 
-    def _ended(self) -> None:
-        self._running = False  # before the signal: listeners ask `running`
-        self.running_changed.emit(False)
+    async def _guarded(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """Run the work; whatever happens, the window hears how it ended."""
+        outcome = None
+        try:
+            outcome = await work
+        except asyncio.CancelledError:
+            log.warning("The %s was stopped before it could finish", self.noun)
+            self.failed.emit(f"The {self.noun} was stopped")
+        except Exception as exc:
+            log.exception("The %s failed", self.noun)
+            self.failed.emit(str(exc) or type(exc).__name__)
+        self.last_outcome = outcome
+        try:
+            if outcome is not None:
+                self.completed.emit(outcome)
+        finally:
+            self._running = False  # before the signal: listeners ask `running`
+            self.running_changed.emit(False)
+        return outcome
 
     async def wait(self) -> Any:
         """Wait for the current task (if any) to end; returns its outcome or None."""
@@ -66,3 +115,21 @@ class TaskBridge(QObject):
         if signal is not None:
             signal.emit(event)
         self.event.emit(event)
+
+    # -- controls ---------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Ask the engine to stop; it still cleans up, then ``running_changed(False)``."""
+        if self.running and self._runner is not None:
+            log.info("Cancelling the %s", self.noun)
+            self._runner.cancel()
+
+    def set_limit(self, slot: ev.Slot, limit: int) -> int | None:
+        """Move a running limit (a slider); the limit in effect, or None when idle."""
+        if self.running and self._runner is not None:
+            return self._runner.limits.set(slot, limit)
+        return None
+
+    def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
+        if self.running and self._runner is not None:
+            self._runner.set_memory_limits(threshold_mb, max_mb, enabled)

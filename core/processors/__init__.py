@@ -8,11 +8,14 @@ from core.settings import ProcessorKind
 
 if TYPE_CHECKING:
     from core.processors.base import Processor
+    from core.remote_ledger import RemoteLedger
     from core.settings import Settings
     from core.workers import PdfWorkers
 
 
-def make_processor(settings: Settings, workers: PdfWorkers) -> Processor:
+def make_processor(
+    settings: Settings, workers: PdfWorkers, ledger: RemoteLedger | None = None
+) -> Processor:
     """The backend the settings ask for (AUTO: Gemini when a key is set, else offline).
 
     Gemini is imported only when chosen: google-genai adds about 0.4 s to start-up and
@@ -22,7 +25,7 @@ def make_processor(settings: Settings, workers: PdfWorkers) -> Processor:
     if kind is ProcessorKind.GEMINI:
         from core.processors.gemini import GeminiProcessor
 
-        return GeminiProcessor(settings, workers=workers)
+        return GeminiProcessor(settings, ledger, workers=workers)
     from core.processors.local import LocalProcessor
 
     return LocalProcessor(workers)

@@ -129,6 +129,31 @@ def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> 
     return f"Section: '{title}', {where}."
 
 
+def build_client(settings: Settings, api_key: str) -> genai.Client:
+    """The SDK client a run uses (also built once, unused, by :mod:`core.warmup`)."""
+    from google import genai
+    from google.genai import types
+
+    timeout_s = max(settings.upload_timeout_seconds, settings.processing_timeout_seconds)
+    verify, ssl_context = _tls_contexts(
+        os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    )
+    return genai.Client(
+        api_key=api_key,
+        vertexai=False,
+        http_options=types.HttpOptions(
+            base_url=settings.gemini_base_url or None,
+            api_version=API_VERSION,
+            timeout=int(timeout_s * 1000) + 5_000,
+            # attempts=1: the pipeline owns retries (with RetryInfo floors); this also
+            # turns off the SDK's hidden 1-10 s reconnect on aiohttp connection errors.
+            retry_options=types.HttpRetryOptions(attempts=1),
+            client_args={"verify": verify},
+            async_client_args={"verify": verify, "ssl": ssl_context},
+        ),
+    )
+
+
 class GeminiProcessor:
     """Processor protocol implementation for Gemini (see :mod:`core.processors.base`)."""
 
@@ -166,29 +191,7 @@ class GeminiProcessor:
 
     # ---------------------------------------------------------------- lifecycle
     def _build_client(self, api_key: str) -> genai.Client:
-        from google import genai
-        from google.genai import types
-
-        timeout_s = max(
-            self.settings.upload_timeout_seconds, self.settings.processing_timeout_seconds
-        )
-        verify, ssl_context = _tls_contexts(
-            os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-        )
-        return genai.Client(
-            api_key=api_key,
-            vertexai=False,
-            http_options=types.HttpOptions(
-                base_url=self.settings.gemini_base_url or None,
-                api_version=API_VERSION,
-                timeout=int(timeout_s * 1000) + 5_000,
-                # attempts=1: the pipeline owns retries (with RetryInfo floors); this also
-                # turns off the SDK's hidden 1-10 s reconnect on aiohttp connection errors.
-                retry_options=types.HttpRetryOptions(attempts=1),
-                client_args={"verify": verify},
-                async_client_args={"verify": verify, "ssl": ssl_context},
-            ),
-        )
+        return build_client(self.settings, api_key)
 
     async def open(self) -> None:
         """Start making the run's client, and clear what dead runs left behind on Gemini.

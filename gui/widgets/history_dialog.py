@@ -49,14 +49,11 @@ def human_size(size: int) -> str:
 
 
 def export_outcome(outcome: Any, target: Path) -> tuple[Path, Path]:
-    """``<target>.json`` and ``<target>.md`` with core's writers (the CLI's title)."""
-    from core.export import write_json, write_markdown
+    """``<target>.json`` and ``<target>.md``, written as every front end writes them."""
+    from core.export import pair_paths, write_exports
 
-    base = target.with_suffix("") if target.suffix.lower() in (".json", ".md") else target
-    json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
-    title = Path(outcome.document).stem
-    write_json(outcome, json_path, title=title)
-    write_markdown(outcome, md_path, title=title)
+    json_path, md_path = pair_paths(target)
+    write_exports(outcome, json_path, md_path)
     return json_path, md_path
 
 

@@ -10,10 +10,9 @@ import pytest
 
 from core import cli
 from core import events as ev
-from core.batch import BatchOptions, BatchRunner
-from core.batch_index import write_index
+from core.batch import BatchOptions
 from core.batch_plan import BatchError, SectionRule, find_pdfs, output_names
-from core.journal import Journal
+from core.engine import Engine
 from core.pdf import inspect
 from core.processors.base import Prompt
 from core.processors.local import LocalProcessor
@@ -48,9 +47,13 @@ async def run_batch(
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     events: list[ev.Event] = []
-    journal = Journal(tmp_path / "data" / "journal.sqlite3")
+    engine = Engine(
+        journal_path=tmp_path / "data" / "journal.sqlite3",
+        workers=workers,
+        processor_factory=lambda settings, engine: LocalProcessor(engine.workers),
+    )
     try:
-        runner = BatchRunner(
+        runner = engine.folder_batch(
             settings,
             BatchOptions(
                 rule=options.pop("rule", SectionRule("auto")),
@@ -58,16 +61,11 @@ async def run_batch(
                 out_dir=out,
                 **options,
             ),  # type: ignore[arg-type]
-            workers=workers,
-            journal=journal,
-            processor_factory=lambda: LocalProcessor(workers),
             emit=events.append,
-            on_file_done=write_index,
         )
         outcome = await runner.run(str(folder), find_pdfs(str(folder)))
-        write_index(outcome)
     finally:
-        journal.close()
+        engine.close()
     return outcome, events
 
 

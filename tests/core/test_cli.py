@@ -154,7 +154,7 @@ def test_cancel_with_ctrl_c_cleans_up_and_exits_130(tmp_path: Path, run_tmp: Pat
         "    async def analyze(self, section, handle, prompt):\n"
         "        print('ANALYZING', section.id, file=sys.stderr, flush=True)\n"
         "        await asyncio.Event().wait()\n\n"
-        "processors.make_processor = lambda settings, workers: Hanging(workers)\n\n"
+        "processors.make_processor = lambda settings, workers, ledger=None: Hanging(workers)\n\n"
         "if __name__ == '__main__':\n"
         "    from core.cli import entry\n"
         "    sys.exit(entry(sys.argv[1:]))\n"
@@ -247,7 +247,9 @@ def test_a_failed_section_gives_exit_1_and_shows_in_the_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     failing = InstrumentedProcessor(uses_upload=False, analyze_s=0, permanent_failures={"s2"})
-    monkeypatch.setattr(core.processors, "make_processor", lambda settings, workers: failing)
+    monkeypatch.setattr(
+        core.processors, "make_processor", lambda settings, workers, ledger=None: failing
+    )
     out = tmp_path / "run.md"
     code = cli.entry(["process", str(SAMPLE), "--every", "8", "--markdown", str(out)])
     assert code == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -69,12 +70,13 @@ def outcome(tmp_path: Path) -> RunOutcome:
         timings={intro.id: {"split": 0.12345, "total": 2.0}, body.id: {"total": 3.5}},
         attempts={intro.id: 1, body.id: 3, annex.id: 1, late.id: 2},
         summary={"sections": 4, "done": 2, "failed": 2},
+        title="Annual Report 2024",
     )
 
 
 # ------------------------------------------------------------------------------ JSON
 def test_json_schema_fields(outcome: RunOutcome) -> None:
-    data = export.to_json_dict(outcome, title="Annual Report 2024")
+    data = export.to_json_dict(outcome)
     assert data["schema"] == "sectionflow.run/1"
     assert data["document"] == {
         "path": str(outcome.document.resolve()),
@@ -141,7 +143,7 @@ def test_exported_settings_carry_no_secret(tmp_path: Path, outcome: RunOutcome) 
 
 # -------------------------------------------------------------------------- Markdown
 def test_markdown_report(outcome: RunOutcome) -> None:
-    text = export.render_markdown(outcome, title="Annual Report 2024")
+    text = export.render_markdown(outcome)
     lines = text.splitlines()
     assert lines[0] == "# Annual Report 2024"
     assert lines[2].startswith("_Run run123") and "2 of 4 sections done" in lines[2]
@@ -161,7 +163,8 @@ def test_markdown_nests_answer_headings_under_the_section(outcome: RunOutcome) -
     text = export.render_markdown(outcome)
     assert "### Overview" in text and "#### Detail" in text
     assert "\n# not a heading\n" in text  # code blocks are left as they are
-    assert text.splitlines()[0] == "# Annual Report"  # no title given: the file name
+    untitled = dataclasses.replace(outcome, title="")
+    assert export.render_markdown(untitled).splitlines()[0] == "# Annual Report"  # file name
 
 
 def test_write_markdown(outcome: RunOutcome, tmp_path: Path) -> None:

@@ -432,22 +432,27 @@ class CrashingRunner:
 
 
 async def test_a_crashing_batch_is_reported_and_rows_stop(qtbot, folder, tmp_path) -> None:
+    from core.engine import Engine
     from core.settings import Settings
     from gui.batch_bridge import BatchBridge
     from gui.batch_controller import BatchController
-    from gui.bridge import EngineBridge
     from gui.widgets.batch_tab import BatchTab
     from gui.widgets.settings_panel import SettingsPanel
 
-    engine = EngineBridge()
-    bridge = BatchBridge(engine, runner_factory=lambda s, o, emit, done: CrashingRunner(emit))
+    engine = Engine()
+    bridge = BatchBridge(engine, runner_factory=lambda s, o, emit: CrashingRunner(emit))
     state = BatchProgress()
     tab = BatchTab(state)
     panel = SettingsPanel()
     qtbot.addWidget(tab)
     qtbot.addWidget(panel)
     controller = BatchController(
-        bridge, state, tab, panel, lambda: Settings(_env_file=None, processor="local")
+        bridge,
+        state,
+        tab,
+        panel,
+        lambda: Settings(_env_file=None, processor="local"),
+        engine.inspect_files,
     )
     errors: list[str] = []
     controller.error.connect(errors.append)
@@ -461,4 +466,4 @@ async def test_a_crashing_batch_is_reported_and_rows_stop(qtbot, folder, tmp_pat
     assert state.row(str(folder / "alpha.pdf")).status == "failed"
     assert "stopped" in state.row(str(folder / "alpha.pdf")).reason
     assert not state.running and "stopped early" in tab.status.text()
-    engine.shutdown()
+    engine.close()

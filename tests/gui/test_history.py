@@ -47,8 +47,8 @@ async def test_history_lists_shows_exports_and_clears(
     from core.export import write_json
 
     reference = tmp_path / "reference.json"
-    loaded = await window.bridge.journal().load_async(outcome.run_id)
-    write_json(loaded, reference, title=Path(loaded.document).stem)
+    loaded = await window.bridge.engine.journal.load_async(outcome.run_id)
+    write_json(loaded, reference)
     assert json.loads(paths[0].read_text()) == json.loads(reference.read_text())
 
     # clearing asks first, without blocking
@@ -59,7 +59,7 @@ async def test_history_lists_shows_exports_and_clears(
     box = dialog.confirm_clear("history")
     box.button(QMessageBox.StandardButton.Yes).click()
     await wait_until(lambda: dialog.table.rowCount() == 0)
-    assert window.bridge.journal().runs() == []
+    assert window.bridge.engine.journal.runs() == []
 
 
 async def test_reopening_a_cancelled_run_offers_resume(make_window, pdf_factory) -> None:
@@ -96,7 +96,7 @@ async def test_reopening_a_cancelled_run_offers_resume(make_window, pdf_factory)
     assert sources.count("journal") == done_before
     assert len([s for s in sources if s != "journal"]) == 16 - done_before
     assert set(window.results.results) == set(outcome.results)
-    runs = await window.bridge.journal().runs_async()
+    runs = await window.bridge.engine.journal.runs_async()
     assert len(runs) == 1 and runs[0].complete
 
     # once complete, reopening offers nothing

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pyqtgraph import BarGraphItem
 
+from core.engine import Engine
 from core.pipeline import Pipeline
 from core.settings import Settings
 from gui.bridge import EngineBridge
@@ -90,9 +91,10 @@ async def test_report_shows_known_stage_times_and_retries(
     processor = InstrumentedProcessor(upload_s=0.1, analyze_s=0.2, transient_failures={"s2": 1})
 
     def factory(settings: Settings, emit) -> Pipeline:  # the real engine, this processor
-        return Pipeline(settings, processor, bridge.workers(), emit=emit, journal=bridge.journal())
+        return Pipeline(settings, processor, engine.workers, emit=emit, journal=engine.journal)
 
-    bridge = EngineBridge(pipeline_factory=factory)
+    engine = Engine()
+    bridge = EngineBridge(engine, pipeline_factory=factory)
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "0.05")
     window = make_window(bridge=bridge)
     await open_and_split(window, pdf_factory(pages=6), every=2)

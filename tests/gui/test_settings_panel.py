@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from core.events import Slot
+from core.engine import Engine
+from core.limits import Limits
 from core.run_types import RunOutcome
 from core.settings import Settings
 from gui.bridge import EngineBridge
@@ -22,7 +23,8 @@ class FakePipeline:
     def __init__(self, settings: Settings, emit) -> None:
         self.settings = settings
         self.emit = emit
-        self.limits: list[tuple[Slot, int]] = []
+        #: the real limits a pipeline of these settings would have
+        self.limits = Limits.from_settings(settings, shared=False)
         self.memory: list[tuple[float, float, bool]] = []
         self.release = asyncio.Event()
         self.started = asyncio.Event()
@@ -49,9 +51,6 @@ class FakePipeline:
         self.cancelled = True
         self.release.set()
 
-    def set_limit(self, slot: Slot, limit: int) -> None:
-        self.limits.append((slot, limit))
-
     def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
         self.memory.append((threshold_mb, max_mb, enabled))
 
@@ -73,7 +72,7 @@ async def open_async(window, path: Path) -> None:
 
 async def test_slider_value_is_what_the_next_run_uses(make_window, pdf_factory) -> None:
     factory = FakeFactory()
-    window = make_window(bridge=EngineBridge(pipeline_factory=factory))
+    window = make_window(bridge=EngineBridge(Engine(), pipeline_factory=factory))
     await open_async(window, pdf_factory(pages=6))
     window.sections.whole()
     panel = window.settings_panel
@@ -101,7 +100,7 @@ async def test_slider_moved_during_a_run_changes_the_running_limit(
     make_window, pdf_factory
 ) -> None:
     factory = FakeFactory()
-    window = make_window(bridge=EngineBridge(pipeline_factory=factory))
+    window = make_window(bridge=EngineBridge(Engine(), pipeline_factory=factory))
     await open_async(window, pdf_factory(pages=6))
     window.sections.every_n(2)
     task = window.start_run()
@@ -113,7 +112,8 @@ async def test_slider_moved_during_a_run_changes_the_running_limit(
     panel.sliders["max_concurrent_uploads"].setValue(1)
     panel.sliders["max_concurrent_splits"].setValue(6)
     panel.sliders["memory_throttle_threshold_mb"].setValue(512)
-    assert pipeline.limits == [(Slot.SECTION, 2), (Slot.UPLOAD, 1), (Slot.SPLIT, 6)]
+    limits = pipeline.limits
+    assert (limits.sections.limit, limits.uploads.limit, limits.splits.limit) == (2, 1, 6)
     assert pipeline.memory[-1] == (512, 1024, True)
     window.cancel_action.trigger()
     outcome = await task
@@ -128,7 +128,7 @@ async def test_slider_moves_a_real_pipeline_limit(make_window, pdf_factory) -> N
     window.sections.every_n(1)
     window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
     task = window.start_run()
-    pipeline = window.bridge.pipeline
+    pipeline = window.bridge.runner
     await wait_until(lambda: len(window.results.results) >= 1, timeout=60)
     window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(4)
     await wait_until(lambda: pipeline.sections.limit == 4 or pipeline.adaptive.ceiling == 4)

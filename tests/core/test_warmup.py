@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
 import sys
-from gui.warmup import RUN_MODULES, warm
+from core.warmup import RUN_MODULES, warm
 assert "google.genai" not in sys.modules
 thread = warm()
 assert thread is not None and warm() is thread  # one warm-up, however often asked

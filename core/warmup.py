@@ -1,8 +1,8 @@
 """Pay the Gemini backend's one-time costs in the background once the user picks Gemini.
 
-google-genai takes about 0.4 s to import (DESIGN.md §3), and its first run costs more:
-the engine's Gemini modules, the HTTP stack the client pulls in when it is built
-(httpcore, h11, truststore, aiohttp), the CA bundles, and pydantic building the
+google-genai takes about 0.4 s to import (docs/ARCHITECTURE.md, "Start-up"), and its first
+run costs more: the engine's Gemini modules, the HTTP stack the client pulls in when it is
+built (httpcore, h11, truststore, aiohttp), the CA bundles, and pydantic building the
 validator of each SDK model on first use (all 471 types are ``defer_build``). Paid on the
 event loop, that is a 100 ms freeze when Run is pressed and 5-15 ms hiccups on each
 section's first request; paid on another thread *during* the run, those imports fight
@@ -18,7 +18,7 @@ import logging
 import sys
 import threading
 
-log = logging.getLogger("sectionflow.gui.warmup")
+log = logging.getLogger("sectionflow.warmup")
 _threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
 #: the modules a Gemini run imports lazily (the engine keeps them off the offline path)
@@ -27,6 +27,7 @@ RUN_MODULES = (
     "core.journal",
     "core.report",
     "core.processors.gemini",
+    "core.engine",
     "core.processors.local",
 )
 
@@ -40,7 +41,7 @@ def warm(module: str = "google.genai") -> threading.Thread | None:
             importlib.import_module(module)
             if module == "google.genai":
                 _warm_gemini()
-            gc.freeze()  # these modules live as long as the app (see gui/gc_guard.py)
+            gc.freeze()  # these modules live as long as the process: keep them out of gc
         except Exception:
             log.debug("Could not pre-import %s", module, exc_info=True)
 
@@ -83,9 +84,8 @@ def _build_sdk_models() -> None:
 
 def _build_client() -> None:
     """Build (and drop) a client the way a run does: imports its HTTP stack, loads the
-    CA bundles into the shared TLS contexts. Makes no request."""
-    from core.processors.gemini import GeminiProcessor
+    CA bundles into the shared TLS contexts. Makes no request and opens no ledger."""
+    from core.processors.gemini import build_client
     from core.settings import Settings
 
-    processor = GeminiProcessor(Settings(_env_file=None))
-    processor._build_client("warm-up-not-a-key")
+    build_client(Settings(_env_file=None), "warm-up-not-a-key")
