@@ -24,95 +24,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core import events as ev
-from core.batch_plan import FilePlan, Inspection, SectionRule, plan_files
+from core.batch_index import write_index
+from core.batch_outcome import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    KEPT,
+    PARTIAL,
+    SKIPPED,
+    BatchOptions,
+    BatchOutcome,
+    FileOutcome,
+)
+from core.batch_plan import FilePlan, Inspection, plan_files
 from core.errors import SectionFlowError
 from core.export import write_exports
 from core.journal import Journal
 from core.limits import Limits
 from core.pipeline import Pipeline
-from core.processors.base import Prompt
-from core.results import TokenUsage
 from core.run_types import RunOutcome, RunRequest
 from core.settings import ProcessorKind, Settings
 
 log = logging.getLogger("sectionflow.batch")
-
-DONE, PARTIAL, FAILED, SKIPPED, KEPT, CANCELLED = (
-    "done",
-    "partial",
-    "failed",
-    "skipped",
-    "kept",
-    "cancelled",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOptions:
-    rule: SectionRule
-    prompt: Prompt
-    out_dir: Path
-    resume: bool = False
-    password: str | None = None
-    use_cache: bool = True
-    #: files in flight at once; None: the section limit + 1
-    max_files: int | None = None
-
-
-@dataclass(slots=True)
-class FileOutcome:
-    """One line of the index."""
-
-    path: Path
-    name: str
-    status: str
-    sections: int = 0
-    done: int = 0
-    failed: int = 0
-    reason: str | None = None
-    note: str | None = None
-    run_id: str | None = None
-    elapsed_s: float = 0.0
-    tokens: TokenUsage = field(default_factory=TokenUsage)
-    exports: dict[str, str] = field(default_factory=dict)  # kind -> file name in out_dir
-
-    @property
-    def ok(self) -> bool:
-        return self.status in (DONE, KEPT)
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    source: str
-    rule: SectionRule
-    prompt: Prompt
-    processor: str
-    model: str | None
-    out_dir: Path
-    started_at: str
-    files: list[FileOutcome] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    cancelled: bool = False
-    section_limit: int = 0
-    #: (index.json, index.md) once written
-    index_paths: tuple[Path, Path] | None = None
-    #: why the index could not be written (the batch went on), else None
-    index_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.cancelled and all(f.ok for f in self.files)
-
-    def statuses(self) -> dict[str, int]:
-        return dict(Counter(f.status for f in self.files))
-
 
 #: (settings, emit, shared limits) -> the pipeline of one file's run
 PipelineFactory = Callable[[Settings, Callable[[ev.Event], None], Limits], Pipeline]
@@ -163,12 +102,7 @@ class BatchRunner:
             pipeline.cancel()
 
     def _emit(self, event: ev.Event) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:  # a front end's bug must not stop the batch
-            log.exception("Batch listener failed on %s", type(event).__name__)
+        ev.deliver(self._listener, event)
 
     # --------------------------------------------------------------------- run
     async def run(self, source: str, paths: Sequence[Path]) -> BatchOutcome:
@@ -237,8 +171,6 @@ class BatchRunner:
         """After each file and at the end: a small atomic write, so a batch stopped at any
         moment leaves an accurate index. A failure is recorded and logged, never allowed
         to stop the batch."""
-        from core.batch_index import write_index
-
         try:
             outcome.index_paths = write_index(outcome)
         except Exception as exc:

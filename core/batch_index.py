@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.batch import BatchOutcome, FileOutcome
+from core.batch_outcome import BatchOutcome, FileOutcome
 from core.export import atomic_write_text
 
 SCHEMA = "sectionflow.batch/1"

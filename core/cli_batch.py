@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from core.batch import BatchOutcome
+    from core.batch_outcome import BatchOutcome
     from core.batch_plan import SectionRule
 
 PROG = "sectionflow"
@@ -118,7 +118,7 @@ def _check_out_dir(out: Path | None) -> Path:
 
 
 def batch_command(args: argparse.Namespace) -> int:
-    from core.batch import BatchOptions
+    from core.batch_outcome import BatchOptions
     from core.batch_plan import BatchError, find_pdfs
     from core.cli import (
         CliError,

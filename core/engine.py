@@ -29,8 +29,9 @@ from core.settings import Settings
 from core.workers import DEFAULT_MAX_WORKERS, PdfWorkers
 
 if TYPE_CHECKING:
-    from core.batch import BatchOptions, BatchRunner
+    from core.batch import BatchRunner
     from core.batch_jobs import BatchJob, BatchJobStore
+    from core.batch_outcome import BatchOptions
     from core.batch_plan import Inspection
     from core.gemini_batch import GeminiBatch
     from core.journal import Journal, RunInfo

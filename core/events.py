@@ -6,7 +6,9 @@ the engine; frozen dataclasses make it safe to hand the same object to several t
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -183,3 +185,16 @@ class BatchJobState(Event):
     job_name: str
     state: str
     elapsed_s: float
+
+
+def deliver(listener: Callable[[Event], None] | None, event: Event) -> None:
+    """Hand an event to a front end's listener; a front end's bug is logged and never
+    stops the engine (the run, the batch) that emitted it."""
+    if listener is None:
+        return
+    try:
+        listener(event)
+    except Exception:
+        logging.getLogger("sectionflow.events").exception(
+            "Event listener failed on %s", type(event).__name__
+        )

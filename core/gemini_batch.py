@@ -45,14 +45,14 @@ from core.journal import Journal
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini import PDF_MIME, GeminiProcessor, Piece, context_line
-from core.processors.gemini_answer import PieceAnswer, fields_markdown, interpret, merge_fields
+from core.processors.gemini_answer import PieceAnswer, interpret, merge_answers
 from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
-from core.results import SectionResult, TokenUsage
+from core.results import SectionResult
 from core.retry import retry_scheduled, timed_stage, with_settings_retries
 from core.run_types import Failure, RunOutcome, RunRequest
-from core.sections import Section, format_ranges
+from core.sections import Section
 from core.settings import Settings
 from core.snapshot import public_settings, snapshot_source
 from core.workers import PdfWorkers
@@ -121,12 +121,7 @@ class GeminiBatch:
 
     # ---------------------------------------------------------------- plumbing
     def _emit(self, event: ev.Event) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("Event listener failed on %s", type(event).__name__)
+        ev.deliver(self._listener, event)
 
     async def open(self) -> None:
         if not self._open:
@@ -606,51 +601,25 @@ def section_result(
     job_name: str,
 ) -> SectionResult:
     """A section's result from its part answers (merged in page order, as interactively)."""
-    answers = [answer for _, answer in parts]
-    tokens = sum((a.tokens for a in answers), TokenUsage())
-    notes: list[str] = []
-    for answer in answers:
-        notes.extend(n for n in answer.notes if n not in notes)
-    if len(answers) == 1:
-        raw, fields = answers[0].text, answers[0].fields
-        body = fields_markdown(fields) if fields is not None else raw
-    else:
-        notes.append(
-            f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
-            "and the answers merged in page order"
-        )
-        labels = [
-            f"Part {i + 1} (pages {format_ranges(pages)})" for i, (pages, _) in enumerate(parts)
-        ]
-        raw = "\n\n".join(
-            f"--- {label} ---\n{a.text}" for label, a in zip(labels, answers, strict=True)
-        )
-        structured = all(a.fields is not None for a in answers)
-        fields = merge_fields([a.fields for a in answers if a.fields]) if structured else None
-        body = (
-            fields_markdown(fields)
-            if fields is not None
-            else "\n\n".join(
-                f"### {label}\n\n{a.text}" for label, a in zip(labels, answers, strict=True)
-            )
-        )
+    merged = merge_answers(parts)
+    last = parts[-1][1]
     return SectionResult(
         section_id=section.id,
         title=section.title,
         pages=section.page_spec,
         processor="gemini",
         model=model,
-        markdown=body,
-        raw_text=raw,
-        fields=fields,
-        tokens=tokens,
+        markdown=merged.markdown,
+        raw_text=merged.raw_text,
+        fields=merged.fields,
+        tokens=merged.tokens,
         stats={
             "batch_job": job_name,
-            "parts": len(answers),
-            "finish_reason": answers[-1].finish_reason,
-            "model_version": answers[-1].model_version,
+            "parts": len(parts),
+            "finish_reason": last.finish_reason,
+            "model_version": last.model_version,
         },
-        notes=notes,
+        notes=merged.notes,
     )
 
 

@@ -38,6 +38,7 @@ from core.events import (
     Stage,
     StageChanged,
     WaitingForSlot,
+    deliver,
 )
 from core.journal import Journal
 from core.limiter import Limiter
@@ -125,12 +126,7 @@ class Pipeline:
             task.cancel()
 
     def _emit(self, event: Event) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:  # a front end's bug must not stop the engine
-            log.exception("Event listener failed on %s", type(event).__name__)
+        deliver(self._listener, event)
 
     # --------------------------------------------------------------------- run
     async def run(self, request: RunRequest) -> RunOutcome:

@@ -34,9 +34,8 @@ from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import (
     PieceAnswer,
-    fields_markdown,
     interpret,
-    merge_fields,
+    merge_answers,
 )
 from core.processors.gemini_errors import is_gone, scrub, to_processing_error
 from core.processors.gemini_split import (
@@ -47,7 +46,7 @@ from core.processors.gemini_split import (
     split_to_fit,
 )
 from core.remote_ledger import RemoteLedger, SweepReport
-from core.results import SectionResult, TokenUsage
+from core.results import SectionResult
 from core.sections import Section, format_ranges
 from core.settings import Settings
 
@@ -339,9 +338,9 @@ class GeminiProcessor:
     def _pdf_workers(self) -> PdfWorkers:
         """The pipeline's PyMuPDF worker pool, or a private one-process pool.
 
-        PyMuPDF must never run on two threads of one process at once (DESIGN.md §3); the GUI
-        renders thumbnails on its own thread, so splitting here in a thread could collide
-        with it. A worker process cannot.
+        PyMuPDF must never run on two threads of one process at once (docs/ARCHITECTURE.md,
+        "PyMuPDF"); the GUI opens documents on its own thread, so splitting here in a
+        thread could collide with it. A worker process cannot.
         """
         if self._workers is not None:
             return self._workers
@@ -479,34 +478,7 @@ class GeminiProcessor:
         answers: list[PieceAnswer],
         analyse_s: float,
     ) -> SectionResult:
-        tokens = sum((a.tokens for a in answers), TokenUsage())
-        notes: list[str] = []
-        for answer in answers:
-            notes.extend(n for n in answer.notes if n not in notes)
-        structured = all(a.fields is not None for a in answers)
-        if len(answers) == 1:
-            raw = answers[0].text
-            fields = answers[0].fields
-            body = fields_markdown(fields) if fields is not None else raw
-        else:
-            notes.append(
-                f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
-                "and the answers merged in page order"
-            )
-            labels = [
-                f"Part {i + 1} (pages {format_ranges(p.pages)})" for i, p in enumerate(pieces)
-            ]
-            raw = "\n\n".join(
-                f"--- {label} ---\n{a.text}" for label, a in zip(labels, answers, strict=True)
-            )
-            fields = merge_fields([a.fields for a in answers if a.fields]) if structured else None
-            body = (
-                fields_markdown(fields)
-                if fields is not None
-                else "\n\n".join(
-                    f"### {label}\n\n{a.text}" for label, a in zip(labels, answers, strict=True)
-                )
-            )
+        merged = merge_answers([(p.pages, a) for p, a in zip(pieces, answers, strict=True)])
         timing: _Timing | None = handle.extra.get("timing")
         stats: dict[str, Any] = {
             "inline": all(p.inline for p in pieces),
@@ -528,12 +500,12 @@ class GeminiProcessor:
             pages=section.page_spec,
             processor=self.name,
             model=self.model,
-            markdown=body,
-            raw_text=raw,
-            fields=fields,
-            tokens=tokens,
+            markdown=merged.markdown,
+            raw_text=merged.raw_text,
+            fields=merged.fields,
+            tokens=merged.tokens,
             stats=stats,
-            notes=notes,
+            notes=merged.notes,
         )
 
     # ------------------------------------------------------------------ clean-up

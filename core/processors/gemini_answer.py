@@ -15,6 +15,7 @@ from typing import Any
 
 from core.errors import ProcessingError, permanent, transient
 from core.results import TokenUsage
+from core.sections import format_ranges
 
 CUT_OFF_NOTE = "the answer was cut off at the output token limit"
 
@@ -255,3 +256,43 @@ def merge_fields(parts: list[dict[str, Any]]) -> dict[str, Any]:
             elif isinstance(old, dict) and isinstance(value, dict):
                 merged[key] = merge_fields([old, value])
     return merged
+
+
+@dataclass(slots=True)
+class MergedAnswer:
+    """A section's answer from its pieces' answers: what a SectionResult is made of."""
+
+    markdown: str
+    raw_text: str
+    fields: dict[str, Any] | None
+    tokens: TokenUsage
+    notes: list[str]
+
+
+def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAnswer:
+    """One answer from a section's pieces (pages, answer), merged in page order; the
+    interactive backend and Batch mode give the same result for the same answers."""
+    answers = [answer for _, answer in parts]
+    tokens = sum((a.tokens for a in answers), TokenUsage())
+    notes: list[str] = []
+    for answer in answers:
+        notes.extend(n for n in answer.notes if n not in notes)
+    if len(answers) == 1:
+        fields = answers[0].fields
+        raw = answers[0].text
+        body = fields_markdown(fields) if fields is not None else raw
+        return MergedAnswer(body, raw, fields, tokens, notes)
+    notes.append(
+        f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
+        "and the answers merged in page order"
+    )
+    labels = [f"Part {i + 1} (pages {format_ranges(pages)})" for i, (pages, _) in enumerate(parts)]
+    pairs = list(zip(labels, answers, strict=True))
+    raw = "\n\n".join(f"--- {label} ---\n{a.text}" for label, a in pairs)
+    structured = all(a.fields is not None for a in answers)
+    fields = merge_fields([a.fields for a in answers if a.fields]) if structured else None
+    if fields is not None:
+        body = fields_markdown(fields)
+    else:
+        body = "\n\n".join(f"### {label}\n\n{a.text}" for label, a in pairs)
+    return MergedAnswer(body, raw, fields, tokens, notes)

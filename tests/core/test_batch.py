@@ -10,7 +10,7 @@ import pytest
 
 from core import cli
 from core import events as ev
-from core.batch import BatchOptions
+from core.batch_outcome import BatchOptions
 from core.batch_plan import BatchError, SectionRule, find_pdfs, output_names
 from core.engine import Engine
 from core.pdf import inspect
