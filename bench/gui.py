@@ -85,7 +85,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 async def _bench(workdir: Path) -> dict[str, float]:
     from core.settings import Settings
-    from gui.main_window import MainWindow
+    from gui.compose import build_window
     from gui.persistence import Store
 
     pdf = workdir / "bench.pdf"
@@ -103,9 +103,7 @@ async def _bench(workdir: Path) -> dict[str, float]:
             RETRY_BACKOFF_BASE_SECONDS="0.05",
         )
         store = Store(QSettings(str(workdir / "bench.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(
-            store=store, key_store=_NoKeyring(), base_settings=Settings(_env_file=None)
-        )
+        window = build_window(store=store, keys=_NoKeyring(), base=Settings(_env_file=None))
         window.resize(1440, 900)
         window.show()
         from gui.gc_guard import GuiThreadGarbageCollector

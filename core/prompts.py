@@ -9,12 +9,15 @@ them as data lets the prompts be improved without touching code.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from core.processors.base import Prompt
+
+log = logging.getLogger("sectionflow.prompts")
 
 DEFAULT_TEMPLATE = "summary"
 CUSTOM = "custom"
@@ -33,11 +36,6 @@ class PromptTemplate:
     prompt: str
     schema: dict[str, Any] | None = None
     description: str = ""
-
-    @property
-    def text(self) -> str:
-        """Alias of ``prompt`` (the name the GUI's template adapter reads)."""
-        return self.prompt
 
     def to_prompt(self, text: str | None = None) -> Prompt:
         """The core Prompt for this template; ``text`` replaces the template's wording."""
@@ -86,6 +84,25 @@ def _parse(filename: str, raw: str) -> PromptTemplate:
         schema=schema,
         description=str(data.get("description") or "").strip(),
     )
+
+
+#: asked when the bundled template files cannot be read, so the app stays usable
+FALLBACK = PromptTemplate(
+    name=DEFAULT_TEMPLATE,
+    title="Summary",
+    prompt="Summarise this section of the document in Markdown: a short overview paragraph, "
+    "then the key points as a bulleted list, then any figures, dates or names worth keeping.",
+)
+
+
+def templates_or_fallback() -> dict[str, PromptTemplate]:
+    """Every bundled template, or the built-in summary alone when they cannot be read
+    (a damaged installation should still analyse documents)."""
+    try:
+        return load_templates()
+    except (OSError, ValueError):
+        log.warning("Prompt templates could not be loaded; using the built-in summary")
+        return {FALLBACK.name: FALLBACK}
 
 
 def template_names() -> list[str]:

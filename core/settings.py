@@ -1,17 +1,19 @@
 """Every knob of the engine, read from the environment and `.env`.
 
-The seed document names the variables and their defaults; they are requirements, so the
-defaults below are the seed's. Validation errors are turned into one readable line per
+The variables and their defaults are requirements (docs/ARCHITECTURE.md, "Requirements
+kept"), so the defaults below are those. Validation errors are turned into one readable line per
 variable by :func:`load_settings`, because an analyst editing `.env` should never see a
 pydantic traceback.
 """
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, StringConstraints, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -75,7 +77,9 @@ class Settings(BaseSettings):
     processor: ProcessorKind = ProcessorKind.AUTO
     gemini_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
-    gemini_model: str = "gemini-3.8-flash"
+    gemini_model: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = (
+        "gemini-3.8-flash"
+    )
     gemini_base_url: str | None = None
     inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
 
@@ -144,6 +148,8 @@ def _allowed(item: dict, message: str) -> str:
         return "it must be true or false"
     if kind == "enum":
         return f"it must be one of {ctx.get('expected')}"
+    if kind == "string_too_short":
+        return "it must not be empty"
     return message
 
 
@@ -153,3 +159,48 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_error(exc)) from None
+
+
+class Source(StrEnum):
+    """Where a setting's value comes from, in the order pydantic-settings lets them win."""
+
+    ENVIRONMENT = "environment"
+    DOTENV = ".env"
+    DEFAULT = "built-in default"
+
+
+def setting_sources(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, Source]:
+    """For every setting, whether the environment, the ``.env`` file or the built-in
+    default gave its value (the environment wins over ``.env``, as in :class:`Settings`).
+
+    The app shows this beside each control, so that a value the user never set can be
+    traced to the file or variable that set it.
+    """
+    environ = {name.lower() for name in os.environ}
+    dotenv: set[str] = set()
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        dotenv = {name.lower() for name in dotenv_values(env_file, encoding="utf-8")}
+    sources = {}
+    for name in Settings.model_fields:
+        if name in environ:
+            sources[name] = Source.ENVIRONMENT
+        elif name in dotenv:
+            sources[name] = Source.DOTENV
+        else:
+            sources[name] = Source.DEFAULT
+    return sources
+
+
+def with_value(settings: Settings, name: str, value: object) -> Settings:
+    """A copy of ``settings`` with one value changed, validated the way ``.env`` values
+    are (cross-field rules included); SettingsError names the variable."""
+    if name not in Settings.model_fields:
+        raise SettingsError(f"{name.upper()} is not a setting")
+    changed = settings.model_copy()
+    try:
+        setattr(changed, name, value)
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc)) from None
+    return changed

@@ -1,8 +1,9 @@
 """Start the desktop app: QApplication, the qasync event loop, the main window.
 
-Order matters (DESIGN.md §3): PySide6 is imported before qasync so qasync binds to it,
-the QApplication exists before the loop, and tasks are only created inside the running
-loop. Python 3.11 has no ``asyncio.run(loop_factory=...)``, so ``asyncio.Runner`` is used.
+Order matters (docs/ARCHITECTURE.md, "qasync"): PySide6 is imported before qasync so
+qasync binds to it, the QApplication exists before the loop, and tasks are only created
+inside the running loop. Python 3.11 has no ``asyncio.run(loop_factory=...)``, so
+``asyncio.Runner`` is used.
 
 ``--self-test`` runs :mod:`gui.self_test` instead of waiting for the user: offscreen
 unless QT_QPA_PLATFORM says otherwise, with its journal and log in a temp folder.
@@ -54,9 +55,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 async def _run_window(args: argparse.Namespace) -> int:
-    from gui.main_window import MainWindow
+    from gui.compose import build_window
 
-    window = MainWindow()
+    window = build_window()
     window.show()
     from gui.gc_guard import GuiThreadGarbageCollector
 

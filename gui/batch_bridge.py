@@ -21,7 +21,7 @@ from core.settings import Settings
 from gui.task_bridge import Runner, TaskBridge
 
 if TYPE_CHECKING:
-    from core.batch import BatchOptions
+    from core.batch_outcome import BatchOptions
     from core.engine import Engine
 
 #: (settings, options, emit) -> the batch; by default the engine's folder batch

@@ -11,7 +11,8 @@ the chosen rule, a bad file shows its reason, and the estimate shows what the ba
 cost and take on Gemini, interactively and in Gemini's Batch mode
 (:func:`core.cost.compare_modes`).
 
-:func:`install_batch_tab` puts all of it into the main window.
+The window adds the tab, its menu action and its close guard; this controller only
+drives them.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 
 from core.batch_plan import (
     BatchError,
@@ -35,15 +35,16 @@ from core.batch_plan import (
     output_folder_problem,
     plan_files,
 )
-from core.settings import ProcessorKind, SettingsError
+from core.events import Slot
+from core.limits import SLOT_FIELDS
+from core.settings import ProcessorKind, Settings, SettingsError
 from gui.batch_bridge import BatchBridge
-from gui.batch_state import BatchProgress
-from gui.icons import icon
-from gui.run_controller import LIMIT_SLOTS, MEMORY_FIELDS
+from gui.state.batch_progress import BatchProgress
 from gui.widgets.batch_tab import BatchTab
 
 if TYPE_CHECKING:
     from core.sections import Section
+    from gui.state.settings import AppSettings
     from gui.widgets.settings_panel import SettingsPanel
 
 log = logging.getLogger("sectionflow.gui.batch")
@@ -53,7 +54,7 @@ log = logging.getLogger("sectionflow.gui.batch")
 DEFAULT_OUTPUT = "sectionflow-results"
 #: files inspected at once for the preview
 PREVIEW_CONCURRENCY = 2
-ESTIMATE_FIELDS = {"processor", "gemini_model", "max_concurrent_section_tasks"}
+ESTIMATE_FIELDS = {"processor", "gemini_model", SLOT_FIELDS[Slot.SECTION]}
 
 
 class BatchController(QObject):
@@ -71,8 +72,9 @@ class BatchController(QObject):
         bridge: BatchBridge,
         state: BatchProgress,
         tab: BatchTab,
+        settings: AppSettings,
         panel: SettingsPanel,
-        build_settings: Callable[[], Any],
+        build_settings: Callable[[], Settings],
         inspect_files: Callable[..., Any],
         *,
         other_run: Callable[[], bool] = lambda: False,
@@ -84,6 +86,7 @@ class BatchController(QObject):
         self.bridge = bridge
         self.state = state
         self.tab = tab
+        self.settings = settings
         self.panel = panel
         self._build_settings = build_settings
         self._inspect_files = inspect_files
@@ -109,7 +112,8 @@ class BatchController(QObject):
         tab.rule_changed.connect(self._on_rule)
         tab.open_folder_requested.connect(self.open_output_folder)
         tab.open_index_requested.connect(self.open_index)
-        panel.changed.connect(self._on_setting_changed)
+        bridge.follow(settings, self.message.emit)
+        settings.subscribe(self._on_setting_changed)
         panel.prompt_changed.connect(self.update_estimate)
         self._restore()
         self.update_can_run()
@@ -141,7 +145,7 @@ class BatchController(QObject):
 
     def run(self) -> asyncio.Task | None:
         """Start the batch; returns its task, or None with the reason emitted."""
-        from core.batch import BatchOptions
+        from core.batch_outcome import BatchOptions
 
         problems = self.problems()
         if problems:
@@ -216,19 +220,8 @@ class BatchController(QObject):
             self.error.emit(outcome.index_error)
         self.message.emit(text)
 
-    def _on_setting_changed(self, field: str, value: Any) -> None:
-        """A slider moved during the batch: the global limit moves at once."""
-        if self.bridge.running and field in LIMIT_SLOTS:
-            self.bridge.set_limit(LIMIT_SLOTS[field], int(value))
-            self.message.emit(f"Batch {LIMIT_SLOTS[field].value} limit is now {int(value)}")
-        elif self.bridge.running and field in MEMORY_FIELDS:
-            values = self.panel.values()
-            self.bridge.set_memory_limits(
-                threshold_mb=values["memory_throttle_threshold_mb"],
-                max_mb=values["max_memory_usage_mb"],
-                enabled=values["enable_memory_monitoring"],
-            )
-        if field in ESTIMATE_FIELDS:
+    def _on_setting_changed(self, name: str, value: Any) -> None:
+        if name in ESTIMATE_FIELDS:
             self.update_estimate()
 
     # -- opening the results ------------------------------------------------------------
@@ -348,13 +341,12 @@ class BatchController(QObject):
             return
         from core.cost import compare_modes
 
-        values = self.panel.values()
-        model = str(values.get("gemini_model") or "")
+        model = str(self.settings.value("gemini_model"))
         try:
             interactive, batch = compare_modes(
                 sections,
                 model,
-                section_limit=int(values.get("max_concurrent_section_tasks", 1)),
+                section_limit=self.settings.settings().effective_section_limit(),
                 prompt_text=self.panel.prompt().text,
             )
         except Exception:
@@ -367,7 +359,7 @@ class BatchController(QObject):
             f"≈ {guess.input_tokens:,} input tokens"
         )
         note = f"Prices of {guess.price_date}; a rough guess, not a quote."
-        if values.get("processor") != ProcessorKind.GEMINI.value:
+        if self.settings.value("processor") != ProcessorKind.GEMINI.value:
             note = "The offline backend costs nothing: this is what Gemini would take. " + note
         self.tab.show_modes(
             heading,
@@ -417,142 +409,3 @@ def prepare_output(out: Path) -> Path:
     if problem is not None:
         raise BatchError(f"The results folder {out} {problem}")
     return out
-
-
-# ---------------------------------------------------------------------- the window
-
-
-class _CloseGuard(QObject):
-    """Closing the window during a batch asks first, then cancels and closes once the
-    batch has cleaned up: the window's own close would stop the worker processes under
-    the running files."""
-
-    def __init__(self, window: Any, controller: BatchController) -> None:
-        super().__init__(window)
-        self.window = window
-        self.controller = controller
-        self.closing = False
-        self.box: QMessageBox | None = None
-        controller.running_changed.connect(self._on_running)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Close:
-            return False
-        if not self.controller.running:
-            self.controller.stop_preview()  # the window is about to stop the workers
-            return False
-        event.ignore()
-        if not self.closing:
-            self._ask()
-        return True
-
-    def _ask(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            self.window.windowTitle(),
-            "A folder batch is still going. Stop it and close? Finished files keep their "
-            "results and the index lists them; temporary and remote files are cleaned up "
-            "first.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.window,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._stop_and_close)
-        box.finished.connect(lambda *_: box.deleteLater())
-        self.box = box
-        box.open()
-
-    def _stop_and_close(self) -> None:
-        if self.closing:
-            return
-        self.closing = True
-        self.controller.cancel()
-
-    def _on_running(self, running: bool) -> None:
-        if not running and self.closing:
-            QTimer.singleShot(0, self.window.close)
-
-
-def install_batch_tab(window: Any) -> BatchController:
-    """Add the Batch tab to the main window and wire it to the window's settings, API key,
-    messages and closing. Call once the window's tabs, settings panel, run controller and
-    store exist."""
-    state = BatchProgress()
-    tab = BatchTab(state, window)
-    bridge = BatchBridge(window.bridge.engine, parent=window)
-    controller = BatchController(
-        bridge,
-        state,
-        tab,
-        window.settings_panel,
-        window.run.build_settings,
-        window.bridge.engine.inspect_files,
-        other_run=lambda: window.bridge.running,
-        store=window.store,
-        parent=window,
-    )
-    index = window.tabs.addTab(tab, "Batch")
-    window.tabs.setTabToolTip(
-        index,
-        "Analyse every PDF of a folder under one rule and one set of limits; a row per file, "
-        "results per file and an index in the output folder",
-    )
-    controller.message.connect(window.show_message)
-    controller.error.connect(window.show_error)
-    controller.key_needed.connect(window.open_key_dialog)
-    window.bridge.running_changed.connect(controller.update_can_run)
-    window.batch_tab, window.batch_bridge = tab, bridge
-    window.installEventFilter(_CloseGuard(window, controller))
-    _block_single_runs_during_batches(window, controller)
-    window.tabs.currentChanged.connect(
-        lambda current: controller.first_shown() if current == index else None
-    )
-    _add_menu_action(window, tab)
-    return controller
-
-
-def _add_menu_action(window: Any, tab: BatchTab) -> None:
-    """Run ▸ Batch a folder…: shows the tab, and asks for the folder if none is chosen."""
-    action = QAction(icon("open"), "Batch a &folder…", window)
-    action.setShortcut(QKeySequence("Ctrl+B"))
-    tip = "Analyse every PDF of a folder under one rule and one set of limits"
-    action.setToolTip(f"{tip} (Ctrl+B)")
-    action.setStatusTip(tip)
-
-    def show() -> None:
-        window.tabs.setCurrentWidget(tab)
-        if not tab.folder() and tab.folder_button.isEnabled():
-            tab.folder_button.click()
-
-    action.triggered.connect(lambda *_: show())
-    window.addAction(action)
-    window.batch_action = action
-    for item in window.menuBar().actions():
-        if item.menu() is not None and item.text().replace("&", "") == "Run":
-            item.menu().addSeparator()
-            item.menu().addAction(action)
-            break
-
-
-def _block_single_runs_during_batches(window: Any, controller: BatchController) -> None:
-    """A single-PDF run during a batch would not be under the batch's global limits: the
-    run controller's problems gain "a batch is going" while one is, which disables Run.
-
-    Interim: wrapping the instance's method keeps main_window.py untouched while it is
-    being edited elsewhere; the lasting form is a hook in RunController.problems()."""
-    original = window.run.problems
-
-    def problems() -> list[str]:
-        found = list(original())
-        if controller.running:
-            found.insert(0, "A folder batch is going")
-        return found
-
-    window.run.problems = problems
-
-    def refresh(*_: object) -> None:
-        update = getattr(window, "_update_actions", None)
-        if update is not None:
-            update()
-
-    controller.running_changed.connect(refresh)

@@ -10,7 +10,8 @@ import ctypes.util
 import os
 import sys
 
-# library soname stem -> Debian package (the set DESIGN.md §3 verified under Xvfb)
+# library soname stem -> Debian package (the set docs/ARCHITECTURE.md, "Qt and qasync",
+# verified under Xvfb)
 _XCB_LIBS = {
     "xcb-cursor": "libxcb-cursor0",
     "xkbcommon-x11": "libxkbcommon-x11-0",

@@ -1,29 +1,40 @@
 """The journal in the window: File ▸ History…, and the offer to resume an unfinished run.
 
-Kept out of the main window, which only calls :func:`install_history`. Opening a PDF
-hashes it (a worker thread) and asks the journal (its own thread) whether the last run of
-those bytes left work undone; if so a non-blocking box offers to resume it: the run's
-sections come back into the sections table and a run with ``resume_run_id`` keeps the
-finished sections and runs the rest.
+Opening a PDF hashes it (a worker thread) and asks the journal (its own thread) whether
+the last run of those bytes left work undone; if so a non-blocking box offers to resume
+it: the run's sections come back into the sections table and a run with
+``resume_run_id`` keeps the finished sections and runs the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from gui.tasks import TaskKeeper
 from gui.widgets.history_dialog import HistoryDialog
 
+if TYPE_CHECKING:
+    from core.engine import Engine
+    from core.journal import RunInfo
+    from core.run_types import RunOutcome
+    from gui.bridge import EngineBridge
+    from gui.pdf_thread import OpenedDocument
+    from gui.run_controller import RunController
+    from gui.state.sections import SectionsState
+    from gui.widgets.results_view import ResultsView
+    from gui.widgets.run_report import RunReport
+
 log = logging.getLogger("sectionflow.gui.history")
 
 
-def resume_text(info: Any) -> str:
+def resume_text(info: RunInfo) -> str:
     word = "section" if info.sections == 1 else "sections"
     if info.status == "finished":
         ended = f"ended with {info.done} of {info.sections} {word} done ({info.failed} failed)"
@@ -33,100 +44,118 @@ def resume_text(info: Any) -> str:
 
 
 class HistoryController(QObject):
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    #: a line for the status bar
+    message = Signal(str)
+    #: something the user must read
+    error = Signal(str)
+    #: a past run's results are in the Results view now
+    results_shown = Signal()
+    #: a run resumed from the journal has started
+    resumed = Signal()
+
+    def __init__(
+        self,
+        engine: Engine,
+        bridge: EngineBridge,
+        run: RunController,
+        sections: SectionsState,
+        results: ResultsView,
+        report: RunReport,
+        *,
+        document: Callable[[], OpenedDocument | None],
+        last_folder: Callable[[], str],
+        keep: Callable[[QWidget], None],
+        parent: QWidget,
+    ) -> None:
+        """``keep`` holds a dialog until it closes; ``parent`` owns the dialogs."""
+        super().__init__(parent)
+        self.engine = engine
+        self.bridge = bridge
+        self.run = run
+        self.sections = sections
+        self.results = results
+        self.report = report
+        self._document = document
+        self._last_folder = last_folder
+        self._keep = keep
+        self._parent = parent
         self.dialog: HistoryDialog | None = None
         self.resume_box: QMessageBox | None = None
         self.check_task: asyncio.Task | None = None
-        self.offered: Any = None
+        self.offered: RunInfo | None = None
         self._keeper = TaskKeeper()
-        self.action = QAction("&History…", window)
+        self.action = QAction("&History…", parent)
         self.action.setShortcut(QKeySequence("Ctrl+H"))
         tip = "Past runs: show or export their results again; the journal's size"
         self.action.setToolTip(f"{tip} (Ctrl+H)")
         self.action.setStatusTip(tip)
         self.action.triggered.connect(lambda *_: self.open_dialog())
-        window.addAction(self.action)
-        window.file_menu.insertAction(window.export_action, self.action)
-        window.service.opened.connect(self.check_resume)
-        window.bridge.running_changed.connect(self._on_running)
+        bridge.running_changed.connect(self._on_running)
 
     def _on_running(self, running: bool) -> None:
         """A run that ends while History is open shows up in it."""
         if not running and self.dialog is not None and self.dialog.isVisible():
             self.dialog.refresh()
 
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task | None:
-        return self._keeper.spawn(coro, name)
-
     # -- History ----------------------------------------------------------------------
 
     def open_dialog(self) -> HistoryDialog:
-        window = self.window
         dialog = HistoryDialog(
-            lambda: window.bridge.engine.journal, window, start_folder=window.store.last_folder
+            lambda: self.engine.journal, self._parent, start_folder=self._last_folder
         )
         dialog.show_requested.connect(self.show_outcome)
-        dialog.message.connect(window.show_message)
-        dialog.error.connect(window.show_error)
-        window._keep(dialog)
+        dialog.message.connect(self.message)
+        dialog.error.connect(self.error)
+        self._keep(dialog)
         self.dialog = dialog
         dialog.open()
         dialog.refresh()
         return dialog
 
-    def show_outcome(self, outcome: Any) -> None:
+    def show_outcome(self, outcome: RunOutcome) -> None:
         """Show a journaled run as a finished run's outcome is shown: results, report,
         and the window's Export."""
-        window = self.window
-        if window.bridge.running:
-            window.show_error("Wait for the run to end before showing another run's results")
+        if self.bridge.running:
+            self.error.emit("Wait for the run to end before showing another run's results")
             return
-        results = window.results
-        results.begin(list(outcome.sections), keep_results=False)
+        self.results.begin(list(outcome.sections), keep_results=False)
         for sid, result in outcome.results.items():
-            results.add_result(sid, result)
+            self.results.add_result(sid, result)
         for sid, failure in outcome.failures.items():
-            results.add_failure(sid, "Cancelled" if failure.cancelled else failure.reason)
-        window.run.outcome = outcome
-        window.run.outcome_changed.emit(outcome)
-        window.report.show_report(
+            self.results.add_failure(sid, "Cancelled" if failure.cancelled else failure.reason)
+        self.run.outcome = outcome
+        self.run.outcome_changed.emit(outcome)
+        self.report.show_report(
             outcome.summary.get("report", {}),
             processor=outcome.processor,
             elapsed_s=outcome.elapsed_s,
         )
-        from gui.main_window import RESULTS_TAB
-
-        window.tabs.setCurrentIndex(RESULTS_TAB)
-        window.show_message(
+        self.results_shown.emit()
+        self.message.emit(
             f"Showing run {outcome.run_id} of {outcome.document.name}: "
             f"{len(outcome.results)} done, {len(outcome.failures)} failed"
         )
 
     # -- Resume -----------------------------------------------------------------------
 
-    def check_resume(self, document: Any) -> asyncio.Task | None:
-        self.check_task = self._spawn(self._check(document), "resume-check")
+    def check_resume(self, document: OpenedDocument) -> asyncio.Task | None:
+        self.check_task = self._keeper.spawn(self._check(document), "resume-check")
         return self.check_task
 
-    async def _check(self, document: Any) -> None:
-        from core.pdf import file_sha256
-
-        journal = self.window.bridge.engine.journal
+    async def _check(self, document: OpenedDocument) -> None:
         try:
-            sha = await asyncio.to_thread(file_sha256, document.path)
-            info = await asyncio.to_thread(journal.unfinished_run, sha)
+            info = await self.engine.unfinished_run_async(document.path)
         except Exception:  # the offer is a convenience: never an error for the user
             log.debug("No resume check for %s", document.path, exc_info=True)
             return
-        if info is None or self.window.document is not document or self.window.bridge.running:
+        if info is None or self._document() is not document or self.bridge.running:
             return
         self.offer(info)
 
-    def offer(self, info: Any) -> QMessageBox:
-        window = self.window
-        box = QMessageBox(QMessageBox.Icon.Question, "Resume", resume_text(info), parent=window)
+    def offer(self, info: RunInfo) -> QMessageBox:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Resume", resume_text(info), parent=self._parent
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         resume: QPushButton = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
         fresh: QPushButton = box.addButton("Start fresh", QMessageBox.ButtonRole.RejectRole)
@@ -135,40 +164,29 @@ class HistoryController(QObject):
         box.setDefaultButton(resume)
         resume.clicked.connect(lambda *_: self.resume(info.run_id))
         self.resume_button, self.fresh_button = resume, fresh
-        window._keep(box)
+        self._keep(box)
         self.resume_box = box
         self.offered = info
         box.open()
         return box
 
     def resume(self, run_id: str) -> asyncio.Task | None:
-        self.resume_task = self._spawn(self._resume(run_id), "resume")
+        self.resume_task = self._keeper.spawn(self._resume(run_id), "resume")
         return self.resume_task
 
     async def _resume(self, run_id: str) -> Any:
-        window = self.window
         try:
-            previous = await window.bridge.engine.journal.load_async(run_id)
+            previous = await self.engine.journal.load_async(run_id)
         except Exception as exc:
             log.exception("Could not load run %s", run_id)
-            window.show_error(f"Could not load the run to resume: {exc}")
+            self.error.emit(f"Could not load the run to resume: {exc}")
             return None
-        if window.bridge.running:
-            window.show_error("A run is going: resume the earlier run once it has ended")
+        if self.bridge.running:
+            self.error.emit("A run is going: resume the earlier run once it has ended")
             return None
-        window.sections.replace_all(previous.sections)
-        task = window.run.resume(previous)
+        self.sections.replace_all(previous.sections)
+        task = self.run.resume(previous)
         if task is None:
             return None
-        from gui.main_window import RUN_TAB
-
-        window.tabs.setCurrentIndex(RUN_TAB)
+        self.resumed.emit()
         return await task
-
-
-def install_history(window: Any) -> HistoryController:
-    """Add File ▸ History… and the resume offer; call once the window's menus, service,
-    bridge and run controller exist."""
-    controller = HistoryController(window)
-    window._update_actions()
-    return controller

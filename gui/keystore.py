@@ -7,6 +7,8 @@ four small calls it can swap out in tests.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from core import keys
 from core.settings import Settings
 
@@ -15,6 +17,14 @@ NO_BACKEND = (
     "in the .env file or the environment instead"
 )
 KeyringUnavailable = keys.KeyringUnavailableError
+
+
+class KeyStore(Protocol):
+    """What the window needs of a key store: this module, or a stand-in in tests."""
+
+    def load_key(self) -> str | None: ...
+
+    def save_key(self, key: str) -> None: ...
 
 
 def available() -> bool:

@@ -39,18 +39,26 @@ from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.memory import process_tree_rss_mb
 from core.paths import log_dir
-from core.settings import ProcessorKind, Settings, SettingsError, load_settings
-from gui import keystore, log_files
+from core.settings import ProcessorKind
+from gui import log_files
+from gui.batch_bridge import BatchBridge
+from gui.batch_controller import BatchController
 from gui.bridge import EngineBridge
+from gui.close_guard import CloseGuard
+from gui.history_controller import HistoryController
 from gui.icons import icon
+from gui.keystore import KeyStore
 from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
 from gui.run_controller import RunController
-from gui.run_state import RunProgress
-from gui.state import SectionsState
+from gui.state.batch_progress import BatchProgress
+from gui.state.run_progress import RunProgress
+from gui.state.sections import SectionsState
+from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
 from gui.widgets.api_key_dialog import ApiKeyDialog
+from gui.widgets.batch_tab import BatchTab
 from gui.widgets.log_view import LogView
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.overall_progress import OverallProgress
@@ -67,22 +75,30 @@ log = logging.getLogger("sectionflow.gui")
 
 APP_NAME = "SectionFlow"
 SAMPLE_PDF = Path(__file__).resolve().parent.parent / "resources" / "sample.pdf"
-RUN_TAB, RESULTS_TAB, REPORT_TAB, LOG_TAB = range(4)
+RUN_TAB, RESULTS_TAB, REPORT_TAB, LOG_TAB, BATCH_TAB = range(5)
 
 
 class MainWindow(QMainWindow):
+    """The window: made by :func:`gui.compose.build_window`, which gives it the engine,
+    the settings model, the store, the key store and the two bridges."""
+
     def __init__(
         self,
         *,
-        store: Store | None = None,
-        bridge: EngineBridge | None = None,
-        base_settings: Settings | None = None,
+        engine: Engine,
+        settings: AppSettings,
+        store: Store,
+        keys: KeyStore,
+        bridge: EngineBridge,
+        batch_bridge: BatchBridge,
         log_handler: QtLogHandler | None = None,
-        key_store: Any = keystore,
+        startup_error: str = "",
     ) -> None:
         super().__init__()
-        self.store = store or Store()
-        self.keys = key_store
+        self.engine = engine
+        self.settings = settings
+        self.store = store
+        self.keys = keys
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("app"))
         self.setAcceptDrops(True)
@@ -91,46 +107,69 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.last_error = ""
         self._dialogs: list[QWidget] = []
-        self._closing = False
         self._cached_key: str | None = None
 
-        self.base_settings, base_error = _base_settings(base_settings)
         self.service = PdfService(self)
         self.sections = SectionsState()
         self.progress = RunProgress()
-        self.bridge = bridge or EngineBridge(Engine(), parent=self)
-        if self.bridge.parent() is None:
-            self.bridge.setParent(self)
+        self.batch_state = BatchProgress()
+        self.bridge = bridge
+        self.batch_bridge = batch_bridge
+        for owned in (bridge, batch_bridge):
+            owned.setParent(self)
 
         self._build_widgets()
         self.run = RunController(
             self.bridge,
             self.sections,
+            self.settings,
             self.settings_panel,
             self.progress,
             self.results,
             self.memory_graph,
             document=lambda: self.document,
-            base_overrides=self._base_overrides,
             api_key=self.api_key,
+            blocked=lambda: ["A folder batch is going"] if self.batch_bridge.running else [],
+            parent=self,
+        )
+        self.batch = BatchController(
+            self.batch_bridge,
+            self.batch_state,
+            self.batch_tab,
+            self.settings,
+            self.settings_panel,
+            self.run.build_settings,
+            self.engine.inspect_files,
+            other_run=lambda: self.bridge.running,
+            store=self.store,
+            parent=self,
+        )
+        self.history = HistoryController(
+            self.engine,
+            self.bridge,
+            self.run,
+            self.sections,
+            self.results,
+            self.report,
+            document=lambda: self.document,
+            last_folder=self.store.last_folder,
+            keep=self._keep,
             parent=self,
         )
         self.suggestion_service = SuggestionService(
-            lambda: self.bridge.engine.journal, self.run.build_settings, parent=self
+            lambda: self.engine.journal, self.run.build_settings, parent=self
         )
+        self.close_guard = CloseGuard(self, (self.bridge, self.batch_bridge), self._keep)
         self._build_actions()
         self._build_layout()
         self._connect()
-        from gui.history_controller import install_history  # History and resume: own files
-
-        self.history = install_history(self)
         self._attach_log(log_handler)
         self._restore()
         self._update_actions()
-        if self.settings_panel.values()["processor"] == ProcessorKind.GEMINI.value:
+        if self.settings.value("processor") == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
-        if base_error:
-            self.show_error(base_error)
+        if startup_error:
+            self.show_error(startup_error)
         self._filter_drops()
 
     # ------------------------------------------------------------------ building
@@ -138,7 +177,8 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.pages = PagesPanel(self.service, self)
         self.sections_panel = SectionsPanel(self.sections, self)
-        self.settings_panel = SettingsPanel(self)
+        self.settings_panel = SettingsPanel(self.settings, self)
+        self.batch_tab = BatchTab(self.batch_state, self)
         self.progress_table = ProgressTable(self.progress, self)
         self.overall = OverallProgress(self.progress, self)
         self.memory_graph = MemoryGraph(self)
@@ -226,12 +266,22 @@ class MainWindow(QMainWindow):
             icon_name="retry",
         )
 
+        self.batch_action = self._action(
+            "Batch a &folder…",
+            self.show_batch,
+            shortcut=QKeySequence("Ctrl+B"),
+            tip="Analyse every PDF of a folder under one rule and one set of limits",
+            icon_name="open",
+        )
+        self.addAction(self.history.action)
+
         menu = self.file_menu = self.menuBar().addMenu("&File")
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu(icon("recent"), "Open &recent")
         self.recent_menu.setToolTipsVisible(True)
         menu.addAction(self.sample_action)
         menu.addSeparator()
+        menu.addAction(self.history.action)
         menu.addAction(self.export_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
@@ -239,6 +289,8 @@ class MainWindow(QMainWindow):
         run_menu.addAction(self.run_action)
         run_menu.addAction(self.cancel_action)
         run_menu.addAction(self.retry_action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.batch_action)
         settings_menu = self.menuBar().addMenu("&Settings")
         settings_menu.addAction(self.key_action)
         self.view_menu = self.menuBar().addMenu("&View")
@@ -291,9 +343,12 @@ class MainWindow(QMainWindow):
             "and a chart of the sections over time",
         )
         self.tabs.setTabToolTip(LOG_TAB, "Log lines of the engine, filterable by level")
-        from gui.batch_controller import install_batch_tab  # folder batches: own files
-
-        self.batch = install_batch_tab(self)
+        self.tabs.addTab(self.batch_tab, "Batch")
+        self.tabs.setTabToolTip(
+            BATCH_TAB,
+            "Analyse every PDF of a folder under one rule and one set of limits; a row per "
+            "file, results per file and an index in the output folder",
+        )
 
         sections_box = QWidget(self)
         box_layout = QVBoxLayout(sections_box)
@@ -349,13 +404,27 @@ class MainWindow(QMainWindow):
         self.sections_panel.highlight_changed.connect(self.pages.model.set_highlight)
         self.sections_panel.message.connect(self.show_message)
         self.sections.subscribe(lambda *_: self._update_actions())
-        self.settings_panel.changed.connect(self._on_setting_changed)
+        self.settings.subscribe(self._on_setting_changed)
+        self.settings_panel.error.connect(self.show_error)
         self.settings_panel.prompt_changed.connect(self._update_estimate)
         self.run.message.connect(self.show_message)
         self.run.error.connect(self.show_error)
         self.run.key_needed.connect(self.open_key_dialog)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
         self.bridge.running_changed.connect(self._on_running)
+        self.bridge.running_changed.connect(self.batch.update_can_run)
+        self.batch.running_changed.connect(lambda *_: self._update_actions())
+        self.batch.message.connect(self.show_message)
+        self.batch.error.connect(self.show_error)
+        self.batch.key_needed.connect(self.open_key_dialog)
+        self.tabs.currentChanged.connect(
+            lambda index: self.batch.first_shown() if index == BATCH_TAB else None
+        )
+        self.service.opened.connect(self.history.check_resume)
+        self.history.message.connect(self.show_message)
+        self.history.error.connect(self.show_error)
+        self.history.results_shown.connect(lambda: self.tabs.setCurrentIndex(RESULTS_TAB))
+        self.history.resumed.connect(lambda: self.tabs.setCurrentIndex(RUN_TAB))
         self.bridge.completed.connect(self._on_run_completed)
         self.suggestion_service.updated.connect(self.settings_panel.show_suggestions)
         self.bridge.memory_sample.connect(lambda s: self._show_rss(s.rss_mb))
@@ -376,17 +445,12 @@ class MainWindow(QMainWindow):
             root.addHandler(self.log_handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
-        for key in (self.base_settings.api_key(),):
-            self.log_handler.add_secret(key)
+        self.log_handler.add_secret(self.settings.base.api_key())
 
     # ------------------------------------------------------------------ settings
 
-    def _base_overrides(self) -> dict[str, Any]:
-        """Remembered values over env/.env; secrets come only from env or the keyring."""
-        return self.store.engine_overrides()
-
     def api_key(self) -> str | None:
-        key = self.base_settings.api_key()
+        key = self.settings.base.api_key()
         if key:
             return key
         if self._cached_key is None:
@@ -395,20 +459,8 @@ class MainWindow(QMainWindow):
             log_files.add_secret(self._cached_key)
         return self._cached_key or None
 
-    def _initial_values(self) -> dict[str, Any]:
-        values = self.base_settings.model_dump()
-        values.update(self.store.engine_overrides())
-        processor = values.get("processor")
-        kind = getattr(processor, "value", processor)
-        if kind == ProcessorKind.AUTO.value:
-            values["processor"] = (
-                ProcessorKind.GEMINI.value if self.api_key() else ProcessorKind.LOCAL.value
-            )
-        return values
-
-    def _on_setting_changed(self, field: str, value: Any) -> None:
-        self.store.set_engine_value(field, value)
-        if field == "processor" and value == ProcessorKind.GEMINI.value:
+    def _on_setting_changed(self, name: str, value: Any) -> None:
+        if name == "processor" and value == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
         self._update_estimate()
 
@@ -451,7 +503,7 @@ class MainWindow(QMainWindow):
         self.report.clear()
         self.run.outcome = None
         self.prewarm_thread = self.bridge.prestart_workers(
-            min(info.page_count, self.settings_panel.values()["max_concurrent_splits"])
+            min(info.page_count, self.settings.value("max_concurrent_splits"))
         )
         self.store.add_recent(info.path)
         self._fill_recent()
@@ -545,6 +597,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sections
 
+    def show_batch(self) -> None:
+        """Run ▸ Batch a folder…: the Batch tab, asking for the folder if none is chosen."""
+        self.tabs.setCurrentWidget(self.batch_tab)
+        if not self.batch_tab.folder() and self.batch_tab.folder_button.isEnabled():
+            self.batch_tab.folder_button.click()
+
     def add_section(self, pages: list[int]) -> None:
         row = self.sections.add_pages(pages)
         self.sections_panel.select_row(len(self.sections) - 1)
@@ -573,10 +631,8 @@ class MainWindow(QMainWindow):
         self.overall.set_running(running)
         self._update_actions()
         finished = not running and self.run.outcome is not None
-        if finished and self.run.outcome.results and not self._closing:
+        if finished and self.run.outcome.results and not self.close_guard.closing:
             self.tabs.setCurrentIndex(RESULTS_TAB)
-        if not running and self._closing:
-            QTimer.singleShot(0, self.close)
 
     def _on_run_completed(self, outcome: Any) -> None:
         """The run's own report (a retry's covers the retried sections), and fresh
@@ -720,7 +776,6 @@ class MainWindow(QMainWindow):
         zoom = self.store.get("thumbs/zoom")
         if zoom is not None:
             self.pages.zoom.setValue(int(zoom))
-        self.settings_panel.set_values(self._initial_values())
         use_cache = self.store.get("run/use_cache")
         if use_cache is not None:  # ini files give "true"/"false" back
             self.settings_panel.use_cache.setChecked(str(use_cache).lower() in ("true", "1"))
@@ -742,44 +797,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.bridge.running:
+        if not self.close_guard.allow_close():
             event.ignore()
-            if self._closing:
-                return
-            box = QMessageBox(
-                QMessageBox.Icon.Question,
-                APP_NAME,
-                "A run is still going. Stop it and close? Finished sections are kept in "
-                "the log; temporary and remote files are cleaned up first.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                self,
-            )
-            box.setDefaultButton(QMessageBox.StandardButton.No)
-            box.accepted.connect(self._close_after_cancel)
-            box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._close_after_cancel)
-            self._keep(box)
-            self.close_box = box
-            box.open()
             return
+        self.batch.stop_preview()  # the workers are about to stop
         self.save_state()
         self._rss_timer.stop()
         self.service.shutdown()
-        self.bridge.engine.close()
+        self.engine.close()
         logging.getLogger().removeHandler(self.log_handler)
         event.accept()
-
-    def _close_after_cancel(self) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        self.show_message("Stopping the run before closing…")
-        self.run.cancel()
-
-
-def _base_settings(given: Settings | None) -> tuple[Settings, str]:
-    if given is not None:
-        return given, ""
-    try:
-        return load_settings(), ""
-    except SettingsError as exc:
-        return Settings.model_construct(), f"Your .env or environment has a bad value: {exc}"

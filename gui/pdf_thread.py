@@ -1,6 +1,7 @@
 """All PyMuPDF work of the GUI process, off the GUI thread.
 
-PyMuPDF must never run on two threads at once (DESIGN.md §3), and it must never run on
+PyMuPDF must never run on two threads at once (docs/ARCHITECTURE.md, "PyMuPDF"), and it
+must never run on
 the GUI thread either, or a 2,000-page outline or a slow page stalls the window. So every
 call goes through one single-worker executor (as Anki does for its database) and the
 answer comes back as a queued Qt signal. Jobs carry the document's *generation*: opening

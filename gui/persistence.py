@@ -1,8 +1,10 @@
 """What the window remembers between sessions, in QSettings.
 
-Engine settings are stored only once the user changes them in the window, so values from
-``.env`` and the environment still apply to everything the user never touched. Secrets
-are never stored here (the API key lives in the keyring).
+Engine settings are stored only while the user's choice differs from ``.env`` and the
+environment (see :mod:`gui.state.settings`), so those still apply to everything the user
+never changed. Values come back as QSettings gives them (an ini file gives text); the
+settings model parses them. Secrets are never stored here (the API key lives in the
+keyring).
 """
 
 from __future__ import annotations
@@ -23,25 +25,27 @@ class Store:
     def __init__(self, settings: QSettings | None = None) -> None:
         self.qs = settings if settings is not None else QSettings()
 
-    # -- engine overrides -------------------------------------------------------------
+    # -- the user's settings choices (gui.state.settings.SavedChoices) ----------------
 
-    def engine_overrides(self) -> dict[str, Any]:
+    def load_choices(self) -> dict[str, Any]:
         fields = Settings.model_fields
         result: dict[str, Any] = {}
         self.qs.beginGroup(ENGINE_GROUP)
         try:
             for key in self.qs.childKeys():
-                if key not in fields or key in _SECRET:
-                    continue
-                result[key] = _typed(self.qs.value(key), fields[key].annotation)
+                if key in fields and key not in _SECRET:
+                    result[key] = self.qs.value(key)
         finally:
             self.qs.endGroup()
         return result
 
-    def set_engine_value(self, field: str, value: Any) -> None:
-        if field in _SECRET or field not in Settings.model_fields:
+    def save_choice(self, name: str, value: Any) -> None:
+        if name in _SECRET or name not in Settings.model_fields:
             return
-        self.qs.setValue(f"{ENGINE_GROUP}/{field}", getattr(value, "value", value))
+        self.qs.setValue(f"{ENGINE_GROUP}/{name}", getattr(value, "value", value))
+
+    def forget_choice(self, name: str) -> None:
+        self.qs.remove(f"{ENGINE_GROUP}/{name}")
 
     # -- files ------------------------------------------------------------------------
 
@@ -83,21 +87,3 @@ class Store:
 
     def sync(self) -> None:
         self.qs.sync()
-
-
-def _typed(value: Any, annotation: Any) -> Any:
-    """QSettings ini files give strings back; turn them into what the field wants
-    (pydantic validates the result when the run's Settings are built)."""
-    if annotation is bool:
-        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-    if annotation is int:
-        try:
-            return int(float(value))
-        except (TypeError, ValueError):
-            return value
-    if annotation is float:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return value
-    return str(value)

@@ -1,10 +1,10 @@
 """Turns "Run" and "Retry failed sections" into engine requests, and keeps the outcome.
 
 Kept apart from the window so the run logic (which settings a run uses, how a retry's
-outcome merges into the previous one, what may be exported) reads in one place. The
-settings are built fresh for every run from the base settings (environment and ``.env``)
-plus the panel's values, through core's own validation, so a slider moved between runs is
-exactly what the next run uses.
+outcome merges into the previous one, what may be exported) reads in one place. A run
+uses exactly what the settings panel shows: :meth:`AppSettings.settings`, the model every
+control is bound to, plus the API key; moving a control during a run moves the running
+limit (:meth:`gui.task_bridge.TaskBridge.follow`).
 """
 
 from __future__ import annotations
@@ -17,25 +17,20 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.events import Slot
+from core.limits import MEMORY_FIELDS
+from core.run_types import RunOutcome, RunRequest
 from core.sections import Section
-from core.settings import ProcessorKind, Settings, SettingsError, load_settings
+from core.settings import ProcessorKind, Settings, SettingsError
 from gui.bridge import EngineBridge
 from gui.pdf_thread import OpenedDocument
-from gui.run_state import RunProgress
-from gui.state import SectionsState
+from gui.state.run_progress import RunProgress
+from gui.state.sections import SectionsState
+from gui.state.settings import AppSettings
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.results_view import ResultsView
 from gui.widgets.settings_panel import SettingsPanel
 
 log = logging.getLogger("sectionflow.gui.run")
-
-LIMIT_SLOTS = {
-    "max_concurrent_section_tasks": Slot.SECTION,
-    "max_concurrent_splits": Slot.SPLIT,
-    "max_concurrent_uploads": Slot.UPLOAD,
-}
-MEMORY_FIELDS = {"memory_throttle_threshold_mb", "max_memory_usage_mb", "enable_memory_monitoring"}
 
 
 class RunController(QObject):
@@ -52,28 +47,33 @@ class RunController(QObject):
         self,
         bridge: EngineBridge,
         sections: SectionsState,
+        settings: AppSettings,
         panel: SettingsPanel,
         progress: RunProgress,
         results: ResultsView,
         graph: MemoryGraph,
+        *,
         document: Callable[[], OpenedDocument | None],
-        base_overrides: Callable[[], dict[str, Any]],
         api_key: Callable[[], str | None],
+        blocked: Callable[[], list[str]] = list,
         parent: QObject | None = None,
     ) -> None:
+        """``blocked``: reasons another part of the window forbids a run now (a folder
+        batch going)."""
         super().__init__(parent)
         self.bridge = bridge
         self.sections = sections
+        self.settings = settings
         self.panel = panel
         self.progress = progress
         self.results = results
         self.graph = graph
         self._document = document
-        self._base_overrides = base_overrides
         self._api_key = api_key
-        self.outcome: Any = None
+        self._blocked = blocked
+        self.outcome: RunOutcome | None = None
         self.last_settings: Settings | None = None
-        self.last_request: Any = None
+        self.last_request: RunRequest | None = None
         self._retrying = False
         bridge.run_started.connect(self._on_started)
         bridge.section_done.connect(lambda e: self.results.add_result(e.section_id, e.result))
@@ -82,38 +82,23 @@ class RunController(QObject):
         bridge.event.connect(progress.apply)
         bridge.completed.connect(self._on_completed)
         bridge.failed.connect(self.error)
-        panel.changed.connect(self._on_setting_changed)
+        bridge.follow(settings, self.message.emit)
+        settings.subscribe(self._on_setting_changed)
 
     # -- settings ---------------------------------------------------------------------
 
     def build_settings(self) -> Settings:
-        """Base (env, .env, remembered values) + what the panel shows now, validated."""
-        overrides = dict(self._base_overrides())
-        overrides.update(self.panel.values())
-        if overrides.get("processor") == ProcessorKind.GEMINI.value:
-            key = self._api_key()
-            if key:
-                overrides["gemini_api_key"] = key
-        return load_settings(**overrides)
+        """What the panel shows, with the key when Gemini is chosen."""
+        gemini = self.settings.value("processor") == ProcessorKind.GEMINI.value
+        return self.settings.settings(api_key=self._api_key() if gemini else None)
 
-    def _on_setting_changed(self, field: str, value: Any) -> None:
-        """A control moved: during a run, move the running limit at once."""
-        if not self.bridge.running:
-            return
-        if field in LIMIT_SLOTS:
-            self.bridge.set_limit(LIMIT_SLOTS[field], int(value))
-            self.message.emit(f"{LIMIT_SLOTS[field].value} limit is now {int(value)}")
-        elif field in MEMORY_FIELDS:
-            values = self.panel.values()
-            self.bridge.set_memory_limits(
-                threshold_mb=values["memory_throttle_threshold_mb"],
-                max_mb=values["max_memory_usage_mb"],
-                enabled=values["enable_memory_monitoring"],
-            )
+    def _on_setting_changed(self, name: str, value: Any) -> None:
+        """During a run the memory graph's lines follow the memory sliders."""
+        if self.bridge.running and name in MEMORY_FIELDS:
             self.graph.set_limits(
-                values["memory_throttle_threshold_mb"],
-                values["max_memory_usage_mb"],
-                values["enable_memory_monitoring"],
+                self.settings.value("memory_throttle_threshold_mb"),
+                self.settings.value("max_memory_usage_mb"),
+                self.settings.value("enable_memory_monitoring"),
             )
 
     # -- running ----------------------------------------------------------------------
@@ -121,20 +106,19 @@ class RunController(QObject):
     def problems(self) -> list[str]:
         if self.bridge.running:
             return ["A run is going"]
-        return self.sections.problems()
+        return [*self._blocked(), *self.sections.problems()]
 
     def estimate_text(self) -> str:
-        if self.panel.values().get("processor") != ProcessorKind.GEMINI.value:
+        if self.settings.value("processor") != ProcessorKind.GEMINI.value:
             return ""
         if not self.sections.all_valid:
             return ""
         from core.cost import estimate
 
-        values = self.panel.values()
         try:
             guess = estimate(
                 self.sections.to_sections(),
-                model=values["gemini_model"],
+                model=self.settings.value("gemini_model"),
                 prompt_text=self.panel.prompt().text,
             )
         except Exception:
@@ -195,8 +179,6 @@ class RunController(QObject):
             self.message.emit("Gemini needs an API key: enter it, then press Run again")
             self.key_needed.emit()
             return None
-        from core.run_types import RunRequest
-
         request = RunRequest(
             pdf_path=document.path,
             sections=list(sections),

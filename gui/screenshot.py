@@ -26,11 +26,12 @@ from PySide6.QtWidgets import QApplication
 
 async def _shoot(out: Path, workdir: Path) -> list[Path]:
     from core.settings import Settings
-    from gui.main_window import REPORT_TAB, RESULTS_TAB, RUN_TAB, SAMPLE_PDF, MainWindow
+    from gui.compose import build_window
+    from gui.main_window import REPORT_TAB, RESULTS_TAB, RUN_TAB, SAMPLE_PDF
     from gui.persistence import Store
 
     store = Store(QSettings(str(workdir / "shot.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(store=store, base_settings=Settings(_env_file=None))
+    window = build_window(store=store, base=Settings(_env_file=None))
     window.resize(1600, 1000)
     window.show()
     window.open_file(SAMPLE_PDF)

@@ -113,12 +113,13 @@ class SelfTest:
 
     async def _steps(self) -> None:
         from core.settings import Settings
-        from gui.main_window import SAMPLE_PDF, MainWindow
+        from gui.compose import build_window
+        from gui.main_window import SAMPLE_PDF
         from gui.persistence import Store
 
         self.step = "opening the window"
         store = Store(QSettings(str(self.workdir / "window.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(store=store, base_settings=Settings(), key_store=NoKeys())
+        window = build_window(store=store, base=Settings(), keys=NoKeys())
         window.show()
         await asyncio.sleep(0)  # let the first expose and paint happen
         self.timings["window_shown_s"] = self.since_start()

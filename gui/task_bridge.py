@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any, Protocol
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from core import events as ev
-from core.limits import Limits
+from core.limits import FIELD_SLOTS, MEMORY_FIELDS, Limits
+
+if TYPE_CHECKING:
+    from gui.state.settings import AppSettings
 
 log = logging.getLogger("sectionflow.gui.bridge")
 
@@ -133,3 +136,24 @@ class TaskBridge(QObject):
     def set_memory_limits(self, threshold_mb: float, max_mb: float, enabled: bool) -> None:
         if self.running and self._runner is not None:
             self._runner.set_memory_limits(threshold_mb, max_mb, enabled)
+
+    def follow(self, settings: AppSettings, say: Callable[[str], None]) -> None:
+        """Move the running task's limits whenever the settings change (the sliders, a
+        suggestion's Apply, Reset); ``say`` gets a line for the status bar."""
+
+        def changed(name: str, value: Any) -> None:
+            if not self.running:
+                return
+            slot = FIELD_SLOTS.get(name)
+            if slot is not None:
+                effective = self.set_limit(slot, int(value))
+                note = " (sequential mode: one at a time)" if effective != int(value) else ""
+                say(f"The {self.noun}'s {slot.value} limit is now {effective}{note}")
+            elif name in MEMORY_FIELDS:
+                self.set_memory_limits(
+                    settings.value("memory_throttle_threshold_mb"),
+                    settings.value("max_memory_usage_mb"),
+                    settings.value("enable_memory_monitoring"),
+                )
+
+        settings.subscribe(changed)

@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.events import Slot
+from core.limits import SLOT_FIELDS
+
+
+def _env(slot: Slot) -> str:
+    """The environment variable behind a slot's limit, as .env spells it."""
+    return SLOT_FIELDS[slot].upper()
+
+
 #: stage key in the report -> (row label, what it covers)
 STAGES = {
     "split": ("Split", "cutting each section out of the PDF (worker processes)"),
@@ -19,10 +28,10 @@ STAGES = {
 }
 #: wait key in the report -> (row label, what was waited for)
 WAITS = {
-    "wait_section": ("Section slot", "a free section task (MAX_CONCURRENT_SECTION_TASKS)"),
+    "wait_section": ("Section slot", f"a free section task ({_env(Slot.SECTION)})"),
     "wait_memory": ("Memory gate", "memory to drop below the throttle threshold"),
-    "wait_split": ("Split slot", "a free split (MAX_CONCURRENT_SPLITS)"),
-    "wait_upload": ("Upload slot", "a free upload (MAX_CONCURRENT_UPLOADS)"),
+    "wait_split": ("Split slot", f"a free split ({_env(Slot.SPLIT)})"),
+    "wait_upload": ("Upload slot", f"a free upload ({_env(Slot.UPLOAD)})"),
 }
 #: how the verdict names the stage that took longest
 _BUSIEST = {

@@ -2,7 +2,7 @@
 
 Layout and input only: the tab says what the user asked for (``run_requested``,
 ``folder_changed``, ...) and shows what it is told; :class:`gui.batch_controller.BatchController`
-decides what happens. Its rows come from :class:`gui.batch_state.BatchProgress` through the
+decides what happens. Its rows come from :class:`gui.state.batch_progress.BatchProgress` through the
 generic table adapter.
 
 A folder may be dropped anywhere on the tab. The window watches the whole application for
@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.batch_plan import SectionRule
-from gui.batch_state import NOT_RUN, WILL_SKIP, BatchProgress, FileRow
 from gui.icons import icon
-from gui.observable import Change
-from gui.run_state import format_seconds
+from gui.state.batch_progress import NOT_RUN, WILL_SKIP, BatchProgress, FileRow
+from gui.state.observable import Change
+from gui.state.run_progress import format_seconds
 from gui.widgets.list_model import Column
 from gui.widgets.state_table_view import StateTableView
 

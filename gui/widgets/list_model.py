@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from gui.observable import Change
+from gui.state.observable import Change
 
 Row = TypeVar("Row")
 _Index = QModelIndex | QPersistentModelIndex

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from gui.observable import Change
-from gui.run_state import RunProgress, format_seconds
+from gui.state.observable import Change
+from gui.state.run_progress import RunProgress, format_seconds
 
 
 class OverallProgress(QWidget):

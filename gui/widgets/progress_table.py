@@ -1,6 +1,6 @@
 """A row per section: state, stage, attempts, time per stage, tokens, reason.
 
-Rows come from :class:`gui.run_state.RunProgress` through the generic adapter; a timer
+Rows come from :class:`gui.state.run_progress.RunProgress` through the generic adapter; a timer
 repaints only the time columns twice a second while a run goes, so a running stage's
 clock moves without the engine having to send ticks.
 """
@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from gui.run_state import RunProgress, SectionProgress, format_seconds
+from gui.state.run_progress import RunProgress, SectionProgress, format_seconds
 from gui.widgets.list_model import Column
 from gui.widgets.state_table_view import StateTableView
 

@@ -1,9 +1,9 @@
 """The run report panel: where the time went, shown after each run.
 
-The seed asks for visibility into resource acquisition ("semaphore contention"), memory,
+The product asks for visibility into resource acquisition ("semaphore contention"), memory,
 timeouts and retries so limits can be tuned. This panel shows ``summary["report"]``
 (:func:`core.report.build_report`, the same data the JSON export carries): a one-line
-verdict, the figures (from :mod:`gui.report_text`), a Gantt chart of the sections and
+verdict, the figures (from :mod:`gui.state.report_text`), a Gantt chart of the sections and
 the effective concurrency over time, the two charts sharing one time axis.
 """
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.report_text import figures, headline, seconds
+from gui.state.report_text import figures, headline, seconds
 from gui.widgets.concurrency_plot import ConcurrencyPlot
 from gui.widgets.drawn_when_shown import DrawnWhenShown
 from gui.widgets.gantt_chart import GanttChart
@@ -140,7 +140,7 @@ class RunReport(DrawnWhenShown, QWidget):
 
     @property
     def values(self) -> dict[str, QLabel]:
-        """Figure key -> the label showing its value (see gui.report_text.figures)."""
+        """Figure key -> the label showing its value (see gui.state.report_text.figures)."""
         self.draw_now()
         return self._values
 

@@ -1,7 +1,7 @@
 """The sections table and the ways to fill it.
 
 Everything that decides *what* a section is (range syntax, bookmarks, every N pages) is
-core's; this widget binds :class:`gui.state.SectionsState` to a table through the generic
+core's; this widget binds :class:`gui.state.sections.SectionsState` to a table through the generic
 adapter and turns button presses into state calls. The current row's pages are announced
 (``highlight_changed``) on selection *and* on edits, which is what keeps the thumbnail
 highlight and the table in agreement.
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.sections import OutlineEntry, PageRangeError
-from gui.observable import Change
-from gui.state import SectionDraft, SectionsState
+from gui.state.observable import Change
+from gui.state.sections import SectionDraft, SectionsState
 from gui.widgets.list_model import Column, StateTableModel
 
 TITLE, PAGES, PROMPT = range(3)

@@ -1,10 +1,11 @@
-"""Every engine knob the analyst may turn, bound to the fields of ``core.settings.Settings``.
+"""Every engine knob the analyst may turn, each bound to one field of the app's settings.
 
-The panel knows field names and ranges, nothing about what they do: ``values()`` is a dict
-of Settings overrides the window validates through :func:`core.settings.load_settings`
-for the next run, and ``changed(field, value)`` lets the window move a running limit at
-once. The throttle threshold is kept at or under the maximum by moving the other slider,
-so the pair can never form a value ``Settings`` rejects.
+The panel lays the controls out and says what they mean; their values live in
+:class:`gui.state.settings.AppSettings`, to which each control is bound by one generic
+adapter (:mod:`gui.binding`). So the rules (the throttle threshold stays at or under the
+maximum, a value equal to ``.env`` is not kept as a choice) and the validation are the
+model's, and a label marked "•" shows a value the user changed from ``.env``, the
+environment or the built-in default. Reset returns every field to that.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,8 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.events import Slot
+from core.limits import SLOT_FIELDS
+from core.processors.base import Prompt
+from core.prompts import CUSTOM, PromptTemplate, templates_or_fallback
 from core.settings import ProcessorKind, Settings
-from gui.prompt_templates import PromptChoice, available_templates
+from gui.binding import SettingsBinder
+from gui.state.settings import AppSettings
 from gui.widgets.slider_spin import SliderSpin
 from gui.widgets.suggestions_box import History, SuggestionRow, SuggestionsBox
 
@@ -50,7 +56,7 @@ class IntKnob:
 
 CONCURRENCY = (
     IntKnob(
-        "max_concurrent_section_tasks",
+        SLOT_FIELDS[Slot.SECTION],
         "Section tasks",
         1,
         32,
@@ -60,7 +66,7 @@ CONCURRENCY = (
         "Moving it during a run changes the running limit at once.",
     ),
     IntKnob(
-        "max_concurrent_uploads",
+        SLOT_FIELDS[Slot.UPLOAD],
         "Uploads",
         1,
         16,
@@ -69,7 +75,7 @@ CONCURRENCY = (
         "How many uploads to Gemini run at once (MAX_CONCURRENT_UPLOADS)",
     ),
     IntKnob(
-        "max_concurrent_splits",
+        SLOT_FIELDS[Slot.SPLIT],
         "Splits",
         1,
         16,
@@ -121,109 +127,34 @@ def known_models() -> list[str]:
         return []
 
 
-def seed_defaults() -> dict[str, Any]:
-    """The seed's values, straight from the Settings field defaults (not .env)."""
-    fields = Settings.model_fields
-    names = [k.field for k in CONCURRENCY + MEMORY] + [t[0] for t in TIMEOUTS]
-    names += ["enable_memory_monitoring", "gemini_model"]
-    values = {name: fields[name].default for name in names}
-    values["processor"] = ProcessorKind.LOCAL.value
-    return values
-
-
 class SettingsPanel(QWidget):
-    #: field name, new value — emitted for every user change
-    changed = Signal(str, object)
     #: the prompt template or its text changed
     prompt_changed = Signal()
+    #: a value the user typed is not allowed (the text says why)
+    error = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = model
+        self.binder = SettingsBinder(model, self.error.emit)
         self.sliders: dict[str, SliderSpin] = {}
         self.timeouts: dict[str, QDoubleSpinBox] = {}
-        self._templates: dict[str, PromptChoice] = {}
+        self._templates: dict[str, PromptTemplate] = {}
 
-        concurrency = QGroupBox("Concurrency", self)
-        form = QFormLayout(concurrency)
-        for knob in CONCURRENCY:
-            form.addRow(self._label(knob.label, knob.tooltip), self._slider(knob))
-
-        memory = QGroupBox("Memory", self)
-        form = QFormLayout(memory)
-        self.monitoring = QCheckBox("Monitor memory and throttle", memory)
-        self.monitoring.setToolTip(
-            "Watch the app's memory (with its worker processes) and hold new sections "
-            "while it is above the threshold (ENABLE_MEMORY_MONITORING)"
+        groups = (
+            self._concurrency_group(),
+            self._memory_group(),
+            self._timeouts_group(),
         )
-        self.monitoring.toggled.connect(
-            lambda on: self.changed.emit("enable_memory_monitoring", on)
-        )
-        form.addRow(self.monitoring)
-        for knob in MEMORY:
-            form.addRow(self._label(knob.label, knob.tooltip), self._slider(knob))
-        self.sliders["memory_throttle_threshold_mb"].valueChanged.connect(self._threshold_moved)
-        self.sliders["max_memory_usage_mb"].valueChanged.connect(self._max_moved)
-
-        timeouts = QGroupBox("Timeouts", self)
-        form = QFormLayout(timeouts)
-        for field, label, tip in TIMEOUTS:
-            spin = QDoubleSpinBox(timeouts)
-            spin.setRange(1, 24 * 3600)
-            spin.setDecimals(0)
-            spin.setSuffix(" s")
-            spin.setKeyboardTracking(False)
-            spin.setToolTip(f"{tip} ({field.upper()})")
-            spin.setAccessibleName(f"{label} timeout")
-            spin.valueChanged.connect(lambda value, f=field: self.changed.emit(f, value))
-            self.timeouts[field] = spin
-            form.addRow(self._label(label, spin.toolTip()), spin)
-
         self.suggestions = SuggestionsBox(self)
         self.suggestions.apply_requested.connect(self.apply_value)
-
-        backend = QGroupBox("Analysis", self)
-        form = QFormLayout(backend)
-        self.backend = QComboBox(backend)
-        for kind, text in BACKENDS:
-            self.backend.addItem(text, kind.value)
-        self.backend.setToolTip(
-            "Offline extracts the text of each section on this computer; Gemini sends "
-            "each section to Google's model (needs an API key)"
-        )
-        self.backend.setAccessibleName("Backend")
-        self.backend.currentIndexChanged.connect(self._backend_changed)
-        self.model = QComboBox(backend)
-        self.model.setEditable(True)
-        self.model.addItems(known_models() or [Settings.model_fields["gemini_model"].default])
-        self.model.setToolTip("Gemini model name (GEMINI_MODEL); type any model you have access to")
-        self.model.setAccessibleName("Model")
-        self.model.currentTextChanged.connect(lambda text: self.changed.emit("gemini_model", text))
-        self.template = QComboBox(backend)
-        self.template.setToolTip(
-            "The question asked of every section (a section's own prompt wins)"
-        )
-        self.template.setAccessibleName("Prompt template")
-        self.template.currentIndexChanged.connect(self._template_chosen)
-        self.prompt_edit = QPlainTextEdit(backend)
-        self.prompt_edit.setToolTip("The prompt text sent with each section; edit freely")
-        self.prompt_edit.setAccessibleName("Prompt text")
-        self.prompt_edit.setMinimumHeight(90)
-        self.prompt_edit.setTabChangesFocus(True)
-        self.prompt_edit.textChanged.connect(self.prompt_changed)
-        form.addRow(self._label("Backend", self.backend.toolTip()), self.backend)
-        form.addRow(self._label("Model", self.model.toolTip()), self.model)
-        form.addRow(self._label("Prompt", self.template.toolTip()), self.template)
-        form.addRow(self.prompt_edit)
-        self.use_cache = QCheckBox("Use cached results", backend)
-        self.use_cache.setChecked(True)
-        self.use_cache.setToolTip(
-            "Reuse an earlier answer when a section's pages, prompt and model are unchanged; "
-            "off asks again and is billed again"
-        )
-        form.addRow(self.use_cache)
+        backend = self._analysis_group()
 
         self.reset_button = QPushButton("Reset to defaults", self)
-        self.reset_button.setToolTip("Restore the seed's default for every setting above")
+        self.reset_button.setToolTip(
+            "Return every setting marked • to the value .env or the environment gives "
+            "(the built-in default where neither sets it)"
+        )
         self.reset_button.clicked.connect(self.reset_to_defaults)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -231,20 +162,110 @@ class SettingsPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        for group in (concurrency, memory, timeouts, self.suggestions, backend):
+        for group in (*groups, self.suggestions, backend):
             layout.addWidget(group)
         layout.addLayout(buttons)
         layout.addStretch(1)
         self.load_templates()
+        model.subscribe(self._model_changed)
+        self._backend_shown()
 
     # -- building ---------------------------------------------------------------------
+
+    def _concurrency_group(self) -> QGroupBox:
+        group = QGroupBox("Concurrency", self)
+        form = QFormLayout(group)
+        for knob in CONCURRENCY:
+            label = self._label(knob.label, knob.tooltip)
+            form.addRow(label, self._slider(knob, label))
+        return group
+
+    def _memory_group(self) -> QGroupBox:
+        group = QGroupBox("Memory", self)
+        form = QFormLayout(group)
+        self.monitoring = QCheckBox("Monitor memory and throttle", group)
+        self.monitoring.setToolTip(
+            "Watch the app's memory (with its worker processes) and hold new sections "
+            "while it is above the threshold (ENABLE_MEMORY_MONITORING)"
+        )
+        form.addRow(self.monitoring)
+        self.binder.bind("enable_memory_monitoring", self.monitoring)
+        for knob in MEMORY:
+            label = self._label(knob.label, knob.tooltip)
+            form.addRow(label, self._slider(knob, label))
+        return group
+
+    def _timeouts_group(self) -> QGroupBox:
+        group = QGroupBox("Timeouts", self)
+        form = QFormLayout(group)
+        for field, text, tip in TIMEOUTS:
+            spin = QDoubleSpinBox(group)
+            spin.setRange(1, 24 * 3600)
+            spin.setDecimals(0)
+            spin.setSuffix(" s")
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(f"{tip} ({field.upper()})")
+            spin.setAccessibleName(f"{text} timeout")
+            label = self._label(text, spin.toolTip())
+            self.timeouts[field] = spin
+            form.addRow(label, spin)
+            self.binder.bind(field, spin, label)
+        return group
+
+    def _analysis_group(self) -> QGroupBox:
+        group = QGroupBox("Analysis", self)
+        form = QFormLayout(group)
+        self.backend = QComboBox(group)
+        for kind, text in BACKENDS:
+            self.backend.addItem(text, kind.value)
+        self.backend.setToolTip(
+            "Offline extracts the text of each section on this computer; Gemini sends "
+            "each section to Google's model (needs an API key)"
+        )
+        self.backend.setAccessibleName("Backend")
+        self.model_box = QComboBox(group)
+        self.model_box.setEditable(True)
+        self.model_box.addItems(known_models() or [Settings.model_fields["gemini_model"].default])
+        self.model_box.setToolTip(
+            "Gemini model name (GEMINI_MODEL); type any model you have access to"
+        )
+        self.model_box.setAccessibleName("Model")
+        self.template = QComboBox(group)
+        self.template.setToolTip(
+            "The question asked of every section (a section's own prompt wins)"
+        )
+        self.template.setAccessibleName("Prompt template")
+        self.template.currentIndexChanged.connect(self._template_chosen)
+        self.prompt_edit = QPlainTextEdit(group)
+        self.prompt_edit.setToolTip("The prompt text sent with each section; edit freely")
+        self.prompt_edit.setAccessibleName("Prompt text")
+        self.prompt_edit.setMinimumHeight(90)
+        self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.textChanged.connect(self.prompt_changed)
+        backend_label = self._label("Backend", self.backend.toolTip())
+        model_label = self._label("Model", self.model_box.toolTip())
+        form.addRow(backend_label, self.backend)
+        form.addRow(model_label, self.model_box)
+        form.addRow(self._label("Prompt", self.template.toolTip()), self.template)
+        form.addRow(self.prompt_edit)
+        self.use_cache = QCheckBox("Use cached results", group)
+        self.use_cache.setChecked(True)
+        self.use_cache.setToolTip(
+            "Reuse an earlier answer when a section's pages, prompt and model are unchanged; "
+            "off asks again and is billed again"
+        )
+        form.addRow(self.use_cache)
+        self.binder.bind("processor", self.backend, backend_label)
+        self.binder.bind("gemini_model", self.model_box, model_label)
+        return group
 
     def _label(self, text: str, tip: str) -> QLabel:
         label = QLabel(text, self)
         label.setToolTip(tip)
+        label.setTextFormat(Qt.TextFormat.PlainText)
         return label
 
-    def _slider(self, knob: IntKnob) -> SliderSpin:
+    def _slider(self, knob: IntKnob, label: QLabel) -> SliderSpin:
         control = SliderSpin(
             knob.minimum,
             knob.maximum,
@@ -254,61 +275,29 @@ class SettingsPanel(QWidget):
             name=knob.label,
             parent=self,
         )
-        control.valueChanged.connect(lambda value, f=knob.field: self.changed.emit(f, value))
         self.sliders[knob.field] = control
+        self.binder.bind(knob.field, control, label)
         return control
 
-    # -- the threshold <= max rule ----------------------------------------------------
+    # -- following the model ----------------------------------------------------------
 
-    def _threshold_moved(self, value: int) -> None:
-        maximum = self.sliders["max_memory_usage_mb"]
-        if value > maximum.value():
-            maximum.setValue(value)
+    def _model_changed(self, name: str, value: Any) -> None:
+        if name == "processor":
+            self._backend_shown()
 
-    def _max_moved(self, value: int) -> None:
-        threshold = self.sliders["memory_throttle_threshold_mb"]
-        if value < threshold.value():
-            threshold.setValue(value)
+    def _backend_shown(self) -> None:
+        """Gemini-only controls are off while the offline backend is chosen."""
+        gemini = self.model.value("processor") == ProcessorKind.GEMINI.value
+        self.model_box.setEnabled(gemini)
+        self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
+        self.sliders[SLOT_FIELDS[Slot.UPLOAD]].setEnabled(gemini)
 
-    # -- values -----------------------------------------------------------------------
-
-    def values(self) -> dict[str, Any]:
-        """Settings overrides for the next run."""
-        values: dict[str, Any] = {f: s.value() for f, s in self.sliders.items()}
-        values.update({f: s.value() for f, s in self.timeouts.items()})
-        values["enable_memory_monitoring"] = self.monitoring.isChecked()
-        values["processor"] = self.backend.currentData()
-        values["gemini_model"] = (
-            self.model.currentText().strip() or Settings.model_fields["gemini_model"].default
-        )
-        return values
-
-    def set_values(self, values: dict[str, Any]) -> None:
-        """Show values (e.g. from Settings or QSettings) without emitting ``changed``."""
-        self.blockSignals(True)
-        try:
-            # maximum first so a raised threshold is not clamped by the old maximum
-            order = [
-                "max_memory_usage_mb",
-                *[f for f in self.sliders if f != "max_memory_usage_mb"],
-            ]
-            for field in order:
-                if field in values:
-                    self.sliders[field].setValue(int(values[field]))
-            for field, spin in self.timeouts.items():
-                if field in values:
-                    spin.setValue(float(values[field]))
-            if "enable_memory_monitoring" in values:
-                self.monitoring.setChecked(bool(values["enable_memory_monitoring"]))
-            if "processor" in values:
-                kind = str(getattr(values["processor"], "value", values["processor"]))
-                index = self.backend.findData(kind)
-                self.backend.setCurrentIndex(index if index >= 0 else 0)
-            if values.get("gemini_model"):
-                self.model.setCurrentText(str(values["gemini_model"]))
-        finally:
-            self.blockSignals(False)
-        self._backend_changed()
+    def reset_to_defaults(self) -> None:
+        self.model.reset()
+        self.use_cache.setChecked(True)
+        if self.template.count():
+            self.template.setCurrentIndex(0)
+            self._template_chosen(0)
 
     # -- suggestions from past runs ----------------------------------------------------
 
@@ -345,52 +334,31 @@ class SettingsPanel(QWidget):
         self.suggestions.set_rows(rows, history)
 
     def apply_value(self, field: str, value: float) -> None:
-        """Move a control as the user would (so ``changed`` fires and a running limit
-        follows); used by the suggestions' Apply buttons."""
+        """A suggestion's Apply: the model takes the value, as from the control itself
+        (so a running limit follows)."""
         if field in self.sliders:
-            self.sliders[field].setValue(round(value))
+            self.model.set(field, round(value))
         elif field in self.timeouts:
-            self.timeouts[field].setValue(float(value))
-
-    def reset_to_defaults(self) -> None:
-        defaults = seed_defaults()
-        self.set_values(defaults)
-        self.use_cache.setChecked(True)
-        for field, value in self.values().items():
-            self.changed.emit(field, value)
-        if self.template.count():
-            self.template.setCurrentIndex(0)
-            self._template_chosen(0)
-
-    def _backend_changed(self, *_: object) -> None:
-        gemini = self.backend.currentData() == ProcessorKind.GEMINI.value
-        self.model.setEnabled(gemini)
-        self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
-        self.sliders["max_concurrent_uploads"].setEnabled(gemini)
-        if not self.signalsBlocked():
-            self.changed.emit("processor", self.backend.currentData())
+            self.model.set(field, float(value))
 
     # -- prompt -----------------------------------------------------------------------
 
     def load_templates(self) -> None:
-        self._templates = available_templates()
+        self._templates = templates_or_fallback()
         self.template.blockSignals(True)
         self.template.clear()
         for name, choice in self._templates.items():
             self.template.addItem(choice.title, name)
             self.template.setItemData(
-                self.template.count() - 1,
-                choice.text[:400],
-                role=3,  # ToolTipRole
+                self.template.count() - 1, choice.prompt[:400], Qt.ItemDataRole.ToolTipRole
             )
         self.template.blockSignals(False)
         self._template_chosen(self.template.currentIndex())
 
     def _template_chosen(self, index: int) -> None:
-        name = self.template.itemData(index)
-        choice = self._templates.get(name)
+        choice = self._templates.get(self.template.itemData(index))
         if choice is not None:
-            self.prompt_edit.setPlainText(choice.text)
+            self.prompt_edit.setPlainText(choice.prompt)
         self.prompt_changed.emit()
 
     def select_template(self, name: str, text: str | None = None) -> None:
@@ -401,11 +369,13 @@ class SettingsPanel(QWidget):
             self.prompt_edit.setPlainText(text)
 
     def template_name(self) -> str:
-        return str(self.template.currentData() or "custom")
+        return str(self.template.currentData() or CUSTOM)
 
-    def prompt(self):
+    def prompt(self) -> Prompt:
         """The core Prompt for the next run: chosen template, edited text, its schema."""
         name = self.template_name()
-        choice = self._templates.get(name)
         text = self.prompt_edit.toPlainText().strip()
-        return (choice or PromptChoice(name, name, text, None)).to_prompt(text)
+        choice = self._templates.get(name)
+        if choice is None:
+            return Prompt(name=name, text=text, schema=None)
+        return choice.to_prompt(text)

@@ -323,6 +323,37 @@ async def test_sequential_mode_runs_one_section_at_a_time(
     assert proc.analyses.high == 1 and proc.uploads.high == 1
 
 
+async def test_sequential_mode_holds_when_limits_are_raised_mid_run(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    """ENABLE_CONCURRENT_PROCESSING=false: raising every limit while the run goes on (as
+    the app's sliders do) still runs one section, one split and one upload at a time."""
+    proc = InstrumentedProcessor(upload_s=0.01, analyze_s=0.03)
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(enable_concurrent_processing=False, max_concurrent_section_tasks=5),
+        proc,
+        workers,
+        emit=watch,
+    )
+    raised: list[int] = []
+
+    def on_event(event: Event) -> None:
+        watch(event)
+        if isinstance(event, SectionDone) and not raised:
+            raised.extend(
+                pipe.set_limit(slot, 6) for slot in (Slot.SECTION, Slot.SPLIT, Slot.UPLOAD)
+            )
+
+    pipe._listener = on_event
+    outcome = await run(pipe, pdf_path, sections=8)
+    assert len(outcome.results) == 8
+    assert raised == [1, 1, 1]  # the limits in effect after the change
+    assert watch.gauge.high == 1
+    assert proc.analyses.high == 1 and proc.uploads.high == 1
+    assert pipe.splits.high_water == 1
+
+
 async def test_seed_log_lines(
     pdf_path: Path, workers: PdfWorkers, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -27,7 +27,6 @@ def test_every_template_is_bundled_in_menu_order() -> None:
         assert isinstance(template, PromptTemplate)
         assert template.name == name and template.title
         assert template.prompt or name == "custom"
-        assert template.text == template.prompt  # the alias the GUI reads
 
 
 def test_template_files_are_package_data() -> None:

@@ -135,14 +135,15 @@ def pdf_factory(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def make_window(qtbot, isolated_qsettings: QSettings, fake_keys: FakeKeys):
     """Build MainWindows over the test's QSettings; each is closed (and cleaned) after."""
+    from gui.compose import build_window
     from gui.main_window import MainWindow
     from gui.persistence import Store
 
     def factory(**kwargs: Any) -> MainWindow:
         kwargs.setdefault("store", Store(isolated_qsettings))
-        kwargs.setdefault("key_store", fake_keys)
-        kwargs.setdefault("base_settings", Settings(_env_file=None))
-        window = MainWindow(**kwargs)
+        kwargs.setdefault("keys", fake_keys)
+        kwargs.setdefault("base", Settings(_env_file=None))
+        window = build_window(**kwargs)
         qtbot.addWidget(window)
         window.show()
         return window

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core import events as ev
 from core.batch_plan import SectionRule
-from gui.batch_state import BatchProgress
+from gui.state.batch_progress import BatchProgress
 from tests.gui.conftest import make_pdf, open_pdf, wait_until
 
 OUTLINE = [(1, "Part one", 1), (1, "Part two", 3), (1, "Part three", 5)]
@@ -436,6 +436,7 @@ async def test_a_crashing_batch_is_reported_and_rows_stop(qtbot, folder, tmp_pat
     from core.settings import Settings
     from gui.batch_bridge import BatchBridge
     from gui.batch_controller import BatchController
+    from gui.state.settings import AppSettings
     from gui.widgets.batch_tab import BatchTab
     from gui.widgets.settings_panel import SettingsPanel
 
@@ -443,16 +444,12 @@ async def test_a_crashing_batch_is_reported_and_rows_stop(qtbot, folder, tmp_pat
     bridge = BatchBridge(engine, runner_factory=lambda s, o, emit: CrashingRunner(emit))
     state = BatchProgress()
     tab = BatchTab(state)
-    panel = SettingsPanel()
+    model = AppSettings(Settings(_env_file=None, processor="local"))
+    panel = SettingsPanel(model)
     qtbot.addWidget(tab)
     qtbot.addWidget(panel)
     controller = BatchController(
-        bridge,
-        state,
-        tab,
-        panel,
-        lambda: Settings(_env_file=None, processor="local"),
-        engine.inspect_files,
+        bridge, state, tab, model, panel, model.settings, engine.inspect_files
     )
     errors: list[str] = []
     controller.error.connect(errors.append)

@@ -42,7 +42,7 @@ def gemini_env(monkeypatch: pytest.MonkeyPatch, fake, tmp_path: Path) -> Path:
 
 
 async def gemini_window(make_window, path: Path, sections: list[tuple[str, str]]):
-    window = make_window(base_settings=Settings(_env_file=None))
+    window = make_window(base=Settings(_env_file=None))
     window.settings_panel.backend.setCurrentIndex(window.settings_panel.backend.findData("gemini"))
     window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(2)
     window.log_view.level.setCurrentIndex(0)  # debug: the key must not show even there
@@ -128,7 +128,7 @@ async def test_close_mid_run_leaves_no_files_anywhere(
         task = window.start_run()
         await wait_until(lambda: len(fake.stored_files()) >= 1, timeout=30)
         assert not window.close()
-        window.close_box.button(QMessageBox.StandardButton.Yes).click()
+        window.close_guard.box.button(QMessageBox.StandardButton.Yes).click()
         outcome = await task
     finally:
         fake.resume()

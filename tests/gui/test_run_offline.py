@@ -158,7 +158,7 @@ async def test_close_mid_run_asks_then_cancels_cleanly(
     task = window.start_run()
     await wait_until(lambda: any(r.state == "done" for r in window.progress), timeout=60)
     assert not window.close()  # refused: it asks first
-    box = window.close_box
+    box = window.close_guard.box
     assert box.isVisible() and "still going" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
     outcome = await task
@@ -173,7 +173,7 @@ async def test_close_mid_run_answer_no_keeps_running(make_window, pdf_factory) -
     window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
     task = window.start_run()
     assert not window.close()
-    window.close_box.button(QMessageBox.StandardButton.No).click()
+    window.close_guard.box.button(QMessageBox.StandardButton.No).click()
     assert window.isVisible() and window.bridge.running
     window.bridge.cancel()
     await task

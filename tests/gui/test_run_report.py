@@ -10,11 +10,8 @@ import pytest
 from pyqtgraph import BarGraphItem
 
 from core.engine import Engine
-from core.pipeline import Pipeline
-from core.settings import Settings
-from gui.bridge import EngineBridge
 from gui.main_window import REPORT_TAB
-from gui.report_text import figures, headline, seconds, share
+from gui.state.report_text import figures, headline, seconds, share
 from gui.widgets.concurrency_plot import steps
 from gui.widgets.gantt_chart import GanttChart
 from tests.gui.conftest import wait_until
@@ -90,13 +87,9 @@ async def test_report_shows_known_stage_times_and_retries(
     the retry by its reason and stage totals at least the known times."""
     processor = InstrumentedProcessor(upload_s=0.1, analyze_s=0.2, transient_failures={"s2": 1})
 
-    def factory(settings: Settings, emit) -> Pipeline:  # the real engine, this processor
-        return Pipeline(settings, processor, engine.workers, emit=emit, journal=engine.journal)
-
-    engine = Engine()
-    bridge = EngineBridge(engine, pipeline_factory=factory)
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "0.05")
-    window = make_window(bridge=bridge)
+    # the real engine, this processor
+    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
     await open_and_split(window, pdf_factory(pages=6), every=2)
     outcome = await window.start_run()
     report = outcome.summary["report"]

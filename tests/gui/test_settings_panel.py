@@ -1,5 +1,6 @@
-"""Sliders and settings: the next run uses them, a running limit moves at once, the
-threshold stays at or under the maximum, Reset restores the seed, QSettings remembers."""
+"""Sliders and settings: the next run uses them, a running limit moves at once (one at a
+time in sequential mode), the threshold stays at or under the maximum, a value changed
+from .env is marked and Reset brings .env back, QSettings remembers the user's choices."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from core.engine import Engine
 from core.limits import Limits
 from core.run_types import RunOutcome
-from core.settings import Settings
-from gui.bridge import EngineBridge
+from core.settings import Settings, setting_sources
+from gui.binding import CHANGED_MARK
 from gui.persistence import Store
-from gui.widgets.settings_panel import SettingsPanel, seed_defaults
+from gui.state.settings import AppSettings, Origin
+from gui.widgets.settings_panel import SettingsPanel
 from tests.gui.conftest import wait_until
 
 
@@ -72,7 +73,7 @@ async def open_async(window, path: Path) -> None:
 
 async def test_slider_value_is_what_the_next_run_uses(make_window, pdf_factory) -> None:
     factory = FakeFactory()
-    window = make_window(bridge=EngineBridge(Engine(), pipeline_factory=factory))
+    window = make_window(pipeline_factory=factory)
     await open_async(window, pdf_factory(pages=6))
     window.sections.whole()
     panel = window.settings_panel
@@ -100,7 +101,7 @@ async def test_slider_moved_during_a_run_changes_the_running_limit(
     make_window, pdf_factory
 ) -> None:
     factory = FakeFactory()
-    window = make_window(bridge=EngineBridge(Engine(), pipeline_factory=factory))
+    window = make_window(pipeline_factory=factory)
     await open_async(window, pdf_factory(pages=6))
     window.sections.every_n(2)
     task = window.start_run()
@@ -136,36 +137,122 @@ async def test_slider_moves_a_real_pipeline_limit(make_window, pdf_factory) -> N
     await task
 
 
-def test_threshold_is_kept_at_or_under_the_maximum(qtbot) -> None:
-    panel = SettingsPanel()
+def panel_over(qtbot, base: Settings | None = None) -> SettingsPanel:
+    model = AppSettings(base or Settings(_env_file=None), setting_sources(env_file=None))
+    panel = SettingsPanel(model)
     qtbot.addWidget(panel)
-    panel.set_values(seed_defaults())
+    return panel
+
+
+def test_threshold_is_kept_at_or_under_the_maximum(qtbot) -> None:
+    panel = panel_over(qtbot)
     threshold = panel.sliders["memory_throttle_threshold_mb"]
     maximum = panel.sliders["max_memory_usage_mb"]
     threshold.setValue(2048)
     assert maximum.value() == 2048
     maximum.setValue(512)
     assert threshold.value() == 512
-    Settings(**{k: v for k, v in panel.values().items()})  # always valid together
+    used = panel.model.settings()
+    assert used.memory_throttle_threshold_mb == 512 and used.max_memory_usage_mb == 512
 
 
-def test_reset_to_defaults_restores_the_seed(qtbot) -> None:
-    panel = SettingsPanel()
-    qtbot.addWidget(panel)
+def test_reset_returns_to_the_built_in_defaults_where_nothing_sets_them(qtbot) -> None:
+    panel = panel_over(qtbot)
     panel.sliders["max_concurrent_section_tasks"].setValue(20)
     panel.monitoring.setChecked(False)
     panel.timeouts["upload_timeout_seconds"].setValue(12)
     panel.use_cache.setChecked(False)
+    assert panel.model.changed_fields() == [
+        "max_concurrent_section_tasks",
+        "enable_memory_monitoring",
+        "upload_timeout_seconds",
+    ]
     panel.reset_button.click()
-    assert panel.use_cache.isChecked()
-    values = panel.values()
-    assert values["max_concurrent_section_tasks"] == 5
-    assert values["max_concurrent_uploads"] == 3
-    assert values["max_concurrent_splits"] == 4
-    assert values["memory_throttle_threshold_mb"] == 768
-    assert values["max_memory_usage_mb"] == 1024
-    assert values["enable_memory_monitoring"] is True
-    assert values["upload_timeout_seconds"] == 300
+    assert panel.use_cache.isChecked() and panel.model.changed_fields() == []
+    used = panel.model.settings()
+    assert used.max_concurrent_section_tasks == 5
+    assert used.max_concurrent_uploads == 3
+    assert used.max_concurrent_splits == 4
+    assert used.memory_throttle_threshold_mb == 768
+    assert used.max_memory_usage_mb == 1024
+    assert used.enable_memory_monitoring is True
+    assert used.upload_timeout_seconds == 300
+    assert panel.sliders["max_concurrent_section_tasks"].value() == 5
+    assert panel.monitoring.isChecked()
+
+
+async def test_env_value_shows_is_marked_once_changed_and_reset_brings_it_back(
+    make_window, pdf_factory, monkeypatch
+) -> None:
+    monkeypatch.setenv("MAX_CONCURRENT_SPLITS", "7")
+    monkeypatch.setenv("SPLIT_TIMEOUT_SECONDS", "45")
+    factory = FakeFactory()
+    window = make_window(base=Settings(_env_file=None), pipeline_factory=factory)
+    panel = window.settings_panel
+    splits = panel.sliders["max_concurrent_splits"]
+    label = panel.binder.bindings["max_concurrent_splits"].label
+    assert splits.value() == 7 and panel.timeouts["split_timeout_seconds"].value() == 45
+    assert not label.text().startswith(CHANGED_MARK) and "From environment" in label.toolTip()
+
+    splits.spin.setValue(3)  # the user's choice
+    assert label.text().startswith(CHANGED_MARK) and label.font().bold()
+    assert "environment says 7" in label.toolTip()
+    await open_async(window, pdf_factory(pages=4))
+    window.sections.whole()
+    task = window.start_run()
+    used = factory.pipelines[0].settings
+    assert (used.max_concurrent_splits, used.split_timeout_seconds) == (3, 45)
+    factory.pipelines[0].release.set()
+    await task
+
+    panel.reset_button.click()
+    assert splits.value() == 7 and not label.text().startswith(CHANGED_MARK)
+    task = window.start_run()
+    assert factory.pipelines[1].settings.max_concurrent_splits == 7  # what the panel shows
+    factory.pipelines[1].release.set()
+    await task
+
+
+async def test_sequential_mode_keeps_one_at_a_time_when_sliders_rise_mid_run(
+    make_window, pdf_factory, monkeypatch
+) -> None:
+    monkeypatch.setenv("ENABLE_CONCURRENT_PROCESSING", "false")
+    factory = FakeFactory()
+    window = make_window(base=Settings(_env_file=None), pipeline_factory=factory)
+    await open_async(window, pdf_factory(pages=6))
+    window.sections.every_n(1)
+    task = window.start_run()
+    pipeline = factory.pipelines[0]
+    await pipeline.started.wait()
+    for field in ("max_concurrent_section_tasks", "max_concurrent_uploads"):
+        window.settings_panel.sliders[field].setValue(6)
+    window.settings_panel.sliders["max_concurrent_splits"].setValue(3)
+    limits = pipeline.limits
+    assert (limits.sections.limit, limits.uploads.limit, limits.splits.limit) == (1, 1, 1)
+    assert "sequential mode" in window.last_message
+    pipeline.release.set()
+    await task
+
+
+def test_a_choice_equal_to_env_is_not_kept(qtbot, isolated_qsettings, monkeypatch) -> None:
+    """Once the user moves a value back to what .env says, .env rules it again."""
+    monkeypatch.setenv("MAX_CONCURRENT_UPLOADS", "2")
+    store = Store(isolated_qsettings)
+    model = AppSettings(Settings(_env_file=None), setting_sources(env_file=None), store)
+    model.set("max_concurrent_uploads", 6)
+    assert store.load_choices() == {"max_concurrent_uploads": 6}
+    model.set("max_concurrent_uploads", 2)
+    assert store.load_choices() == {} and not model.is_changed("max_concurrent_uploads")
+
+
+def test_a_bad_value_typed_is_refused_with_the_variable_named(qtbot) -> None:
+    panel = panel_over(qtbot)
+    errors: list[str] = []
+    panel.error.connect(errors.append)
+    panel.model_box.setEditText("   ")
+    panel.model_box.lineEdit().editingFinished.emit()
+    assert errors and "GEMINI_MODEL" in errors[0]
+    assert panel.model_box.currentText() == panel.model.value("gemini_model") != ""
 
 
 def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None:
@@ -177,12 +264,7 @@ def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None
     window.close()
     again = make_window(store=Store(isolated_qsettings))
     assert not again.settings_panel.use_cache.isChecked()
-    assert again.settings_panel.values()["max_concurrent_uploads"] == 9
-    assert again.settings_panel.values()["processor"] == "gemini"
+    assert again.settings_panel.sliders["max_concurrent_uploads"].value() == 9
+    assert again.settings.value("processor") == "gemini"
+    assert again.settings.origin("max_concurrent_uploads") is Origin.USER
     assert again.store.bytes("splitters/mainSplit") is not None
-
-
-def test_env_values_show_until_changed(qtbot, make_window, monkeypatch) -> None:
-    monkeypatch.setenv("MAX_CONCURRENT_SPLITS", "7")
-    window = make_window(base_settings=Settings(_env_file=None))
-    assert window.settings_panel.values()["max_concurrent_splits"] == 7

@@ -9,7 +9,7 @@ from core import events as ev
 from core.results import SectionResult, TokenUsage
 from core.sections import Section
 from gui.log_handler import QtLogHandler
-from gui.run_state import RunProgress
+from gui.state.run_progress import RunProgress
 from gui.widgets.log_view import LogView
 from gui.widgets.results_view import ResultsView
 
