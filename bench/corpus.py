@@ -1,7 +1,7 @@
 """A manual-like PDF for benchmarks: many pages of text with fonts, images and links.
 
-Made with PyMuPDF so the benchmark runs anywhere; its shape follows the real manuals in
-DESIGN.md (dense text, a table of contents of internal links, a figure every few pages).
+Made with PyMuPDF so the benchmark runs anywhere; its shape follows the real manuals of
+docs/ARCHITECTURE.md, "PyMuPDF" (dense text, a table of contents of internal links, a figure every few pages).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Memory monitoring and the throttle gate.
 
-The seed's rule (sleep 5 s above MAX_MEMORY_USAGE_MB, 1 s above the threshold) is the
-floor. The gate goes further: new sections do not start while RSS is above the threshold
+The required rule (sleep 5 s above MAX_MEMORY_USAGE_MB, 1 s above the threshold;
+docs/ARCHITECTURE.md, "Requirements kept") is the floor. The gate goes further: new sections do not start while RSS is above the threshold
 and resume as soon as it drops, but if nothing is running one section is always let
 through, so a process whose baseline sits above the threshold still finishes its run.
 """
@@ -37,7 +37,7 @@ def _private_mb(proc: psutil.Process) -> float:
 
 
 def process_tree_rss_mb(process: psutil.Process | None = None) -> float:
-    """RSS of this process (the seed's measure) plus its worker processes' own memory."""
+    """RSS of this process (the required measure) plus its worker processes' own memory."""
     proc = process or psutil.Process()
     total = 0.0
     try:

@@ -1,6 +1,6 @@
 """The run report: where the time went, so limits can be tuned.
 
-The seed asks for visibility into resource acquisition ("semaphore contention"), memory
+The product asks for visibility into resource acquisition ("semaphore contention"), memory
 patterns, timeouts and retries. This turns a finished run's timings, stage timeline and
 concurrency samples into figures a person can read and a Gantt chart can draw. It is
 pure data (no Qt) and lands in the JSON export under ``summary.report``.

@@ -113,7 +113,7 @@ async def timed_stage(
 ) -> T:
     """One attempt of a stage under its timeout, adding its time to ``timings[op]``.
 
-    A timeout becomes a retryable StageTimeout and the seed's "Timeout splitting section
+    A timeout becomes a retryable StageTimeout and the required "Timeout splitting section
     'X'" log line, for the interactive pipeline and Gemini Batch mode alike.
     """
     begun = time.monotonic()

@@ -1,4 +1,4 @@
-"""Suggested limits from past runs: the seed's planned "adaptive timeout adjustment based
+"""Suggested limits from past runs: the planned "adaptive timeout adjustment based
 on historical data", offered to the user and never applied silently.
 
 Timeouts: a stage's p99 time across recent runs, times a margin, rounded up; a timeout

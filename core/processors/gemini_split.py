@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Gemini's documented limits for one PDF (DESIGN.md §3).
+#: Gemini's documented limits for one PDF (docs/ARCHITECTURE.md, "Gemini protocol").
 MAX_PAGES = 1000
 MAX_BYTES = 50 * 1024 * 1024
 

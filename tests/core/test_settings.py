@@ -1,4 +1,4 @@
-"""Settings: the seed's defaults, and one clear line for every bad value."""
+"""Settings: the required defaults, and one clear line for every bad value."""
 
 from __future__ import annotations
 

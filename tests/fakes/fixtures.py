@@ -84,7 +84,7 @@ def make_client(
     retry_attempts: int | None = None,
     share_ssl_context: bool = True,
 ) -> genai.Client:
-    """An SDK client on the fake, configured as DESIGN.md §3 says.
+    """An SDK client on the fake, configured as docs/ARCHITECTURE.md ("Gemini protocol") says.
 
     ``retry_attempts=1`` sets HttpRetryOptions, which (besides retry policy) turns off the
     SDK's hidden aiohttp reconnect: on a dropped connection the aiohttp path otherwise sleeps
