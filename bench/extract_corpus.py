@@ -184,7 +184,7 @@ def paper(folder: Path) -> Truth:
     w = Writer(truth)
     lead = (
         w.heading(1, "Steady Sensors in Quiet Harbours")
-        + "<p><i>Ada Lind, Bo Strand and Cy Vale, Harbour Institute</i></p>"
+        + "<p><b>Ada Lind, Bo Strand and Cy Vale, Harbour Institute</b></p>"
     )
     truth.sentences.clear()
     body = [w.heading(2, "Abstract"), w.paragraph(4)]
@@ -194,7 +194,8 @@ def paper(folder: Path) -> Truth:
         for sub in range(1, 3):
             body.append(w.heading(3, f"{section}.{sub} The {_ADJ[(sub + section) % 8]} case"))
             body.append(w.paragraph(3))
-    truth.pages = write_story(truth.path, "".join(body), columns=2, lead=lead)
+    css = CSS + "p { text-align: justify; }"
+    truth.pages = write_story(truth.path, "".join(body), columns=2, lead=lead, css=css)
     truth.running = stamp(
         truth.path,
         lambda n: (
@@ -259,6 +260,9 @@ def manual(folder: Path) -> Truth:
         truth.list_items += items
         body.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
         body.append(w.paragraph(2))
+        inline = [f"{_NOUNS[(number + i) % 12].title()} code" for i in range(3)]
+        truth.list_items += inline
+        body.append("<p>" + " ".join(f"• {item}" for item in inline) + "</p>")
         truth.code.append(CODE[number - 1])
         body.append(f"<pre>{html.escape(chr(10).join(CODE[number - 1]))}</pre>")
         body.append(w.heading(3, f"{number}.1.1 Steps to {_VERBS[number].rstrip('s')}"))

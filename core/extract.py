@@ -25,7 +25,12 @@ from core.extraction.headings import (
     is_heading_size,
     mark_contents_pages,
 )
-from core.extraction.markdown import join_blocks, page_marker, render_local_markdown
+from core.extraction.markdown import (
+    join_blocks,
+    join_code,
+    page_marker,
+    render_local_markdown,
+)
 from core.extraction.model import Block, LocalAnalysis, PageText, Sentence
 from core.extraction.reading import read_page
 from core.extraction.running import drop_running_lines
@@ -104,6 +109,9 @@ def analyze_pages(pages: Sequence[PageText]) -> LocalAnalysis:
                 chunks.append(f"> Page {page.number} is blank.")
             continue
         found = page_blocks(page, body, levels)
+        if found and blocks and _code_runs_on(blocks[-1], found[0], chunks):
+            blocks[-1] = join_code(blocks[-1], found.pop(0))
+            chunks[-2] = blocks[-1].markdown
         blocks += found
         chunks += join_blocks(found)
     prose = [block for block in blocks if block.is_prose]
@@ -119,3 +127,8 @@ def analyze_pages(pages: Sequence[PageText]) -> LocalAnalysis:
         tables=sum(1 for block in blocks if block.kind == "table"),
         blocks=blocks,
     )
+
+
+def _code_runs_on(last: Block, first: Block, chunks: list[str]) -> bool:
+    """A listing cut by a page break: the page ends and the next begins with code."""
+    return last.kind == first.kind == "code" and len(chunks) >= 2 and chunks[-2] == last.markdown

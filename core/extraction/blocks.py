@@ -25,6 +25,7 @@ from core.extraction.text import WORD_RE
 _BULLET = re.compile(r"^([•◦▪‣·●○■□➢►✓–—*-])\s*(?=\S)")
 _NUMBERED = re.compile(r"^(\d{1,3}|[a-zA-Z])[.)]\s+(?=\S)")
 _MARK_ONLY = re.compile(r"^(?:[•◦▪‣·●○■□➢►✓–—*-]|\d{1,3}[.)]|[a-zA-Z][.)])$")
+_INLINE_BULLET = re.compile(r"(?:^|\s)[•▪◦●■]\s+")  # '• Date of service • Place of service'
 _PARAGRAPH_PITCH = 1.3  # a pitch this much over the flow's usual one starts a paragraph
 _END_MARKS = (".", "!", "?", ":")
 
@@ -88,9 +89,8 @@ def _flow_blocks(flow: Sequence[Line | Table], ctx: Context) -> list[Block]:
             blocks.append(table_block(element.rows, ctx.page.number))
             index += 1
             continue
-        block, index = _next_block(flow, index, ctx)
-        if block is not None:
-            blocks.append(block)
+        found, index = _next_blocks(flow, index, ctx)
+        blocks += found
     return blocks
 
 
@@ -99,7 +99,16 @@ def table_block(rows: list[list[str]], page: int) -> Block:
     return Block("table", tables.table_to_markdown(rows), page, words)
 
 
-def _next_block(flow: Sequence[Line | Table], index: int, ctx: Context) -> tuple[Block | None, int]:
+def _next_blocks(flow: Sequence[Line | Table], index: int, ctx: Context) -> tuple[list[Block], int]:
+    """The block (or inline list) starting at ``flow[index]`` and the index after it."""
+    block, end = _next_block(flow, index, ctx)
+    if block.kind in ("paragraph", "item") and len(_INLINE_BULLET.findall(block.markdown)) >= 2:
+        items = [part for part in _INLINE_BULLET.split(block.markdown.removeprefix("- ")) if part]
+        return [_block("item", f"- {item.strip()}", block.page) for item in items], end
+    return [block], end
+
+
+def _next_block(flow: Sequence[Line | Table], index: int, ctx: Context) -> tuple[Block, int]:
     """The block starting at ``flow[index]`` and the index after it."""
     lines = _lines_from(flow, index)
     line = lines[0]

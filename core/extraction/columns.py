@@ -25,7 +25,8 @@ T = TypeVar("T", bound=Boxed)
 
 _MIN_GUTTER = 8.0  # points of clear space between columns
 _CROSSING = 0.06  # share of lines that may cross a gutter (titles, wide tables)
-_MIN_SIDE = 4  # lines a column needs
+_MIN_SIDE = 2  # lines a column needs (the last page of a paper may end early)
+_MIN_LINES = 8  # lines a page needs before columns are looked for
 _FILLED = 0.35  # share of a side's lines that reach the gutter (wrapped text) ...
 _REACH = 0.25  # ... ending in the last quarter of the column's width
 _DEPTH = 3
@@ -63,7 +64,7 @@ def _band(band: list[T], left_edge: float, depth: int) -> list[list[T]]:
 
 def find_gutter(elements: Sequence[T]) -> tuple[float, float] | None:
     """The clearest vertical strip between columns, or None for a one-column layout."""
-    if len(elements) < 2 * _MIN_SIDE:
+    if len(elements) < _MIN_LINES:
         return None
     x0 = min(e.x0 for e in elements)
     x1 = max(e.x1 for e in elements)
@@ -80,22 +81,31 @@ def find_gutter(elements: Sequence[T]) -> tuple[float, float] | None:
         cover.append(running)
     lo, hi = int(width * 0.2), int(width * 0.8)
     least = min(cover[lo : hi + 1])
-    if least > max(1, int(len(elements) * _CROSSING)):
+    best = None
+    for allowed in range(least, max(1, int(len(elements) * _CROSSING)) + 1):
+        best = _widest_strip(cover, lo, hi, allowed)
+        if best is not None and best[1] - best[0] >= _MIN_GUTTER:
+            break
+        best = None
+    if best is None:
         return None
+    gutter = (x0 + best[0], x0 + best[1])
+    return gutter if _columns_filled(elements, gutter) else None
+
+
+def _widest_strip(cover: list[int], lo: int, hi: int, allowed: int) -> tuple[int, int] | None:
+    """The widest run of x positions in [lo, hi] that at most ``allowed`` lines cross."""
     best: tuple[int, int] | None = None
     start: int | None = None
     for index in range(lo, hi + 2):
-        clear = index <= hi and cover[index] <= least
+        clear = index <= hi and cover[index] <= allowed
         if clear and start is None:
             start = index
         elif not clear and start is not None:
             if best is None or index - start > best[1] - best[0]:
                 best = (start, index)
             start = None
-    if best is None or best[1] - best[0] < _MIN_GUTTER:
-        return None
-    gutter = (x0 + best[0], x0 + best[1])
-    return gutter if _columns_filled(elements, gutter) else None
+    return best
 
 
 def _columns_filled(elements: Sequence[T], gutter: tuple[float, float]) -> bool:

@@ -67,10 +67,16 @@ def heading_depth(line: Line, body: float, levels: dict[float, int], page: PageT
         and not line.text.rstrip().endswith((".", ",", ";", ":"))
         and line.size >= body * 0.95
         and any(ch.isalpha() for ch in line.text)
+        and not _names(line.text)
     )
     if looks_like_title:
         return min(len(levels) + 1, MAX_DEPTH)
     return 0
+
+
+def _names(text: str) -> bool:
+    """'Ada Lind, Bo Strand and Cy Vale': a bold author line, not a title."""
+    return text.count(",") + text.count(" and ") + text.count(" & ") >= 2
 
 
 def contents_entry(text: str) -> re.Match[str] | None:

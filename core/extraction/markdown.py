@@ -33,6 +33,13 @@ def join_blocks(blocks: Sequence[Block]) -> list[str]:
     return chunks
 
 
+def join_code(first: Block, second: Block) -> Block:
+    """One fenced block from a listing that a page break cut in two (first page kept)."""
+    head = first.markdown.splitlines()[:-1]
+    tail = second.markdown.splitlines()[1:-1] + head[:1]  # closed by the first's fence
+    return Block("code", "\n".join([*head, *tail]), first.page, first.words + second.words)
+
+
 def render_local_markdown(analysis: LocalAnalysis) -> str:
     """The local result as a person reads it: Summary, Keywords, then the text."""
     parts = ["## Summary", ""]
