@@ -51,7 +51,10 @@ Converter = Callable[[Path], str]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_MARKER = re.compile(r"^(?:<!-- page (\d+) -->|--- end of page=(\d+) ---)$")
+# ours; pymupdf4llm's legacy mode (0-based); its layout mode (1-based)
+_MARKER = re.compile(
+    r"^(?:<!-- page (\d+) -->|--- end of page=(\d+) ---|--- end of page\.page_number=(\d+) ---)$"
+)
 
 
 # ------------------------------------------------------------------- contenders
@@ -64,13 +67,17 @@ def pymupdf4llm_converter() -> tuple[Converter | None, str]:
     try:
         import pymupdf4llm  # type: ignore[import-not-found]
     except ImportError:
-        return None, "not installed: .venv/bin/pip install -e '.[bench]'"
+        return None, "pymupdf4llm is not installed: .venv/bin/pip install -e '.[bench]'"
     import pymupdf
 
     mode = "legacy" if getattr(pymupdf, "_get_layout", None) is None else "layout"
+    # layout mode can leave out what its model takes for page headers and footers
+    options = {"header": False, "footer": False} if mode == "layout" else {}
 
     def convert(path: Path) -> str:
-        return pymupdf4llm.to_markdown(str(path), page_separators=True, show_progress=False)
+        return pymupdf4llm.to_markdown(
+            str(path), page_separators=True, show_progress=False, **options
+        )
 
     return convert, f"pymupdf4llm {pymupdf4llm.__version__}, {mode} mode"
 
@@ -208,7 +215,8 @@ def page_markers(truth: Truth, md: str) -> Tally:
     numbers: list[int] = []
     for line in md.splitlines():
         if match := _MARKER.match(line.strip()):
-            numbers.append(int(match.group(1)) if match.group(1) else int(match.group(2)) + 1)
+            ours_, legacy, layout = match.groups()
+            numbers.append(int(legacy) + 1 if legacy else int(ours_ or layout))
     valid = [n for n in numbers if 1 <= n <= truth.pages]
     return increasing_run(valid), truth.pages
 
@@ -260,7 +268,11 @@ def main(out_dir: str | None = None) -> int:
         print(f"corpus: {len(docs)} documents, {pages} pages: {names}")
         theirs, why = pymupdf4llm_converter()
         print(f"contender: {why}")
-        print("pymupdf4llm layout mode: not measured (pymupdf-layout needs onnxruntime)")
+        if "legacy" in why:
+            print(
+                "pymupdf4llm layout mode: not here (pymupdf-layout pins PyMuPDF and needs "
+                "onnxruntime); run this module from a venv with pymupdf4llm>=1.28 to measure it"
+            )
         md_ours, rate_ours = run(ours, docs)
         scores = {"ours": score(docs, md_ours)}
         rates = {"ours": rate_ours}

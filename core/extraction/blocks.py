@@ -12,10 +12,10 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core.extraction import tables
+from core.extraction import borderless, tables
 from core.extraction.code import code_markdown
 from core.extraction.columns import reading_order
 from core.extraction.headings import contents_entry, heading_depth
@@ -117,14 +117,14 @@ def _next_block(flow: Sequence[Line | Table], index: int, ctx: Context) -> tuple
         run = _run(lines, lambda prev, ln: ln.mono and ln.y0 - prev.y1 < 3 * ln.height)
         return _block("code", code_markdown(run), number), index + len(run)
     if len(line.pieces) >= 2 or (len(lines) > 1 and abs(lines[1].y0 - line.y0) < 2):
-        found = tables.borderless(lines, 0)
+        found = borderless.find(lines, 0)
         if found is not None and not _marks_only(found[0]):
             table, end = found
             return table_block(table.rows, number), index + end
     if ctx.page.contents and (entry := contents_entry(line.text)):
         return _block("contents", f"- {entry['title']} · {entry['page']}", number), index + 1
     depth = heading_depth(line, ctx.body, ctx.levels, ctx.page)
-    if depth and not _in_bold_paragraph(lines, flow, index, ctx):
+    if depth and not _in_bold_paragraph(lines, ctx):
         run = _run(lines, lambda prev, ln: _same_heading(prev, ln, depth, ctx))
         text = " ".join(ln.text for ln in run)
         return _block("heading", "#" * depth + " " + text, number), index + len(run)
@@ -146,10 +146,11 @@ def _lines_from(flow: Sequence[Line | Table], index: int) -> list[Line]:
     return out
 
 
-def _run(lines: list[Line], keep: object) -> list[Line]:
+def _run(lines: list[Line], keep: Callable[[Line, Line], bool]) -> list[Line]:
+    """The first line and the ones after it that ``keep(previous, line)`` accepts."""
     run = [lines[0]]
     for line in lines[1:]:
-        if not keep(run[-1], line):  # type: ignore[operator]
+        if not keep(run[-1], line):
             break
         run.append(line)
     return run
@@ -164,7 +165,7 @@ def _marks_only(table: Table) -> bool:
     return all(_MARK_ONLY.match(row[0]) for row in table.rows if row and row[0])
 
 
-def _in_bold_paragraph(lines: list[Line], flow: Sequence, index: int, ctx: Context) -> bool:
+def _in_bold_paragraph(lines: list[Line], ctx: Context) -> bool:
     """A bold body-size line inside a bold paragraph is emphasis, not a title."""
     line = lines[0]
     if line.size >= ctx.body * 1.15 or not line.bold:

@@ -74,7 +74,7 @@ class PageText:
 class Block:
     """One piece of the Markdown: its kind, its Markdown text and its page."""
 
-    kind: str  # heading | paragraph | item | table | code | contents | note
+    kind: str  # heading | paragraph | item | table | code | contents
     markdown: str
     page: int
     words: int = 0

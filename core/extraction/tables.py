@@ -1,14 +1,9 @@
-"""Tables: ruled ones from their ruling lines, borderless ones from alignment.
+"""Ruled tables from their ruling lines, and the rows and cells of any table's text.
 
 A grid of ruling lines gives one row per ruled band, so a table that rules its columns
 and not its rows puts four recommendations into one cell (``find_tables`` reads it so
 too). Such rows are split again where the text shows a row gap wider than a cell's
 line spacing. A box with one row or one column (a NOTE frame) is not a table.
-
-Borderless tables have no rules to find; ``find_tables(strategy="text")`` on every
-page costs 50-100 ms and splits each wrapped cell into rows of its own. Instead,
-consecutive lines whose cells (runs of text set apart by wide gaps) start at the same
-x positions form a table, and a line that only continues a cell joins its row.
 """
 
 from __future__ import annotations
@@ -24,7 +19,7 @@ from core.extraction.model import Line, Table
 _MIN_GRID_EDGES = 3  # distinct x (and y) positions of ruling lines a table needs at least
 _MIN_RULE_PT = 10.0  # shorter strokes are underscores, bullets or ornaments, not rules
 _MAX_RULES = 1500
-_ALIGN_PT = 4.0  # cell starts this close are one column
+ALIGN_PT = 4.0  # cell starts this close are one column
 _ROW_GAP = 1.25  # a line pitch this much over a cell's line spacing starts a new row
 
 
@@ -132,7 +127,7 @@ def _is_box(rows: list[list[str]]) -> bool:
 def _merge_close(xs: list[float]) -> list[float]:
     out: list[float] = []
     for x in xs:
-        if not out or x - out[-1] > _ALIGN_PT:
+        if not out or x - out[-1] > ALIGN_PT:
             out.append(x)
     return out
 
@@ -247,85 +242,9 @@ def _cells(text_row: list[Line], columns: list[float]) -> list[str]:
     cells = [""] * len(columns)
     for line in text_row:
         for piece in line.pieces:
-            index = max((i for i, x in enumerate(columns) if piece.x0 >= x - _ALIGN_PT), default=0)
+            index = max((i for i, x in enumerate(columns) if piece.x0 >= x - ALIGN_PT), default=0)
             cells[index] = f"{cells[index]} {piece.text}".strip()
     return cells
-
-
-# ------------------------------------------------------------------------ borderless
-def borderless(lines: Sequence[Line], start: int) -> tuple[Table, int] | None:
-    """A borderless table starting at ``lines[start]``, and the index after it.
-
-    Needs three text rows of two or more cells whose starts line up; rows that only
-    continue a cell (text in a column other than the first, within that column) join.
-    """
-    rows = _text_rows_from(lines, start)
-    if len(rows) < 3:
-        return None
-    columns = sorted(piece.x0 for piece in _row_pieces(rows[0]))
-    if len(columns) < 2:
-        return None
-    taken, multi = 0, 0
-    for row in rows:
-        pieces = _row_pieces(row)
-        if not all(_column_of(p.x0, columns) is not None for p in pieces):
-            break
-        if len(pieces) >= 2:
-            multi += 1
-        elif not _continues(pieces, columns):
-            break
-        taken += 1
-    if multi < 3:
-        return None
-    kept = [ln for row in rows[:taken] for ln in row]
-    cells = logical_rows(kept, columns, uniform=True)
-    if len(cells) < 3:
-        return None
-    table = Table(
-        min(ln.x0 for ln in kept),
-        min(ln.y0 for ln in kept),
-        max(ln.x1 for ln in kept),
-        max(ln.y1 for ln in kept),
-        cells,
-    )
-    return table, start + len(kept)
-
-
-def _text_rows_from(lines: Sequence[Line], start: int) -> list[list[Line]]:
-    """Consecutive lines from ``start`` grouped into rows (same height), in order."""
-    rows: list[list[Line]] = []
-    for line in lines[start:]:
-        if rows and abs(line.y0 - rows[-1][0].y0) < line.height * 0.5:
-            rows[-1].append(line)
-        elif rows and line.y0 < rows[-1][0].y0:
-            break  # the flow went up: another column
-        else:
-            rows.append([line])
-        if len(rows) > 60:
-            break
-    return rows
-
-
-def _row_pieces(row: list[Line]) -> list:
-    return sorted((p for line in row for p in line.pieces), key=lambda p: p.x0)
-
-
-def _column_of(x: float, columns: list[float]) -> int | None:
-    for index, column in enumerate(columns):
-        if abs(x - column) <= _ALIGN_PT:
-            return index
-    return None
-
-
-def _continues(pieces: list, columns: list[float]) -> bool:
-    """One run of text that stays within its column: a wrapped cell's next line."""
-    if len(pieces) != 1:
-        return False
-    index = _column_of(pieces[0].x0, columns)
-    if index is None:
-        return False
-    right = columns[index + 1] if index + 1 < len(columns) else float("inf")
-    return pieces[0].x1 <= right
 
 
 # -------------------------------------------------------------------------- markdown
