@@ -132,17 +132,3 @@ def _table(page: pymupdf.Page, top: float, rows: list[list[str]]) -> None:
         shape.draw_line((x, top), (x, bottom))
     shape.finish(color=(0, 0, 0), width=0.6)
     shape.commit()
-
-
-def make_text_pdf(path: Path, pages: int) -> Path:
-    """A long text-only PDF (each page a heading and three paragraphs), for timing."""
-    doc = pymupdf.open()
-    for number in range(1, pages + 1):
-        page = doc.new_page()
-        page.insert_text((72, 80), f"Chapter {number}", fontname="hebo", fontsize=18)
-        y = 110.0
-        for _ in range(3):
-            y = _paragraph(page, y, INTRO + MARKET)
-    doc.save(path)
-    doc.close()
-    return path
