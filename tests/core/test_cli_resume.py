@@ -46,7 +46,7 @@ async def start_cli(args: list[str], env: dict[str, str], log: Path) -> asyncio.
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "core.cli",
+            "cli",
             *args,
             cwd=env["WORKDIR"],
             env=env,
