@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.core.test_batch_cli import gemini_env
-from tests.core.test_cli_resume import ROOT, start_cli
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.cli import ROOT, gemini_env, start_cli
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
