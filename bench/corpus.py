@@ -1,7 +1,8 @@
 """A manual-like PDF for benchmarks: many pages of text with fonts, images and links.
 
 Made with PyMuPDF so the benchmark runs anywhere; its shape follows the real manuals of
-docs/ARCHITECTURE.md, "PyMuPDF" (dense text, a table of contents of internal links, a figure every few pages).
+docs/ARCHITECTURE.md, "PyMuPDF" (dense text, a table of contents of internal links, a figure
+every few pages).
 """
 
 from __future__ import annotations

@@ -6,34 +6,23 @@ self-test.
 multiprocessing's arguments; freeze_support() turns such a start into the worker and
 exits, before anything else is imported or any window opens.
 
-No arguments (a double-click) opens the window, as do ``--self-test`` (the window's own
-check) and a single PDF (a file manager's "Open with", the .desktop file's ``%f``);
-anything else is the ``sectionflow`` command line.
+Then :func:`launcher.main` decides, as for the installed ``sectionflow`` command: no
+arguments (a double-click), ``--self-test`` (the window's own check) or a single PDF (a
+file manager's "Open with", the .desktop file's ``%f``) open the window; anything else
+is the ``sectionflow`` command line.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import sys
-from pathlib import Path
-
-
-def wants_window(args: list[str]) -> bool:
-    """The window's own arguments: --self-test, or one PDF to open."""
-    if args[:1] == ["--self-test"]:
-        return True
-    return len(args) == 1 and args[0].lower().endswith(".pdf") and Path(args[0]).is_file()
 
 
 def main() -> int:
     multiprocessing.freeze_support()
-    if wants_window(sys.argv[1:]):
-        from gui.app import main as gui_main
+    from launcher import main as launch  # after freeze_support: a worker never imports it
 
-        return gui_main()
-    from core.cli import entry
-
-    return entry()
+    return launch()
 
 
 if __name__ == "__main__":

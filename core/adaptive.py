@@ -1,9 +1,10 @@
 """Adaptive concurrency: back off on rate limits, creep back up on success (AIMD).
 
-The product plans "dynamic resource scaling" (docs/ARCHITECTURE.md, "Requirements kept"). A 429 halves the effective section limit
-(never below 1); a run of successes as long as the current limit raises it by one, never
-above the user's setting. A burst of 429s from sections that were already in flight
-counts once, so one rate-limit episode does not collapse the limit to 1.
+The product plans "dynamic resource scaling" (docs/ARCHITECTURE.md, "Requirements kept"). A
+429 halves the effective section limit (never below 1); a run of successes as long as the
+current limit raises it by one, never above the user's setting. A burst of 429s from
+sections that were already in flight counts once, so one rate-limit episode does not
+collapse the limit to 1.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Memory monitoring and the throttle gate.
 
 The required rule (sleep 5 s above MAX_MEMORY_USAGE_MB, 1 s above the threshold;
-docs/ARCHITECTURE.md, "Requirements kept") is the floor. The gate goes further: new sections do not start while RSS is above the threshold
-and resume as soon as it drops, but if nothing is running one section is always let
-through, so a process whose baseline sits above the threshold still finishes its run.
+docs/ARCHITECTURE.md, "Requirements kept") is the floor. The gate goes further: new sections
+do not start while RSS is above the threshold and resume as soon as it drops, but if nothing
+is running one section is always let through, so a process whose baseline sits above the
+threshold still finishes its run.
 """
 
 from __future__ import annotations

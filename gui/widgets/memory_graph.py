@@ -1,9 +1,10 @@
 """Live memory graph: RSS over the run, the throttle threshold and maximum, throttled spans.
 
 pyqtgraph rather than QtCharts: both redraw 600 points in about a millisecond
-(docs/ARCHITECTURE.md, "Qt and qasync"), but QtCharts needs PySide6-Addons (+400 MB installed) while pyqtgraph is
-pure Python over numpy. Samples are buffered as they arrive (5 a second from the engine)
-and drawn by a timer a few times a second, so a burst of events never costs a redraw each.
+(docs/ARCHITECTURE.md, "Qt and qasync"), but QtCharts needs PySide6-Addons (+400 MB
+installed) while pyqtgraph is pure Python over numpy. Samples are buffered as they arrive (5
+a second from the engine) and drawn by a timer a few times a second, so a burst of events
+never costs a redraw each.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
+from cli.main import entry
 from core import events as ev
 from core.batch_outcome import BatchOptions
 from core.batch_plan import BatchError, SectionRule, find_pdfs, output_names
@@ -189,7 +189,7 @@ def test_batch_bad_input_is_one_line_exit_2(
         for a in args
     ]
     try:
-        code = cli.entry(argv)
+        code = entry(argv)
     except SystemExit as stop:  # argparse's own check (a bad port) exits from the parser
         code = stop.code  # type: ignore[assignment]
     assert code == 2

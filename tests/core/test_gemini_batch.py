@@ -168,7 +168,7 @@ def test_process_resume_picks_up_the_pending_job(
     import asyncio
     import json
 
-    from core import cli
+    from cli.main import entry
 
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [1, 1])
@@ -192,7 +192,7 @@ def test_process_resume_picks_up_the_pending_job(
         assert len(fake.stored_files()) == 3
         fake.release_batches()
         argv = ["process", str(pdf), "--resume", "--processor", "gemini", "--every", "1"]
-        assert cli.entry([*argv, "--poll-every", "0.02", "--json", str(out)]) == 0
+        assert entry([*argv, "--poll-every", "0.02", "--json", str(out)]) == 0
         data = json.loads(out.read_text())
         assert [s["result"]["stats"]["batch_job"] for s in data["sections"]] == [name, name]
         assert fake.stored_files() == []

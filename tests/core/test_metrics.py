@@ -14,9 +14,8 @@ from core.limits import Limits
 from core.metrics import SECTION_STATES, Metrics
 from core.results import SectionResult, TokenUsage
 from core.settings import Settings
-from tests.core.test_batch_cli import gemini_env
-from tests.core.test_cli_resume import start_cli
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.cli import gemini_env, start_cli
 from tests.helpers.metrics import metrics_url, scrape, value
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until

@@ -1,10 +1,10 @@
 """A fake Gemini API server that the real ``google-genai`` SDK can talk to.
 
-Speaks the REST protocol of docs/ARCHITECTURE.md, "Gemini protocol" (resumable uploads, the Files API with its
-PROCESSING→ACTIVE state machine, generateContent/streamGenerateContent, countTokens, Google
-error bodies) on 127.0.0.1, with answers computed from the PDF bytes received, faults and
-rate limits on demand, and thread-safe statistics. Standard library only on the server side,
-so it serves the SDK's aiohttp and httpx2 transports alike.
+Speaks the REST protocol of docs/ARCHITECTURE.md, "Gemini protocol" (resumable uploads, the
+Files API with its PROCESSING→ACTIVE state machine, generateContent/streamGenerateContent,
+countTokens, Google error bodies) on 127.0.0.1, with answers computed from the PDF bytes
+received, faults and rate limits on demand, and thread-safe statistics. Standard library
+only on the server side, so it serves the SDK's aiohttp and httpx2 transports alike.
 
 Usage::
 

@@ -2,12 +2,12 @@
 
 The fake answers are computed from the bytes it received, so a test can prove that each
 section's answer came from that section's own pages. PyMuPDF is not thread-safe
-(docs/ARCHITECTURE.md, "PyMuPDF") and the fake serves requests on many threads inside the test process, next to whatever
-the code under test does with PyMuPDF. So by default the parsing runs in one shared worker
-process (about 0.2 s to start, once per test session, in the background); a PDF that crashes
-MuPDF then kills that worker, not pytest, and the fake answers 400 for it.
-``in_subprocess=False`` parses in-process under :data:`FITZ_LOCK` instead (faster to start,
-fine when nothing else in the process uses PyMuPDF).
+(docs/ARCHITECTURE.md, "PyMuPDF") and the fake serves requests on many threads inside the
+test process, next to whatever the code under test does with PyMuPDF. So by default the
+parsing runs in one shared worker process (about 0.2 s to start, once per test session, in
+the background); a PDF that crashes MuPDF then kills that worker, not pytest, and the fake
+answers 400 for it. ``in_subprocess=False`` parses in-process under :data:`FITZ_LOCK`
+instead (faster to start, fine when nothing else in the process uses PyMuPDF).
 """
 
 from __future__ import annotations

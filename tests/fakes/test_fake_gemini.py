@@ -1,7 +1,8 @@
 """The fake Gemini, driven through the real google-genai SDK on both async transports.
 
 If these pass, code under test that works against the fake speaks the protocol the SDK
-speaks (docs/ARCHITECTURE.md, "Gemini protocol"), and the faults look to it exactly as the SDK surfaces them.
+speaks (docs/ARCHITECTURE.md, "Gemini protocol"), and the faults look to it exactly as the
+SDK surfaces them.
 """
 
 from __future__ import annotations

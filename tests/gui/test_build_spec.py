@@ -1,4 +1,4 @@
-"""The pieces of build_spec/ that can be checked without building: the launcher's routing,
+"""The pieces of build_spec/ that can be checked without building: the entry point,
 the .desktop entry, the icon rendered from the SVG, and the build extra."""
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ import tomllib
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from PySide6.QtGui import QImage
+
+import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT / "build_spec"
@@ -23,16 +26,15 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-def test_launcher_sends_window_arguments_to_the_window(tmp_path: Path) -> None:
+def test_bundle_entry_hands_over_to_the_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """launch.py decides nothing itself: after freeze_support (first, so a worker process
+    never loads a front end) it calls launcher.main, whose routing tests/cli checks."""
     launch = _load("launch")
-    pdf = tmp_path / "Report.PDF"
-    pdf.write_bytes(b"%PDF-1.7\n")
-    assert launch.wants_window(["--self-test"])
-    assert launch.wants_window([str(pdf)])  # "Open with", the .desktop file's %f
-    assert not launch.wants_window([])  # the CLI opens the window itself
-    assert not launch.wants_window(["process", str(pdf)])
-    assert not launch.wants_window([str(tmp_path / "missing.pdf")])
-    assert not launch.wants_window(["--version"])
+    calls: list[bool] = []
+    monkeypatch.setattr(launcher, "main", lambda: calls.append(True) or 7)
+    assert launch.main() == 7 and calls == [True]
+    source = (SPEC_DIR / "launch.py").read_text(encoding="utf-8")
+    assert source.index("freeze_support()") < source.index("from launcher import")
 
 
 def test_desktop_entry_is_complete() -> None:

@@ -106,7 +106,7 @@ async def test_export_equals_the_cli(make_window, pdf_factory, tmp_path, private
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "import sys; from core.cli import entry; sys.exit(entry())",
+        "import sys; from cli.main import entry; sys.exit(entry())",
         "process",
         str(pdf),
         "--sections",

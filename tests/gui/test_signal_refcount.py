@@ -1,6 +1,7 @@
-"""docs/ARCHITECTURE.md, "Qt and qasync": PySide6 6.12.0 drops a reference to True on every Signal.emit() under
-Python 3.11 and the interpreter aborts after about a thousand emits. Keep this guard so a
-dependency bump that brings the bug back fails here, not in an analyst's hands."""
+"""docs/ARCHITECTURE.md, "Qt and qasync": PySide6 6.12.0 drops a reference to True on every
+Signal.emit() under Python 3.11 and the interpreter aborts after about a thousand emits.
+Keep this guard so a dependency bump that brings the bug back fails here, not in an
+analyst's hands."""
 
 from __future__ import annotations
 

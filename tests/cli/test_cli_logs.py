@@ -21,7 +21,7 @@ def test_cli_run_is_logged_to_the_file_without_the_key(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "cli",
             "process",
             str(ROOT / "resources" / "sample.pdf"),
             "--processor",

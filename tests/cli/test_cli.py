@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 import core.processors
 import core.workers
-from core import cli
+from cli.main import entry
 from core.pdf import inspect
 from core.sections import from_outline
 from core.workers import PdfWorkers
@@ -30,7 +29,7 @@ SAMPLE = ROOT / "resources" / "sample.pdf"
 def _command() -> list[str]:
     """The installed console script when there is one, else the module."""
     script = Path(sys.executable).parent / ("sectionflow.exe" if os.name == "nt" else "sectionflow")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "core.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "launcher"]
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -156,7 +155,7 @@ def test_cancel_with_ctrl_c_cleans_up_and_exits_130(tmp_path: Path, run_tmp: Pat
         "        await asyncio.Event().wait()\n\n"
         "processors.make_processor = lambda settings, workers, ledger=None: Hanging(workers)\n\n"
         "if __name__ == '__main__':\n"
-        "    from core.cli import entry\n"
+        "    from cli.main import entry\n"
         "    sys.exit(entry(sys.argv[1:]))\n"
     )
     out_json = tmp_path / "partial.json"
@@ -191,9 +190,7 @@ def test_cancel_with_ctrl_c_cleans_up_and_exits_130(tmp_path: Path, run_tmp: Pat
 # ---------------------------------------------------------------------- in process
 def test_sections_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run.json"
-    code = cli.entry(
-        ["process", str(SAMPLE), "--sections", "Intro:1-3;Body:4-", "--json", str(out)]
-    )
+    code = entry(["process", str(SAMPLE), "--sections", "Intro:1-3;Body:4-", "--json", str(out)])
     assert code == 0, capsys.readouterr().err
     sections = json.loads(out.read_text())["sections"]
     assert [(s["title"], s["pages"]) for s in sections] == [("Intro", "1-3"), ("Body", "4-16")]
@@ -201,7 +198,7 @@ def test_sections_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_every_option_and_template(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    code = cli.entry(
+    code = entry(
         ["process", str(SAMPLE), "--every", "5", "--template", "risks", "--json", str(out)]
     )
     assert code == 0
@@ -212,9 +209,7 @@ def test_every_option_and_template(tmp_path: Path) -> None:
 
 def test_flag_before_the_pdf_and_custom_prompt(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    code = cli.entry(
-        ["process", "--from-outline", str(SAMPLE), "--prompt", "Who?", "--json", str(out)]
-    )
+    code = entry(["process", "--from-outline", str(SAMPLE), "--prompt", "Who?", "--json", str(out)])
     assert code == 0
     data = json.loads(out.read_text())
     assert data["run"]["prompt"] == {"name": "custom", "text": "Who?", "schema": None}
@@ -223,7 +218,7 @@ def test_flag_before_the_pdf_and_custom_prompt(tmp_path: Path) -> None:
 
 def test_outline_level_two(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    assert cli.entry(["process", str(SAMPLE), "--from-outline", "2", "--json", str(out)]) == 0
+    assert entry(["process", str(SAMPLE), "--from-outline", "2", "--json", str(out)]) == 0
     titles = [s["title"] for s in json.loads(out.read_text())["sections"]]
     assert "2.2 Segment results" in titles
 
@@ -231,7 +226,7 @@ def test_outline_level_two(tmp_path: Path) -> None:
 def test_default_is_whole_document_without_outline(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "plain.pdf", 3)
     out = tmp_path / "run.json"
-    assert cli.entry(["process", str(pdf), "--json", str(out)]) == 0
+    assert entry(["process", str(pdf), "--json", str(out)]) == 0
     sections = json.loads(out.read_text())["sections"]
     assert len(sections) == 1 and sections[0]["pages"] == "1-3"
 
@@ -239,7 +234,7 @@ def test_default_is_whole_document_without_outline(tmp_path: Path) -> None:
 def test_default_follows_the_outline(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "toc.pdf", 4, outline=[(1, "One", 1), (1, "Two", 3)])
     out = tmp_path / "run.json"
-    assert cli.entry(["process", str(pdf), "--json", str(out)]) == 0
+    assert entry(["process", str(pdf), "--json", str(out)]) == 0
     assert [s["title"] for s in json.loads(out.read_text())["sections"]] == ["One", "Two"]
 
 
@@ -251,7 +246,7 @@ def test_a_failed_section_gives_exit_1_and_shows_in_the_report(
         core.processors, "make_processor", lambda settings, workers, ledger=None: failing
     )
     out = tmp_path / "run.md"
-    code = cli.entry(["process", str(SAMPLE), "--every", "8", "--markdown", str(out)])
+    code = entry(["process", str(SAMPLE), "--every", "8", "--markdown", str(out)])
     assert code == 1
     assert "> Failed: bad request for s2" in out.read_text()
     stdout = capsys.readouterr().out
@@ -261,10 +256,10 @@ def test_a_failed_section_gives_exit_1_and_shows_in_the_report(
 
 def test_encrypted_pdf_needs_password(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pdf = make_pdf(tmp_path / "locked.pdf", 2, password="s3cret")
-    assert cli.entry(["process", str(pdf)]) == 2
+    assert entry(["process", str(pdf)]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert "password" in line and "--password" in line
-    assert cli.entry(["process", str(pdf), "--password", "s3cret"]) == 0
+    assert entry(["process", str(pdf), "--password", "s3cret"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -286,7 +281,7 @@ def test_bad_input_is_one_line_and_exit_2(
     args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     try:
-        code = cli.entry(args)
+        code = entry(args)
     except SystemExit as exit_:  # argparse's own errors
         code = exit_.code  # type: ignore[assignment]
     assert code == 2
@@ -297,29 +292,13 @@ def test_bad_setting_names_the_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MAX_CONCURRENT_UPLOADS", "lots")
-    assert cli.entry(["process", str(SAMPLE)]) == 2
+    assert entry(["process", str(SAMPLE)]) == 2
     assert "MAX_CONCURRENT_UPLOADS" in one_error_line(capsys.readouterr().err)
-
-
-def test_no_command_opens_the_desktop_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[bool] = []
-    fake = types.ModuleType("gui.app")
-    fake.main = lambda: calls.append(True) or 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gui.app", fake)
-    assert cli.entry([]) == 0 and calls == [True]
-
-
-def test_no_desktop_app_is_a_message_not_a_crash(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setitem(sys.modules, "gui.app", None)  # makes the import fail
-    assert cli.entry([]) == 1
-    assert "sectionflow process" in capsys.readouterr().err
 
 
 def test_gemini_without_a_key_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("core.processors.gemini")
-    assert cli.entry(["process", str(SAMPLE), "--processor", "gemini", "--every", "8"]) == 2
+    assert entry(["process", str(SAMPLE), "--processor", "gemini", "--every", "8"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]

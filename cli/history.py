@@ -1,21 +1,30 @@
-"""The journal's commands: list past runs, export one again, retry what failed.
+"""The journal's commands: list past runs (``runs``), export one again (``export``), run
+what failed again (``retry``), clear the history (``forget``).
 
-Kept apart from core/cli.py (which runs a fresh analysis) because these read the run
-journal rather than a PDF: a past run can be exported again even when the PDF is gone.
+Apart from ``process`` (which runs a fresh analysis) because these read the run journal
+rather than a PDF: a past run can be exported again even when the PDF is gone.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-PROG = "sectionflow"
+from cli.common import PROG, CliError, command_settings, positive_int, write_exports
+from cli.progress import finish_run, run_pipeline
+from core import pdf
+from core.engine import Engine
+from core.run_types import RunRequest
+
+if TYPE_CHECKING:
+    from cli.common import Commands
+    from core.journal import Journal
+    from core.run_types import RunOutcome
 
 
-def add_history_commands(commands: Any, positive_int: Callable[[str], int]) -> None:
+def add_commands(commands: Commands) -> None:
     runs = commands.add_parser("runs", help="list past runs (newest first)")
     runs.add_argument("--limit", type=positive_int, default=20, metavar="N")
     export = commands.add_parser("export", help="write a past run's results again")
@@ -30,39 +39,29 @@ def add_history_commands(commands: Any, positive_int: Callable[[str], int]) -> N
     retry.add_argument("--markdown", type=Path, metavar="OUT")
     retry.add_argument("--password", metavar="PASSWORD")
     retry.add_argument("--processor", choices=["auto", "local", "gemini"])
-    commands.add_parser("forget", help="clear the run history and the result cache")
+    forget = commands.add_parser("forget", help="clear the run history and the result cache")
+    for parser in (runs, export, retry, forget):
+        parser.set_defaults(handler=run)
 
 
-def run_history_command(args: argparse.Namespace) -> int:
-    from core.engine import Engine
-
+def run(args: argparse.Namespace) -> int:
+    """One of the journal's commands, named by ``args.command``."""
     with Engine() as engine:
         journal = engine.journal
         if args.command == "runs":
             return list_runs(journal, args.limit)
         if args.command == "forget":
-            size = journal.size_bytes()
-            kept = journal.clear()
-            print(f"Cleared the run history and the cache ({size / 1e6:.1f} MB before).")
-            if kept:
-                print(
-                    f"Kept {kept} run(s) whose Gemini batch job is still pending: "
-                    f"'{PROG} batch-resume' lists the jobs, '{PROG} batch-resume JOB' "
-                    "collects one."
-                )
-            return 0
+            return forget(journal)
         try:
             outcome = journal.load(args.run_id)
         except KeyError:
-            from core.cli import CliError
-
             raise CliError(f"no run '{args.run_id}': see '{PROG} runs'") from None
     if args.command == "export":
         return export_run(outcome, args.json, args.markdown)
     return retry_run(outcome, args)
 
 
-def list_runs(journal: Any, limit: int) -> int:
+def list_runs(journal: Journal, limit: int) -> int:
     infos = journal.runs(limit=limit)
     if not infos:
         print("No runs yet.")
@@ -77,21 +76,29 @@ def list_runs(journal: Any, limit: int) -> int:
     return 0
 
 
-def export_run(outcome: Any, json_out: Path | None, md_out: Path | None) -> int:
-    from core.cli import CliError, write_exports
+def forget(journal: Journal) -> int:
+    size = journal.size_bytes()
+    kept = journal.clear()
+    print(f"Cleared the run history and the cache ({size / 1e6:.1f} MB before).")
+    if kept:
+        print(
+            f"Kept {kept} run(s) whose Gemini batch job is still pending: "
+            f"'{PROG} batch-resume' lists the jobs, '{PROG} batch-resume JOB' "
+            "collects one."
+        )
+    return 0
 
+
+def export_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> int:
     if json_out is None and md_out is None:
         raise CliError("say where to write: --json OUT and/or --markdown OUT")
     write_exports(outcome, json_out, md_out)
     return 0
 
 
-def retry_run(outcome: Any, args: argparse.Namespace) -> int:
-    from core import pdf
-    from core.cli import CliError, _stderr_console, configure_logging, finish_run, run_pipeline
-    from core.run_types import RunRequest
-    from core.settings import load_settings
-
+def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
+    """Run the sections of a past run that are not done, as that run continued; the PDF
+    must still be there and unchanged."""
     if outcome.ok:
         print(f"{PROG}: every section of run {outcome.run_id} is already done", file=sys.stderr)
         return finish_run(outcome, args.json, args.markdown)
@@ -101,9 +108,7 @@ def retry_run(outcome: Any, args: argparse.Namespace) -> int:
     if pdf.file_sha256(path) != outcome.document_sha256:
         raise CliError(f"{path.name} has changed since that run; process it as a new run")
     overrides = {"processor": args.processor} if args.processor else {}
-    settings = load_settings(**overrides)
-    console = _stderr_console()
-    configure_logging(settings.log_level.value, console, settings)
+    settings, console = command_settings(**overrides)
     request = RunRequest(
         pdf_path=path,
         sections=outcome.sections,

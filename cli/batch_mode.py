@@ -1,4 +1,4 @@
-"""The command line of Gemini Batch mode: ``process --batch-mode`` and ``batch-resume``.
+"""Gemini Batch mode from the command line: ``process --batch-mode`` and ``batch-resume``.
 
 ``process FILE --batch-mode`` shows what interactive and batch mode would cost and how
 long each takes, then submits one batch job and waits for it. Closing the program (Ctrl+C,
@@ -13,22 +13,40 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cli.common import (
+    EXIT_CANCELLED,
+    PROG,
+    CliError,
+    check_export_paths,
+    check_key,
+    command_settings,
+    port_number,
+    run_cancellable,
+    served_metrics,
+)
+from cli.progress import finish_run
+from core.cost import compare_modes
+from core.engine import Engine
+from core.metrics import fan_out
+from core.settings import ProcessorKind
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from collections.abc import Awaitable, Callable
 
-    from core.batch_jobs import BatchJob
+    from cli.common import Commands
+    from core.batch_jobs import BatchJob, BatchJobStore
+    from core.gemini_batch import GeminiBatch
     from core.run_types import RunOutcome, RunRequest
     from core.settings import Settings
 
-PROG = "sectionflow"
-EXIT_CANCELLED = 130
+    #: what to do with the engine's batch submitter; it records the job it follows in
+    #: the dict ("job") so that an interrupted wait can say which job goes on
+    Work = Callable[[GeminiBatch, dict[str, BatchJob]], Awaitable[RunOutcome]]
 
 
-def add_batch_resume_command(commands: Any) -> None:
-    from core.cli import port_number
-
+def add_command(commands: Commands) -> None:
     resume = commands.add_parser(
         "batch-resume",
         help="wait for a Gemini batch job submitted earlier and collect its answers",
@@ -37,6 +55,7 @@ def add_batch_resume_command(commands: Any) -> None:
         "paths given then, unless --json/--markdown say otherwise). Without JOB_NAME, list "
         "the jobs not collected yet.",
     )
+    resume.set_defaults(handler=run)
     resume.add_argument("job", nargs="?", metavar="JOB_NAME", help="e.g. batches/abc123")
     resume.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     resume.add_argument("--markdown", type=Path, metavar="OUT", help="write a Markdown report")
@@ -50,11 +69,8 @@ def add_batch_resume_command(commands: Any) -> None:
 
 
 # --------------------------------------------------------------------- commands
-def batch_resume_command(args: argparse.Namespace) -> int:
-    from core.cli import CliError, _stderr_console, configure_logging
-    from core.engine import Engine
-    from core.settings import load_settings
-
+def run(args: argparse.Namespace) -> int:
+    """``batch-resume [JOB_NAME]``: list the pending jobs, or follow one to the end."""
     with Engine() as engine:
         store = engine.batch_jobs
         if not args.job:
@@ -70,13 +86,11 @@ def batch_resume_command(args: argparse.Namespace) -> int:
             f"batch job {job.job_name} was already collected into run {job.run_id}: "
             f"use '{PROG} export {job.run_id}'"
         )
-    settings = load_settings(processor="gemini", gemini_model=job.model)
-    console = _stderr_console()
-    configure_logging(settings.log_level.value, console, settings)
-    return resume_job(job, args, settings, console)
+    settings, _ = command_settings(processor="gemini", gemini_model=job.model)
+    return resume_job(job, args, settings)
 
 
-def list_jobs(store: Any) -> int:
+def list_jobs(store: BatchJobStore) -> int:
     jobs = store.unfinished()
     if not jobs:
         print("No batch job is waiting to be collected.")
@@ -87,13 +101,8 @@ def list_jobs(store: Any) -> int:
     return 0
 
 
-def batch_mode(
-    request: RunRequest, args: argparse.Namespace, settings: Settings, console: Console
-) -> int:
+def submit_and_wait(request: RunRequest, args: argparse.Namespace, settings: Settings) -> int:
     """``process --batch-mode``: compare, submit, wait, collect, export."""
-    from core.cli import CliError, check_key
-    from core.settings import ProcessorKind
-
     if settings.resolved_processor() is not ProcessorKind.GEMINI:
         raise CliError(
             "--batch-mode needs the Gemini backend: set GEMINI_API_KEY or pass --processor gemini"
@@ -106,7 +115,7 @@ def batch_mode(
         if path is not None
     }
 
-    async def work(batch: Any, state: dict[str, Any]) -> RunOutcome:
+    async def work(batch: GeminiBatch, state: dict[str, BatchJob]) -> RunOutcome:
         job, outcome = await batch.submit(request, exports)
         if job is None:
             return outcome
@@ -119,12 +128,11 @@ def batch_mode(
         )
         return await batch.wait(job)
 
-    return _run(settings, args, console, work, args.json, args.markdown)
+    return _follow(settings, args, work, args.json, args.markdown)
 
 
-def resume_job(
-    job: BatchJob, args: argparse.Namespace, settings: Settings, console: Console
-) -> int:
+def resume_job(job: BatchJob, args: argparse.Namespace, settings: Settings) -> int:
+    """Wait for a job submitted earlier (by this or another process), then export."""
     json_out = args.json or _path(job.exports.get("json"))
     md_out = args.markdown or _path(job.exports.get("markdown"))
     print(
@@ -134,80 +142,61 @@ def resume_job(
         flush=True,
     )
 
-    async def work(batch: Any, state: dict[str, Any]) -> RunOutcome:
+    async def work(batch: GeminiBatch, state: dict[str, BatchJob]) -> RunOutcome:
         state["job"] = job
-        if getattr(args, "cancel", False):
+        if getattr(args, "cancel", False):  # batch-resume --cancel; process has no such flag
             await batch.cancel(job)
         return await batch.wait(job)
 
-    return _run(settings, args, console, work, json_out, md_out)
+    return _follow(settings, args, work, json_out, md_out)
 
 
 # ------------------------------------------------------------------------ running
-def _run(
+def _follow(
     settings: Settings,
     args: argparse.Namespace,
-    console: Console,
-    work: Any,
+    work: Work,
     json_out: Path | None,
     md_out: Path | None,
 ) -> int:
-    from core.cli import _Interrupts, _signals, check_output_path, finish_run, start_metrics
-    from core.engine import Engine
-    from core.metrics import fan_out
-
-    for flag, out in (("--json", json_out), ("--markdown", md_out)):
-        if out is not None:
-            check_output_path(out, flag)
+    """Run ``work`` against the engine's batch submitter. Ctrl+C stops the waiting, not
+    the job: it goes on at Gemini, and the message says how to collect it."""
+    check_export_paths(json_out, md_out)
     if args.poll_every <= 0:
-        from core.cli import CliError
-
         raise CliError("--poll-every: give a number of seconds above 0")
-    metrics = start_metrics(getattr(args, "metrics_port", None))
-    interrupts = _Interrupts()
-    state: dict[str, Any] = {}
-    try:
-        with Engine() as engine:
-            emit = fan_out(metrics.handle if metrics else None)
-            batch = engine.gemini_batch(settings, emit, poll_s=args.poll_every)
-            if metrics is not None:
-                metrics.watch_limits(batch.limits)
-
-            async def main() -> RunOutcome | None:
-                task = asyncio.current_task()
-                assert task is not None
-                interrupts.loop = asyncio.get_running_loop()
-                interrupts.cancel = task.cancel
-                try:
-                    return await work(batch, state)
-                except asyncio.CancelledError:
-                    return None
-                finally:
-                    await asyncio.shield(batch.close())
-
-            with _signals(interrupts), asyncio.Runner() as runner:
-                outcome = runner.run(main())
-    finally:
+    state: dict[str, BatchJob] = {}
+    with served_metrics(args.metrics_port) as metrics, Engine() as engine:
+        batch = engine.gemini_batch(
+            settings, fan_out(metrics.handle if metrics else None), poll_s=args.poll_every
+        )
         if metrics is not None:
-            metrics.close()
-    if outcome is None:
-        job = state.get("job")
-        if job is not None:
-            print(
-                f"{PROG}: stopped waiting; batch job {job.job_name} goes on at Gemini. "
-                f"Collect it with '{PROG} batch-resume {job.job_name}'",
-                file=sys.stderr,
-            )
-        else:
-            print(f"{PROG}: cancelled before a batch job was submitted", file=sys.stderr)
-        return EXIT_CANCELLED
-    return finish_run(outcome, json_out, md_out)
+            metrics.watch_limits(batch.limits)
+
+        async def until_done() -> RunOutcome | None:
+            try:
+                return await work(batch, state)
+            except asyncio.CancelledError:
+                return None
+            finally:
+                await asyncio.shield(batch.close())
+
+        outcome = run_cancellable(until_done)
+    if outcome is not None:
+        return finish_run(outcome, json_out, md_out)
+    job = state.get("job")
+    if job is not None:
+        print(
+            f"{PROG}: stopped waiting; batch job {job.job_name} goes on at Gemini. "
+            f"Collect it with '{PROG} batch-resume {job.job_name}'",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{PROG}: cancelled before a batch job was submitted", file=sys.stderr)
+    return EXIT_CANCELLED
 
 
 def print_comparison(request: RunRequest, settings: Settings) -> None:
     """Both options' estimated cost and time, before anything is sent."""
-    from core.cost import compare_modes
-
     options = compare_modes(
         request.sections,
         settings.gemini_model,

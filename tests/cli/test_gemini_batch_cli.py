@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.core.test_batch_cli import gemini_env
-from tests.core.test_cli_resume import ROOT, start_cli
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.cli import ROOT, gemini_env, start_cli
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
@@ -59,7 +58,7 @@ async def test_killed_while_pending_then_resumed_by_job_name(tmp_path: Path) -> 
 
         # A run starting now must not sweep the files the pending job needs.
         listing = subprocess.run(
-            [sys.executable, "-m", "core.cli", "batch-resume"],
+            [sys.executable, "-m", "cli", "batch-resume"],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -89,7 +88,7 @@ async def test_killed_while_pending_then_resumed_by_job_name(tmp_path: Path) -> 
         assert not fake.server_errors
 
         again = subprocess.run(
-            [sys.executable, "-m", "core.cli", "batch-resume", job.name],
+            [sys.executable, "-m", "cli", "batch-resume", job.name],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -103,7 +102,7 @@ async def test_killed_while_pending_then_resumed_by_job_name(tmp_path: Path) -> 
 def test_batch_resume_unknown_job_is_one_line(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(ROOT), "SECTIONFLOW_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.run(
-        [sys.executable, "-m", "core.cli", "batch-resume", "batches/nope"],
+        [sys.executable, "-m", "cli", "batch-resume", "batches/nope"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 
-from tests.core.test_cli_resume import ROOT, start_cli
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.cli import gemini_env, start_cli
 from tests.helpers.metrics import metrics_url, scrape, value
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
@@ -16,19 +15,6 @@ from tests.helpers.wait import until
 FILES = 5
 PAGES = 2
 LIMIT = 3
-
-
-def gemini_env(tmp_path: Path, fake: FakeGemini) -> dict[str, str]:
-    return {
-        **os.environ,
-        "WORKDIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "SECTIONFLOW_DATA_DIR": str(tmp_path / "data"),
-        "GEMINI_API_KEY": "test-key",
-        "GEMINI_BASE_URL": fake.base_url,
-        "INLINE_MAX_MB": "0",
-        "ENABLE_MEMORY_MONITORING": "false",
-    }
 
 
 async def test_batch_of_five_pdfs_keeps_the_global_section_limit(tmp_path: Path) -> None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.cli import ROOT, start_cli
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTION_ID = re.compile(r"\[(s\d+)\]")
 
 
@@ -38,21 +36,6 @@ def processed_sections(fake: FakeGemini) -> list[str]:
         if record.status == 200:
             ids += SECTION_ID.findall(record.key)
     return ids
-
-
-async def start_cli(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    """The CLI in its own process; its output goes to a file (a full pipe would block it)."""
-    with log.open("wb") as sink:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "core.cli",
-            *args,
-            cwd=env["WORKDIR"],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
 
 
 async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> None:

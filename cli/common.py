@@ -1,0 +1,368 @@
+"""What the commands share: exit codes, errors, the consoles and logging, Ctrl+C, the
+limit flags, output checks, exports and the metrics endpoint.
+
+Kept small on purpose: what one command alone needs lives in that command's module, so a
+change to ``batch`` cannot reach ``process`` through here by accident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import Progress
+
+from core import export
+from core.engine import Emit, Engine
+from core.events import Event, Slot
+from core.keys import get_key
+from core.limits import SLOT_FIELDS, Limits
+from core.logs import file_handler
+from core.metrics import Metrics, MetricsError, fan_out
+from core.settings import ProcessorKind, Settings, load_settings
+
+if TYPE_CHECKING:
+    from core.batch_outcome import BatchOutcome
+    from core.run_types import RunOutcome
+
+    #: what ``add_subparsers`` returns: each command module adds its parsers to it
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+PROG = "sectionflow"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+#: a command's function: the parsed arguments in, the exit code out
+Handler = Callable[[argparse.Namespace], int]
+
+#: the flag of each resizable limit; the setting it overrides is ``SLOT_FIELDS[slot]``
+LIMIT_FLAGS: dict[Slot, str] = {
+    Slot.SECTION: "--max-sections",
+    Slot.UPLOAD: "--max-uploads",
+    Slot.SPLIT: "--max-splits",
+}
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A problem with what the user typed; printed as one line, exit code 2."""
+
+
+# ------------------------------------------------------------------------- arguments
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more (a count, a page step, a limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is too small: give 1 or more")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port for --metrics-port: 1-65535, or 0 to let the system pick a free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give 1-65535 (0 picks one)")
+    return value
+
+
+def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
+    """--max-sections/--max-uploads/--max-splits, shared by process and batch; each is
+    stored under the setting it overrides, and its help names that setting's variable."""
+    for slot, flag in LIMIT_FLAGS.items():
+        field = SLOT_FIELDS[slot]
+        group.add_argument(flag, type=positive_int, metavar="N", dest=field, help=field.upper())
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings the flags override (backend, model, limits); a flag not given leaves
+    the environment's (or .env's) value."""
+    pairs: dict[str, object] = {"processor": args.processor, "gemini_model": args.model}
+    pairs.update({field: getattr(args, field) for field in SLOT_FIELDS.values()})
+    return {key: value for key, value in pairs.items() if value is not None}
+
+
+def target_and_level(
+    target: str | None, level_text: str | None, missing: str
+) -> tuple[str, int | None]:
+    """The PDF (or folder) and the outline level, forgiving ``--from-outline TARGET``.
+
+    ``--from-outline`` takes an optional LEVEL, so argparse hands it the target when the
+    user types the flag first; a value that is not a number is then taken as the target.
+    ``missing`` is the error when no target was given at all.
+    """
+    if level_text is not None and not level_text.strip().isdigit():
+        if target is not None:
+            raise CliError(f"--from-outline: '{level_text}' is not a level (1, 2, ...)")
+        target, level_text = level_text, "1"
+    if not target:
+        raise CliError(missing)
+    level = None
+    if level_text is not None:
+        level = int(level_text)
+        if level < 1:
+            raise CliError("--from-outline: the top outline level is 1")
+    return target, level
+
+
+# -------------------------------------------------------------------- checks
+def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
+    """Fail before a long run, not after it, when an export could not be written."""
+    for flag, path in (("--json", json_out), ("--markdown", md_out)):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise CliError(f"{flag} {path}: that is a folder; give a file name")
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise CliError(f"{flag} {path}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise CliError(f"{flag} {path}: the folder {folder} is not writable")
+
+
+def check_key(settings: Settings) -> None:
+    """Gemini chosen but no key anywhere: say so before anything starts."""
+    if settings.resolved_processor() is ProcessorKind.GEMINI and not get_key(settings):
+        raise CliError(
+            "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
+            "environment, or use --processor local"
+        )
+
+
+# ------------------------------------------------------------------- results
+def write_exports(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> None:
+    """Write the exports asked for, each named on stderr once written."""
+    for path in export.write_exports(outcome, json_out, md_out):
+        print(f"Wrote {path}", file=sys.stderr)
+
+
+def exit_code(outcome: RunOutcome | BatchOutcome) -> int:
+    """130 when cancelled, 0 when everything was done, 1 when anything was not."""
+    if outcome.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+# ------------------------------------------------------------ consoles and logs
+def stderr_console() -> Console:
+    """Where live progress and logs go, so stdout carries only the summary."""
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    """Where summary tables go: 120 columns when stdout is a pipe or a file, so a table
+    is not cut to rich's default of 80."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for a progress row."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def command_settings(**overrides: object) -> tuple[Settings, Console]:
+    """A command's settings (environment, .env, then ``overrides``) and its stderr
+    console, with logging set up for both."""
+    settings = load_settings(**overrides)
+    console = stderr_console()
+    configure_logging(settings.log_level.value, console, settings)
+    return settings, console
+
+
+def configure_logging(level: str, console: Console, settings: Settings | None = None) -> None:
+    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise;
+    and the same rotating log file the app writes, with the API key scrubbed."""
+    root = logging.getLogger()
+    remove_log_handlers()  # ours from an earlier call; others' handlers stay
+    handler: logging.Handler
+    if console.is_terminal:
+        handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False)
+        handler.setFormatter(logging.Formatter("%(message)s", datefmt="%H:%M:%S"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    handler._sectionflow = True  # type: ignore[attr-defined]
+    root.setLevel(level)
+    root.addHandler(handler)
+    if settings is not None:
+        key = settings.api_key()
+        try:
+            to_file = file_handler(secrets=(key,) if key else ())
+        except OSError:  # no writable log folder: the terminal still has everything
+            return
+        to_file._sectionflow = True  # type: ignore[attr-defined]
+        root.addHandler(to_file)
+
+
+def remove_log_handlers() -> None:
+    """Take this command's handlers off the root logger (a command may run in-process)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_sectionflow", False)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+# -------------------------------------------------------------------- running
+@dataclass(slots=True)
+class _Interrupts:
+    """First Ctrl+C (or SIGTERM) cancels the run cleanly; a second one stops at once."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+    cancel: Callable[[], object] | None = None
+    count: int = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        # Only schedule work here: a signal handler that writes to a stream the main
+        # thread is writing to can raise "reentrant call".
+        self.count += 1
+        if self.count > 1 or self.loop is None or self.cancel is None:
+            raise KeyboardInterrupt
+        self.loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        print(
+            f"\n{PROG}: cancelling, cleaning up (press Ctrl+C again to stop at once)",
+            file=sys.stderr,
+        )
+        if self.cancel is not None:
+            self.cancel()
+
+
+@contextmanager
+def _signals_to(handler: _Interrupts) -> Iterator[None]:
+    """Own SIGINT/SIGTERM for the run (asyncio.Runner then leaves SIGINT to us)."""
+    wanted = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    previous: dict[int, signal._HANDLER] = {}
+    for sig in wanted:
+        # ValueError/OSError: not the main thread, or not supported on this platform
+        with suppress(ValueError, OSError):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_cancellable(
+    work: Callable[[], Awaitable[T]], cancel: Callable[[], object] | None = None
+) -> T:
+    """``work()`` on a fresh event loop that owns Ctrl+C and SIGTERM.
+
+    The first signal calls ``cancel`` (by default it cancels the task running ``work``),
+    so the run ends through its own clean-up: temp files and remote uploads removed, the
+    exports written; a second one raises KeyboardInterrupt at once.
+    """
+    interrupts = _Interrupts()
+
+    async def main() -> T:
+        interrupts.loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        interrupts.cancel = cancel or (task.cancel if task is not None else None)
+        return await work()
+
+    with _signals_to(interrupts), asyncio.Runner() as runner:
+        return runner.run(main())
+
+
+@contextmanager
+def served_metrics(port: int | None) -> Iterator[Metrics | None]:
+    """The Prometheus endpoint for --metrics-port while the block runs, its address
+    printed on stderr; None when the flag was not given."""
+    if port is None:
+        yield None
+        return
+    metrics = Metrics()
+    try:
+        bound = metrics.serve(port)
+    except MetricsError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{PROG}: metrics at http://127.0.0.1:{bound}/metrics", file=sys.stderr, flush=True)
+    try:
+        yield metrics
+    finally:
+        metrics.close()
+
+
+class Display(Protocol):
+    """A live display of engine events, shown while the block it opens runs."""
+
+    def handle(self, event: Event) -> None: ...
+    def __enter__(self) -> object: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class LiveProgress:
+    """What the live displays share: their rich Progress, drawn on ``console`` from
+    ``__enter__`` to ``__exit__`` when ``live`` (a terminal); without it, a display
+    prints plain lines instead, which a log file or a pipe can keep."""
+
+    console: Console
+    live: bool
+    progress: Progress | None = None
+
+    def __enter__(self) -> Self:
+        if self.live:
+            self.progress = self.make_progress()
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def make_progress(self) -> Progress:
+        """The bars and columns of this display, with any rows known before the run."""
+        raise NotImplementedError
+
+
+class Cancellable(Protocol):
+    """What the engine made for one run (a pipeline, a folder batch)."""
+
+    @property
+    def limits(self) -> Limits: ...
+    def cancel(self) -> None: ...
+
+
+R = TypeVar("R", bound=Cancellable)
+
+
+def run_displayed(
+    display: Display,
+    metrics_port: int | None,
+    make: Callable[[Engine, Emit], R],
+    work: Callable[[R], Awaitable[T]],
+) -> T:
+    """Make a run with the engine (``make``), show its events on ``display`` and on the
+    metrics endpoint, and run ``work`` on it; Ctrl+C cancels the run through its own
+    ``cancel`` so its clean-up still happens."""
+    with served_metrics(metrics_port) as metrics, Engine() as engine:
+        runner = make(engine, fan_out(display.handle, metrics.handle if metrics else None))
+        if metrics is not None:
+            metrics.watch_limits(runner.limits)
+
+        async def shown() -> T:
+            with display:
+                return await work(runner)
+
+        return run_cancellable(shown, runner.cancel)
