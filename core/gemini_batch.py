@@ -167,15 +167,8 @@ class GeminiBatch:
     async def _open_outcome(
         self, request: RunRequest, sha: str, info: pdf.DocumentInfo
     ) -> RunOutcome:
-        outcome = RunOutcome.begin(
-            request,
-            sha256=sha,
-            page_count=info.page_count,
-            title=info.own_title,
-            processor=self.processor.name,
-            model=self.processor.model,
-            settings={**public_settings(self.settings), "batch_mode": True},
-        )
+        settings = {**public_settings(self.settings), "batch_mode": True}
+        outcome = RunOutcome.begin(request, sha, info, self.processor, settings)
         if request.resume_run_id:
             outcome.keep_finished(await self.journal.load_async(request.resume_run_id))
         await self.journal.start_run(outcome)

@@ -175,15 +175,8 @@ class Pipeline:
         self, request: RunRequest, sha: str, info: pdf.DocumentInfo
     ) -> RunOutcome:
         """A fresh outcome, or the resumed run's with its finished sections kept."""
-        outcome = RunOutcome.begin(
-            request,
-            sha256=sha,
-            page_count=info.page_count,
-            title=info.own_title,
-            processor=self.processor.name,
-            model=getattr(self.processor, "model", None),
-            settings=public_settings(self.settings),
-        )
+        settings = public_settings(self.settings)
+        outcome = RunOutcome.begin(request, sha, info, self.processor, settings)
         if request.resume_run_id and self.journal is not None:
             outcome.keep_finished(await self.journal.load_async(request.resume_run_id))
         if self.journal is not None:

@@ -6,11 +6,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.processors.base import Prompt
 from core.results import SectionResult, TokenUsage
 from core.sections import Section
+
+if TYPE_CHECKING:
+    from core.pdf import DocumentInfo
+    from core.processors.base import Processor
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,9 @@ class RunOutcome:
     def begin(
         cls,
         request: RunRequest,
-        *,
         sha256: str,
-        page_count: int,
-        title: str,
-        processor: str,
-        model: str | None,
+        info: DocumentInfo,
+        processor: Processor,
         settings: dict[str, Any],
     ) -> RunOutcome:
         """The outcome of a run that starts now (a single run and Batch mode alike)."""
@@ -78,14 +79,14 @@ class RunOutcome:
             run_id=request.run_id or uuid.uuid4().hex[:12],
             document=Path(request.pdf_path),
             document_sha256=sha256,
-            page_count=page_count,
+            page_count=info.page_count,
             sections=list(request.sections),
             prompt=request.prompt,
-            processor=processor,
-            model=model,
+            processor=processor.name,
+            model=getattr(processor, "model", None),
             settings=settings,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            title=title,
+            title=info.own_title,
         )
 
     def keep_finished(self, previous: RunOutcome) -> None:

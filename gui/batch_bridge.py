@@ -37,8 +37,7 @@ class BatchBridge(TaskBridge):
         runner_factory: RunnerFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._factory = runner_factory or engine.folder_batch
+        super().__init__(runner_factory or engine.folder_batch, parent)
 
     def start(
         self, settings: Settings, options: BatchOptions, source: str, paths: Sequence[Path]

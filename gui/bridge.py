@@ -1,8 +1,8 @@
 """The one place where a single PDF's run events become Qt signals.
 
 The pipeline calls ``emit(event)`` on the loop thread (with qasync, the GUI thread), so
-re-emitting is a direct call with no copying; widgets connect to the typed signals and
-never see the engine. Everything the window may do to a run (start, cancel, move a
+re-emitting is a direct call with no copying; the window's controllers listen and never
+see the engine. Everything the window may do to a run (start, cancel, move a
 limit, change the memory limits) goes through here (see :mod:`gui.task_bridge`).
 """
 
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from core import events as ev
 from core.settings import Settings
@@ -28,11 +28,6 @@ PipelineFactory = Callable[[Settings, Callable[[ev.Event], None]], "Pipeline"]
 
 
 class EngineBridge(TaskBridge):
-    run_started = Signal(object)
-    memory_sample = Signal(object)
-    section_done = Signal(object)
-    section_failed = Signal(object)
-
     noun = "run"
 
     def __init__(
@@ -41,17 +36,8 @@ class EngineBridge(TaskBridge):
         pipeline_factory: PipelineFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """``pipeline_factory``: tests put a stand-in pipeline here; by default the
-        engine makes each run's pipeline."""
-        super().__init__(parent)
+        super().__init__(pipeline_factory or engine.pipeline, parent)
         self.engine = engine
-        self._factory = pipeline_factory or engine.pipeline
-        self._routes = {
-            ev.RunStarted: self.run_started,
-            ev.MemorySample: self.memory_sample,
-            ev.SectionDone: self.section_done,
-            ev.SectionFailed: self.section_failed,
-        }
 
     def prestart_workers(self, count: int) -> threading.Thread | None:
         """Start the engine's worker processes now, off the GUI thread (no-op when a

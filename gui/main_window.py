@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
         self.history.resumed.connect(lambda: self.tabs.setCurrentIndex(RUN_TAB))
         self.bridge.completed.connect(self._on_run_completed)
         self.suggestion_service.updated.connect(self.settings_panel.show_suggestions)
-        self.bridge.memory_sample.connect(lambda s: self._show_rss(s.rss_mb))
+        self.run.memory_changed.connect(self._show_rss)
         self.results.retry_requested.connect(self.retry_failed)
         self.results.link_clicked.connect(
             lambda url: self.show_message(f"Links are not opened from results: {url}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from core import events as ev
 from core.limits import MEMORY_FIELDS
 from core.run_types import RunOutcome, RunRequest
 from core.sections import Section
@@ -42,6 +43,8 @@ class RunController(QObject):
     key_needed = Signal()
     #: the merged outcome changed (a run or a retry ended); export becomes possible
     outcome_changed = Signal(object)
+    #: the app's memory during a run, MB (the status bar shows it)
+    memory_changed = Signal(float)
 
     def __init__(
         self,
@@ -75,10 +78,13 @@ class RunController(QObject):
         self.last_settings: Settings | None = None
         self.last_request: RunRequest | None = None
         self._retrying = False
-        bridge.run_started.connect(self._on_started)
-        bridge.section_done.connect(lambda e: self.results.add_result(e.section_id, e.result))
-        bridge.section_failed.connect(self._on_failed)
-        bridge.memory_sample.connect(graph.add_sample)
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            ev.RunStarted: self._on_started,
+            ev.SectionDone: lambda e: self.results.add_result(e.section_id, e.result),
+            ev.SectionFailed: self._on_failed,
+            ev.MemorySample: self._on_memory,
+        }
+        bridge.event.connect(self._on_event)
         bridge.event.connect(progress.apply)
         bridge.completed.connect(self._on_completed)
         bridge.failed.connect(self.error)
@@ -218,6 +224,15 @@ class RunController(QObject):
             self.bridge.cancel()
 
     # -- events -----------------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_memory(self, sample: ev.MemorySample) -> None:
+        self.graph.add_sample(sample)
+        self.memory_changed.emit(sample.rss_mb)
 
     def _on_started(self, event: Any) -> None:
         self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")

@@ -1,11 +1,12 @@
 """What the run bridge and the batch bridge share: owning one engine task on the loop,
-turning its events into Qt signals, and passing the window's controls to it.
+handing its events to the window as one Qt signal, and passing the window's controls to
+it.
 
 qasync keeps no reference to tasks it did not start, so a task held only by the loop
 could be collected mid-run (docs/ARCHITECTURE.md, "qasync"): the bridge keeps it until it
 ends. Events arrive on the loop thread (with qasync, the GUI thread), so re-emitting is a
-direct call; each event type a widget listens to has its own typed signal, and every
-event also goes out on ``event`` for listeners that want the raw stream.
+direct call; listeners pick the event types they care about from the one ``event``
+signal (see :class:`gui.run_controller.RunController`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Runner(Protocol):
 
 
 class TaskBridge(QObject):
-    #: every event, for listeners that want the raw stream (the log, tests)
+    #: every engine event of the task, in order
     event = Signal(object)
     #: True when the task starts, False once it has ended (after clean-up)
     running_changed = Signal(bool)
@@ -49,14 +50,15 @@ class TaskBridge(QObject):
     #: what the user calls the task, in messages ("run", "batch")
     noun = "task"
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, factory: Callable[..., Runner], parent: QObject | None = None) -> None:
+        """``factory`` makes the task's runner (by default the engine's; tests pass a
+        stand-in)."""
         super().__init__(parent)
+        self._factory = factory
         self._task: asyncio.Task | None = None
         self._running = False
         self._runner: Runner | None = None
         self.last_outcome: Any = None
-        #: event type -> its typed signal (filled by the subclass)
-        self._routes: dict[type, Signal] = {}
 
     @property
     def running(self) -> bool:
@@ -114,9 +116,6 @@ class TaskBridge(QObject):
             return None
 
     def _on_event(self, event: ev.Event) -> None:
-        signal = self._routes.get(type(event))
-        if signal is not None:
-            signal.emit(event)
         self.event.emit(event)
 
     # -- controls ---------------------------------------------------------------------

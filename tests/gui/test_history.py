@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from core.events import SectionDone
 from tests.gui.conftest import wait_until
 from tests.gui.test_run_offline import open_and_mark
 
@@ -83,7 +84,9 @@ async def test_reopening_a_cancelled_run_offers_resume(make_window, pdf_factory)
     assert f"stopped with {done_before} of 16 sections done" in history.resume_box.text()
 
     sources: list[str] = []
-    window.bridge.section_done.connect(lambda event: sources.append(event.source))
+    window.bridge.event.connect(
+        lambda event: sources.append(event.source) if isinstance(event, SectionDone) else None
+    )
     history.resume_button.click()
     await wait_until(lambda: getattr(history, "resume_task", None) is not None)
     outcome = await history.resume_task
