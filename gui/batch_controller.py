@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,9 @@ from gui.state.batch_progress import BatchProgress
 from gui.widgets.batch_tab import BatchTab
 
 if TYPE_CHECKING:
+    from core.batch_outcome import BatchOutcome
     from core.sections import Section
+    from gui.persistence import Store
     from gui.state.settings import AppSettings
     from gui.widgets.settings_panel import SettingsPanel
 
@@ -75,10 +77,10 @@ class BatchController(QObject):
         settings: AppSettings,
         panel: SettingsPanel,
         build_settings: Callable[[], Settings],
-        inspect_files: Callable[..., Any],
+        inspect_files: Callable[..., Awaitable[list[Inspection]]],
         *,
         other_run: Callable[[], bool] = lambda: False,
-        store: Any = None,
+        store: Store | None = None,
         opener: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         parent: QObject | None = None,
     ) -> None:
@@ -93,7 +95,7 @@ class BatchController(QObject):
         self._other_run = other_run
         self._store = store
         self._open = opener
-        self.outcome: Any = None
+        self.outcome: BatchOutcome | None = None
         self.preview_task: asyncio.Task | None = None
         self._inspected: dict[Path, Inspection] = {}
         self._preview_folder: str | None = None
@@ -204,7 +206,7 @@ class BatchController(QObject):
         self.update_can_run()
         self.running_changed.emit(running)
 
-    def _on_completed(self, outcome: Any) -> None:
+    def _on_completed(self, outcome: BatchOutcome) -> None:
         self.outcome = outcome
         self.state.set_notes({str(f.path): f.note for f in outcome.files})
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(outcome.statuses().items()))

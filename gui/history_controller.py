@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -174,7 +174,7 @@ class HistoryController(QObject):
         self.resume_task = self._keeper.spawn(self._resume(run_id), "resume")
         return self.resume_task
 
-    async def _resume(self, run_id: str) -> Any:
+    async def _resume(self, run_id: str) -> RunOutcome | None:
         try:
             previous = await self.engine.journal.load_async(run_id)
         except Exception as exc:

@@ -8,6 +8,7 @@ sample), dialogs (always ``open()``, never ``exec()``), what is remembered, and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.memory import process_tree_rss_mb
 from core.paths import log_dir
+from core.run_types import RunOutcome
 from core.settings import ProcessorKind
 from gui import log_files
 from gui.batch_bridge import BatchBridge
@@ -610,13 +612,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ running
 
-    def start_run(self) -> Any:
+    def start_run(self) -> asyncio.Task | None:
         task = self.run.run()
         if task is not None:
             self.tabs.setCurrentIndex(RUN_TAB)
         return task
 
-    def retry_failed(self) -> Any:
+    def retry_failed(self) -> asyncio.Task | None:
         task = self.run.retry_failed()
         if task is not None:
             self.tabs.setCurrentIndex(RUN_TAB)
@@ -634,7 +636,7 @@ class MainWindow(QMainWindow):
         if finished and self.run.outcome.results and not self.close_guard.closing:
             self.tabs.setCurrentIndex(RESULTS_TAB)
 
-    def _on_run_completed(self, outcome: Any) -> None:
+    def _on_run_completed(self, outcome: RunOutcome) -> None:
         """The run's own report (a retry's covers the retried sections), and fresh
         suggestions now that the journal holds one more run."""
         self.report.show_report(

@@ -9,6 +9,7 @@ limit (:meth:`gui.task_bridge.TaskBridge.follow`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core import events as ev
 from core.limits import MEMORY_FIELDS
+from core.processors.base import Prompt
 from core.run_types import RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import ProcessorKind, Settings, SettingsError
@@ -132,7 +134,7 @@ class RunController(QObject):
             return ""
         return f"Gemini estimate: {guess.describe()}"
 
-    def run(self) -> Any:
+    def run(self) -> asyncio.Task | None:
         """Run every section; returns the task, or None with the reason emitted."""
         if self.problems():
             self.error.emit("Cannot run yet: " + "; ".join(self.problems()))
@@ -140,7 +142,7 @@ class RunController(QObject):
         self._retrying = False
         return self._start(self.sections.to_sections())
 
-    def retry_failed(self) -> Any:
+    def retry_failed(self) -> asyncio.Task | None:
         failed = set(self.results.failed_ids())
         if not failed or self.outcome is None or self.bridge.running:
             return None
@@ -161,7 +163,7 @@ class RunController(QObject):
         self._retrying = True
         return self._start(sections, prompt=self.outcome.prompt)
 
-    def resume(self, previous: Any) -> Any:
+    def resume(self, previous: RunOutcome) -> asyncio.Task | None:
         """Continue a journaled run: its finished sections are kept, the rest run."""
         if self.bridge.running:
             return None
@@ -170,8 +172,11 @@ class RunController(QObject):
         return self._start(sections, prompt=previous.prompt, resume_run_id=previous.run_id)
 
     def _start(
-        self, sections: list[Section], prompt: Any = None, resume_run_id: str | None = None
-    ) -> Any:
+        self,
+        sections: list[Section],
+        prompt: Prompt | None = None,
+        resume_run_id: str | None = None,
+    ) -> asyncio.Task | None:
         document = self._document()
         if document is None:
             self.error.emit("Open a PDF first")
@@ -234,14 +239,14 @@ class RunController(QObject):
         self.graph.add_sample(sample)
         self.memory_changed.emit(sample.rss_mb)
 
-    def _on_started(self, event: Any) -> None:
+    def _on_started(self, event: ev.RunStarted) -> None:
         self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")
 
-    def _on_failed(self, event: Any) -> None:
+    def _on_failed(self, event: ev.SectionFailed) -> None:
         reason = "Cancelled" if event.cancelled else event.reason
         self.results.add_failure(event.section_id, reason)
 
-    def _on_completed(self, outcome: Any) -> None:
+    def _on_completed(self, outcome: RunOutcome) -> None:
         if self._retrying and self.outcome is not None:
             outcome = merge_outcomes(self.outcome, outcome)
         self.outcome = outcome
@@ -264,7 +269,7 @@ class RunController(QObject):
         return json_path, md_path
 
 
-def merge_outcomes(previous: Any, retry: Any) -> Any:
+def merge_outcomes(previous: RunOutcome, retry: RunOutcome) -> RunOutcome:
     """The previous outcome with the retried sections' new results or failures."""
     results = dict(previous.results)
     failures = dict(previous.failures)
