@@ -66,8 +66,11 @@ def ordered_sections(outcome: RunOutcome) -> list[Section]:
 
 
 def section_status(outcome: RunOutcome, section: Section) -> tuple[str, str | None]:
-    """('done', None) or ('failed' | 'cancelled', reason) for one section."""
-    if section.id in outcome.results:
+    """('done', None), or ('partial' | 'failed' | 'cancelled', reason) for one section."""
+    result = outcome.results.get(section.id)
+    if result is not None and result.partial:
+        return "partial", result.partial
+    if result is not None:
         return "done", None
     failure: Failure | None = outcome.failures.get(section.id)
     if failure is not None:

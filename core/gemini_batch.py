@@ -613,6 +613,7 @@ def section_result(
             "model_version": last.model_version,
         },
         notes=merged.notes,
+        partial=merged.partial,
     )
 
 

@@ -40,3 +40,7 @@ class SectionResult(BaseModel):
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     stats: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    #: why the answer is incomplete (cut off at the output-token limit); None when whole.
+    #: A partial section is neither done nor failed: it is shown, exported and counted
+    #: as "partial".
+    partial: str | None = None

@@ -110,4 +110,7 @@ class RunOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and not self.failures and len(self.results) == len(self.sections)
+        """Every section done and whole: nothing failed, cancelled or cut off."""
+        whole = not any(result.partial for result in self.results.values())
+        complete = len(self.results) == len(self.sections) and not self.failures
+        return not self.cancelled and complete and whole

@@ -506,6 +506,7 @@ class GeminiProcessor:
             tokens=merged.tokens,
             stats=stats,
             notes=merged.notes,
+            partial=merged.partial,
         )
 
     # ------------------------------------------------------------------ clean-up

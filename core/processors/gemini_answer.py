@@ -41,6 +41,8 @@ class PieceAnswer:
     finish_reason: str | None
     model_version: str | None
     notes: list[str] = field(default_factory=list)
+    #: the answer stopped at the output-token limit (finish reason MAX_TOKENS)
+    cut_off: bool = False
 
 
 def _name(value: object) -> str | None:
@@ -110,11 +112,8 @@ def interpret(response: Any, *, title: str, schema: dict[str, Any] | None) -> Pi
             f"Gemini returned an empty answer for section '{title}' "
             f"(finish reason: {finish or 'none'})"
         )
-    if schema is None:
-        return PieceAnswer(text, None, tokens, finish, model_version, notes)
-    return PieceAnswer(
-        text, _structured(text, schema, cut_off), tokens, finish, model_version, notes
-    )
+    fields = None if schema is None else _structured(text, schema, cut_off)
+    return PieceAnswer(text, fields, tokens, finish, model_version, notes, cut_off)
 
 
 def _structured(text: str, schema: dict[str, Any], cut_off: bool) -> dict[str, Any]:
@@ -267,6 +266,8 @@ class MergedAnswer:
     fields: dict[str, Any] | None
     tokens: TokenUsage
     notes: list[str]
+    #: why the merged answer is incomplete, or None
+    partial: str | None = None
 
 
 def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAnswer:
@@ -277,11 +278,12 @@ def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAns
     notes: list[str] = []
     for answer in answers:
         notes.extend(n for n in answer.notes if n not in notes)
+    partial = CUT_OFF_NOTE if any(a.cut_off for a in answers) else None
     if len(answers) == 1:
         fields = answers[0].fields
         raw = answers[0].text
         body = fields_markdown(fields) if fields is not None else raw
-        return MergedAnswer(body, raw, fields, tokens, notes)
+        return MergedAnswer(body, raw, fields, tokens, notes, partial)
     notes.append(
         f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
         "and the answers merged in page order"
@@ -295,4 +297,4 @@ def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAns
         body = fields_markdown(fields)
     else:
         body = "\n\n".join(f"### {label}\n\n{a.text}" for label, a in pairs)
-    return MergedAnswer(body, raw, fields, tokens, notes)
+    return MergedAnswer(body, raw, fields, tokens, notes, partial)
