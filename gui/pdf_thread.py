@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from core import pdf
+from core.citations.locate import QuoteRects, quote_rects
 from core.errors import PdfError
 from core.workers import PdfWorkers
 
@@ -84,6 +85,8 @@ class PdfService(QObject):
     open_failed = Signal(str, object)
     #: generation, page (1-based), width_px, QImage
     page_rendered = Signal(int, int, int, QImage)
+    #: generation, page (1-based), quote, QuoteRects (empty when it was not found)
+    quote_found = Signal(int, int, str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +175,33 @@ class PdfService(QObject):
                 image = QImage(1, 1, QImage.Format.Format_RGB32)
                 image.fill(0xFFFFFFFF)
             self.page_rendered.emit(generation, page, width_px, image)
+
+        return self._submit(job)
+
+    def find_quote(self, page: int, quote: str) -> Future | None:
+        """Where ``quote`` is drawn on a page of the current document, in the render
+        process (a search reads the page's text: MuPDF work, never on the GUI thread)."""
+        document = self._document
+        if document is None:
+            return None
+        generation = document.generation
+
+        def job() -> None:
+            if generation != self._generation:
+                return
+            try:
+                found = renderer().call(
+                    quote_rects,
+                    str(document.path),
+                    page,
+                    quote,
+                    document.password,
+                    timeout=RENDER_TIMEOUT_S,
+                )
+            except Exception:
+                log.warning("Could not look for a quote on page %d", page)
+                found = QuoteRects(0.0, 0.0)
+            self.quote_found.emit(generation, page, quote, found)
 
         return self._submit(job)
 

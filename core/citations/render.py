@@ -24,3 +24,18 @@ def _line(citation: Citation) -> str:
     if citation.corrected_from is not None:
         text += f" (the answer said page {citation.corrected_from})"
     return text
+
+
+def link_text(citation: Citation) -> str:
+    """A citation as a small link: its page label, ✓ when the quote was found there."""
+    return f"p. {citation.label} {'✓' if citation.verified else '?'}"
+
+
+def citation_text(citation: Citation, title: str, document: str) -> str:
+    """A claim as an analyst pastes it into a note: what it says, the words it rests on,
+    and where they are (the section's title, the page label, the document's name)."""
+    claim = citation.claim or citation.quote
+    quote = f" — “{citation.quote}”" if citation.quote and citation.quote != claim else ""
+    where = ", ".join(part for part in (title, f"p. {citation.label}", document) if part)
+    unverified = "" if citation.verified else ", unverified"
+    return f"{claim}{quote} ({where}{unverified})"
