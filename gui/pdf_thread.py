@@ -146,14 +146,8 @@ class PdfService(QObject):
         this thread, so the grid can paint it as it comes without scaling on the GUI
         thread (that scaling was the biggest part of a scroll step's repaint).
         """
-        document = self._document
-        if document is None:
-            return None
-        generation = document.generation
 
-        def job() -> None:
-            if generation != self._generation:
-                return
+        def job(document: OpenedDocument, generation: int) -> None:
             if not force and not self._wanted(page):
                 self.page_rendered.emit(generation, page, width_px, QImage())
                 return
@@ -176,19 +170,13 @@ class PdfService(QObject):
                 image.fill(0xFFFFFFFF)
             self.page_rendered.emit(generation, page, width_px, image)
 
-        return self._submit(job)
+        return self._document_job(job)
 
     def find_quote(self, page: int, quote: str) -> Future | None:
         """Where ``quote`` is drawn on a page of the current document, in the render
         process (a search reads the page's text: MuPDF work, never on the GUI thread)."""
-        document = self._document
-        if document is None:
-            return None
-        generation = document.generation
 
-        def job() -> None:
-            if generation != self._generation:
-                return
+        def job(document: OpenedDocument, generation: int) -> None:
             try:
                 found = renderer().call(
                     quote_rects,
@@ -202,6 +190,20 @@ class PdfService(QObject):
                 log.warning("Could not look for a quote on page %d", page)
                 found = QuoteRects(0.0, 0.0)
             self.quote_found.emit(generation, page, quote, found)
+
+        return self._document_job(job)
+
+    def _document_job(self, work: Callable[[OpenedDocument, int], None]) -> Future | None:
+        """Run ``work(document, generation)`` on the worker for the current document,
+        unless another document has been opened by the time its turn comes."""
+        document = self._document
+        if document is None:
+            return None
+        generation = document.generation
+
+        def job() -> None:
+            if generation == self._generation:
+                work(document, generation)
 
         return self._submit(job)
 

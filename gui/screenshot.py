@@ -58,7 +58,9 @@ async def _shoot(out: Path, workdir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(path))
         shots.append(path)
-    shots.append(await _shoot_citations(window, outcome, out.with_name(f"{out.stem}-citations.png")))
+    shots.append(
+        await _shoot_citations(window, outcome, out.with_name(f"{out.stem}-citations.png"))
+    )
     shots.append(await _shoot_report(window, REPORT_TAB, out.with_name(f"{out.stem}-report.png")))
     window.close()
     return shots
