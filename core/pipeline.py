@@ -440,8 +440,9 @@ class Pipeline:
                 s.process_max_retries,
                 lambda: self.processor.analyze(section, handle, prompt),
             )
-            await self._cache_put(cache_key, result)
-            return await self._check_citations(section, result, source, request, timings)
+            checked = await self._check_citations(section, result, source, request, timings)
+            await self._cache_put(cache_key, result)  # unchecked; just before it is recorded
+            return checked
         finally:
             await self._cleanup(section, handle, out_path, timings)
 
