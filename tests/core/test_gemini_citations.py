@@ -39,7 +39,7 @@ def _sentence_page(cited: CitedPdf, quote: str) -> int:
 async def test_structured_claims_are_mapped_checked_and_corrected(
     fake_gemini: FakeGemini, workers: PdfWorkers, remote_ledger: RemoteLedger, cited: CitedPdf
 ) -> None:
-    fake_gemini.citation_rule = CitationRule(wrong_page=frozenset({2}), invented={3})
+    fake_gemini.citation_rule = CitationRule(wrong_page=frozenset({2}), invented=frozenset({3}))
     run = await run_sections(
         settings_for(fake_gemini),
         workers,
