@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from core.citations.render import sources_markdown
 from core.errors import ExportError
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
@@ -96,6 +97,7 @@ def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
     }
     if section.prompt:
         entry["prompt"] = section.prompt
+    entry["citations"] = [c.export() for c in result.citations] if result is not None else []
     if result is not None:
         entry["result"] = {
             "markdown": result.markdown,
@@ -161,6 +163,7 @@ def render_markdown(outcome: RunOutcome) -> str:
             lines.append("")
         body = demote_headings(result.markdown.strip(), top=3)
         lines += [body or "_No text._", ""]
+        lines += sources_markdown(result.citations)
     return "\n".join(lines).rstrip() + "\n"
 
 

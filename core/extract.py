@@ -40,6 +40,7 @@ from core.extraction.text import (
     WORD_RE,
     extractive_summary,
     is_prose,
+    key_facts,
     split_sentences,
     term_frequencies,
     tokenize,
@@ -116,12 +117,14 @@ def analyze_pages(pages: Sequence[PageText]) -> LocalAnalysis:
         chunks += join_blocks(found)
     prose = [block for block in blocks if block.is_prose]
     freq = term_frequencies("\n".join(block.markdown for block in prose))
+    summary = extractive_summary(prose, freq)
     return LocalAnalysis(
         text_markdown="\n\n".join(chunks).strip(),
         pages=len(pages),
         words=sum(block.words for block in blocks),
         keywords=top_keywords(freq),
-        summary=extractive_summary(prose, freq),
+        summary=summary,
+        facts=key_facts(prose, summary),
         scanned_pages=scanned,
         blank_pages=blank,
         tables=sum(1 for block in blocks if block.kind == "table"),

@@ -40,12 +40,15 @@ from typing import Any, TypeVar
 from core import events as ev
 from core import pdf
 from core.batch_jobs import BatchJob, BatchJobStore, RequestKey
+from core.citations.check import check_citations, unchecked
+from core.citations.prompting import with_citation_request
 from core.errors import ProcessingError, permanent
 from core.journal import Journal
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini import PDF_MIME, GeminiProcessor, Piece, context_line
-from core.processors.gemini_answer import PieceAnswer, interpret, merge_answers
+from core.processors.gemini_answer import PieceAnswer, interpret
+from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
@@ -73,6 +76,7 @@ TERMINAL = frozenset(
 GONE = "JOB_STATE_GONE"  # ours: Gemini no longer knows the job
 JSONL_MIME = "jsonl"
 _POLL_ERRORS_LIMIT = 20
+DOCUMENT_CHANGED = "the document was moved or changed before the answers came back"
 
 
 class BatchModeError(ProcessingError):
@@ -286,7 +290,8 @@ class GeminiBatch:
                 key = item.section.id if total == 1 else f"{item.section.id}.p{index + 1}"
                 keys.append(RequestKey(key, item.section.id, tuple(piece.pages), index, total))
                 context = context_line(item.section.title, tuple(piece.pages), index, total)
-                lines.append(json.dumps(request_line(key, piece.uri or "", text, context, schema)))
+                asked = with_citation_request(text, schema)
+                lines.append(json.dumps(request_line(key, piece.uri or "", asked, context, schema)))
         path = workdir / "requests.jsonl"
         await asyncio.to_thread(path.write_text, "\n".join(lines) + "\n", "utf-8")
         display = f"sectionflow batch {outcome.run_id} #{self.ledger.run_token}"
@@ -469,6 +474,7 @@ class GeminiBatch:
         for request in job.requests:
             by_section.setdefault(request.section_id, []).append(request)
         sections = {s.id: s for s in outcome.sections}
+        document = await self._document_to_check(outcome)
         for section_id, requests in by_section.items():
             section = sections.get(section_id)
             if section is None or section_id in outcome.results:
@@ -482,11 +488,24 @@ class GeminiBatch:
                 await self._record_failure(outcome, section, exc.reason, {}, None)
                 continue
             result = section_result(section, parts, self.processor.model, job.job_name)
+            if document is None:
+                result = unchecked(result, DOCUMENT_CHANGED)
+            else:
+                result = await check_citations(self.workers, result, document, section.pages)
             outcome.results[section.id] = result
             outcome.attempts[section.id] = 1
             await self.journal.record_done(outcome.run_id, result, 1, {})
             self._stage(section, ev.Stage.DONE)
             self._emit(ev.SectionDone(section_id=section.id, result=result, attempts=1, timings={}))
+
+    async def _document_to_check(self, outcome: RunOutcome) -> Path | None:
+        """The document the quotes are checked against: answers come hours after the
+        run's snapshot was removed, so the file itself, if it is still there unchanged."""
+        path = Path(outcome.document)
+        if not path.is_file():
+            return None
+        sha = await asyncio.to_thread(pdf.file_sha256, path)
+        return path if sha == outcome.document_sha256 else None
 
     def _piece_answer(
         self,
@@ -594,7 +613,7 @@ def section_result(
     job_name: str,
 ) -> SectionResult:
     """A section's result from its part answers (merged in page order, as interactively)."""
-    merged = merge_answers(parts)
+    merged, citations = merge_cited(parts)
     last = parts[-1][1]
     return SectionResult(
         section_id=section.id,
@@ -614,6 +633,7 @@ def section_result(
         },
         notes=merged.notes,
         partial=merged.partial,
+        citations=citations,
     )
 
 

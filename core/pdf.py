@@ -154,6 +154,12 @@ def _cached_source(src: Path, password: str | None) -> pymupdf.Document:
     return doc
 
 
+def source_document(path: str | os.PathLike[str], password: str | None = None) -> pymupdf.Document:
+    """The open document at ``path``, kept open for this worker's next call (citations are
+    checked against the run's source right after its sections are split from it)."""
+    return _cached_source(Path(path), password)
+
+
 def split_section(
     src: str | os.PathLike[str],
     pages: tuple[int, ...],

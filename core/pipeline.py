@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from core import pdf
 from core.adaptive import AdaptiveLimit
+from core.citations.check import check_citations, moved
 from core.cooperative import in_slices
 from core.errors import ProcessingError
 from core.events import (
@@ -414,13 +415,14 @@ class Pipeline:
             prompt = self._prompt_for(section, request)
             cache_key = self._cache_key(part, prompt)
             if request.use_cache and (hit := await self._cache_get(cache_key)) is not None:
-                return hit.model_copy(
+                hit = moved(hit, section.pages).model_copy(
                     update={
                         "section_id": section.id,
                         "title": section.title,
                         "pages": section.page_spec,
                     }
                 )
+                return await self._check_citations(section, hit, source, request, timings)
             if self.processor.uses_upload:
                 handle = await stage(
                     "upload",
@@ -438,10 +440,30 @@ class Pipeline:
                 s.process_max_retries,
                 lambda: self.processor.analyze(section, handle, prompt),
             )
-            await self._cache_put(cache_key, result)
-            return result
+            checked = await self._check_citations(section, result, source, request, timings)
+            await self._cache_put(cache_key, result)  # unchecked; just before it is recorded
+            return checked
         finally:
             await self._cleanup(section, handle, out_path, timings)
+
+    async def _check_citations(
+        self,
+        section: Section,
+        result: SectionResult,
+        source: Path,
+        request: RunRequest,
+        timings: dict[str, float],
+    ) -> SectionResult:
+        """Each quote looked up on its page of the run's source (in a PDF worker), so the
+        journal records checked citations. The cache keeps the unchecked result: a hit
+        may be for other pages, or another document with the same pages."""
+        begun = time.monotonic()
+        try:
+            return await check_citations(
+                self.workers, result, source, section.pages, request.password
+            )
+        finally:
+            timings["verify"] = time.monotonic() - begun
 
     def _prompt_for(self, section: Section, request: RunRequest) -> Prompt:
         """A section's own prompt wins over the run's."""

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from core.citations.model import Citation
+
 
 class TokenUsage(BaseModel):
     prompt: int = 0
@@ -44,3 +46,6 @@ class SectionResult(BaseModel):
     #: A partial section is neither done nor failed: it is shown, exported and counted
     #: as "partial".
     partial: str | None = None
+    #: where each claim is written (docs/ARCHITECTURE.md, "Citations"); checked against
+    #: the document's text layer before the result is recorded
+    citations: list[Citation] = Field(default_factory=list)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.citations.model import Citation
 from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.memory import process_tree_rss_mb
@@ -434,6 +435,8 @@ class MainWindow(QMainWindow):
         self.results.link_clicked.connect(
             lambda url: self.show_message(f"Links are not opened from results: {url}")
         )
+        self.results.citation_clicked.connect(self.show_citation)
+        self.results.citations.document_name = lambda: getattr(self._results_pdf(), "name", "")
         self._rss_timer = QTimer(self)
         self._rss_timer.setInterval(1000)
         self._rss_timer.timeout.connect(self._sample_rss_idle)
@@ -609,6 +612,22 @@ class MainWindow(QMainWindow):
         row = self.sections.add_pages(pages)
         self.sections_panel.select_row(len(self.sections) - 1)
         self.show_message(f"Added '{row.title}'")
+
+    def show_citation(self, citation: Citation) -> None:
+        """A citation link: its page in the grid and in the preview, the quote marked."""
+        source = self._results_pdf()
+        if self.document is None or source is None or not _same_file(source, self.document.path):
+            name = source.name if source is not None else "the results' PDF"
+            self.show_message(f"Open {name} to see page {citation.label}")
+            return
+        self.pages.view.scroll_to_page(citation.page)
+        self.preview.show_page(citation.page, citation.quote)
+
+    def _results_pdf(self) -> Path | None:
+        """The PDF of the results on show: the last run's (or History's), else the open one."""
+        if self.run.outcome is not None:
+            return Path(self.run.outcome.document)
+        return self.document.path if self.document is not None else None
 
     # ------------------------------------------------------------------ running
 
@@ -809,3 +828,10 @@ class MainWindow(QMainWindow):
         self.engine.close()
         logging.getLogger().removeHandler(self.log_handler)
         event.accept()
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from core import pdf
+from core.citations.locate import QuoteRects, quote_rects
 from core.errors import PdfError
 from core.workers import PdfWorkers
 
@@ -84,6 +85,8 @@ class PdfService(QObject):
     open_failed = Signal(str, object)
     #: generation, page (1-based), width_px, QImage
     page_rendered = Signal(int, int, int, QImage)
+    #: generation, page (1-based), quote, QuoteRects (empty when it was not found)
+    quote_found = Signal(int, int, str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -143,14 +146,8 @@ class PdfService(QObject):
         this thread, so the grid can paint it as it comes without scaling on the GUI
         thread (that scaling was the biggest part of a scroll step's repaint).
         """
-        document = self._document
-        if document is None:
-            return None
-        generation = document.generation
 
-        def job() -> None:
-            if generation != self._generation:
-                return
+        def job(document: OpenedDocument, generation: int) -> None:
             if not force and not self._wanted(page):
                 self.page_rendered.emit(generation, page, width_px, QImage())
                 return
@@ -172,6 +169,41 @@ class PdfService(QObject):
                 image = QImage(1, 1, QImage.Format.Format_RGB32)
                 image.fill(0xFFFFFFFF)
             self.page_rendered.emit(generation, page, width_px, image)
+
+        return self._document_job(job)
+
+    def find_quote(self, page: int, quote: str) -> Future | None:
+        """Where ``quote`` is drawn on a page of the current document, in the render
+        process (a search reads the page's text: MuPDF work, never on the GUI thread)."""
+
+        def job(document: OpenedDocument, generation: int) -> None:
+            try:
+                found = renderer().call(
+                    quote_rects,
+                    str(document.path),
+                    page,
+                    quote,
+                    document.password,
+                    timeout=RENDER_TIMEOUT_S,
+                )
+            except Exception:
+                log.warning("Could not look for a quote on page %d", page)
+                found = QuoteRects(0.0, 0.0)
+            self.quote_found.emit(generation, page, quote, found)
+
+        return self._document_job(job)
+
+    def _document_job(self, work: Callable[[OpenedDocument, int], None]) -> Future | None:
+        """Run ``work(document, generation)`` on the worker for the current document,
+        unless another document has been opened by the time its turn comes."""
+        document = self._document
+        if document is None:
+            return None
+        generation = document.generation
+
+        def job() -> None:
+            if generation == self._generation:
+                work(document, generation)
 
         return self._submit(job)
 

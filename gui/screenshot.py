@@ -1,10 +1,12 @@
 """Take the README's screenshots from the app itself, after a real run.
 
 ``python -m gui.screenshot docs/screenshot.png`` opens the bundled sample, makes one
-section per top-level bookmark, runs them with the offline backend and saves three
+section per top-level bookmark, runs them with the offline backend and saves four
 pictures: the window with the progress table and memory graph (the given path), the
-window with the results view (``…-results.png``), and the run report panel with its
-Gantt chart (``…-report.png``). Offscreen unless QT_QPA_PLATFORM says otherwise.
+window with the results view (``…-results.png``), a result's citations beside the page
+preview a click on one opens, its quote marked (``…-citations.png``), and the run report
+panel with its Gantt chart (``…-report.png``). Offscreen unless QT_QPA_PLATFORM says
+otherwise.
 """
 
 from __future__ import annotations
@@ -56,9 +58,48 @@ async def _shoot(out: Path, workdir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(path))
         shots.append(path)
+    shots.append(
+        await _shoot_citations(window, outcome, out.with_name(f"{out.stem}-citations.png"))
+    )
     shots.append(await _shoot_report(window, REPORT_TAB, out.with_name(f"{out.stem}-report.png")))
     window.close()
     return shots
+
+
+async def _shoot_citations(window, outcome, path: Path) -> Path:
+    """The Results tab on the section with the most citations, and beside the window the
+    preview of the page its last key fact cites, opened as a click on the link opens it."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from gui.main_window import RESULTS_TAB
+
+    sid = max(outcome.results, key=lambda s: len(outcome.results[s].citations))
+    window.tabs.setCurrentIndex(RESULTS_TAB)
+    window.settings_dock.hide()
+    window.main_split.setSizes([440, window.width() - 440])
+    window.right_split.setSizes([150, window.height()])
+    window.results.list.setCurrentItem(window.results._items[sid])
+    panel = window.results.citations
+    row = len(panel.citations) - 1
+    panel.list.setCurrentRow(row)
+    window.show_citation(panel.citations[row])
+    preview = window.preview
+    preview.resize(1040, window.height())
+    for _ in range(500):
+        if preview.highlights:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.4)
+    left, right = window.grab(), preview.grab()
+    canvas = QImage(left.width() + right.width(), left.height(), QImage.Format.Format_RGB32)
+    canvas.fill(0xFFFFFFFF)
+    painter = QPainter(canvas)
+    painter.drawPixmap(0, 0, left)
+    painter.drawPixmap(left.width(), 0, right)
+    painter.end()
+    canvas.save(str(path))
+    preview.close()
+    return path
 
 
 async def _shoot_report(window, tab: int, path: Path) -> Path:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.citations.markers import pending
 from core.export import demote_headings
-from core.extraction.model import Block, LocalAnalysis
+from core.extraction.model import Block, LocalAnalysis, Sentence
 
 TEXT_HEADING_DEPTH = 3  # the text's '#' under the result's '## Text'
 _TIGHT = ("item", "contents")
@@ -41,12 +42,17 @@ def join_code(first: Block, second: Block) -> Block:
 
 
 def render_local_markdown(analysis: LocalAnalysis) -> str:
-    """The local result as a person reads it: Summary, Keywords, then the text."""
+    """The local result as a person reads it: Summary, Key facts, Keywords, then the
+    text. Each summary sentence and key fact ends with a marker citing its page, in the
+    order of :attr:`LocalAnalysis.cited`."""
     parts = ["## Summary", ""]
     if analysis.summary:
-        parts += [f"- {sentence.text}" for sentence in analysis.summary]
+        parts += [_cited(sentence) for sentence in analysis.summary]
     else:
         parts.append("_No sentences to summarise in this section._")
+    if analysis.facts:
+        parts += ["", "## Key facts", ""]
+        parts += [_cited(sentence) for sentence in analysis.facts]
     parts += ["", "## Keywords", ""]
     parts.append(", ".join(analysis.keywords) if analysis.keywords else "_None found._")
     parts += ["", "## Text", ""]
@@ -59,6 +65,10 @@ def render_local_markdown(analysis: LocalAnalysis) -> str:
     text = demote_headings(analysis.text_markdown, top=TEXT_HEADING_DEPTH)
     parts.append(text or "_This section has no text layer._")
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _cited(sentence: Sentence) -> str:
+    return f"- {sentence.text} {pending(sentence.page)}"
 
 
 def _plural(n: int, noun: str) -> str:

@@ -101,6 +101,8 @@ class LocalAnalysis:
     words: int
     keywords: list[str] = field(default_factory=list)
     summary: list[Sentence] = field(default_factory=list)
+    #: sentences stating figures, each with its page (see text.key_facts)
+    facts: list[Sentence] = field(default_factory=list)
     scanned_pages: list[int] = field(default_factory=list)
     blank_pages: list[int] = field(default_factory=list)
     tables: int = 0
@@ -113,7 +115,14 @@ class LocalAnalysis:
             "keywords": list(self.keywords),
             "summary": [sentence.text for sentence in self.summary],
             "summary_pages": [sentence.page for sentence in self.summary],
+            "key_facts": [sentence.text for sentence in self.facts],
+            "key_fact_pages": [sentence.page for sentence in self.facts],
             "scanned_pages": list(self.scanned_pages),
             "blank_pages": list(self.blank_pages),
             "tables": self.tables,
         }
+
+    @property
+    def cited(self) -> list[Sentence]:
+        """The sentences the result cites, in the order its Markdown shows them."""
+        return [*self.summary, *self.facts]

@@ -120,6 +120,30 @@ def extractive_summary(paragraphs: Sequence[Block], freq: Counter[str]) -> list[
     return [sentence for _, sentence, _ in sorted(best)]
 
 
+_FIGURE = re.compile(r"\d")
+_FACTS_MAX = 5
+
+
+def key_facts(paragraphs: Sequence[Block], exclude: Sequence[Sentence] = ()) -> list[Sentence]:
+    """Up to five sentences that state a figure (an amount, a date, a count), those with
+    the most figures first, returned in the order they appear; the summary's own
+    sentences are left out (``exclude``). Offline there is no model to pick facts, but a
+    sentence with numbers is what an analyst most often wants to quote and check."""
+    taken = {sentence.text.lower() for sentence in exclude}
+    candidates: list[tuple[int, Sentence, int]] = []
+    for paragraph in paragraphs:
+        for text in split_sentences(_ITEM_MARK.sub("", paragraph.markdown)):
+            if text.lower() in taken or not _FIGURE.search(text):
+                continue
+            if not is_prose(text, tokenize(text)):
+                continue
+            taken.add(text.lower())
+            figures = len(re.findall(r"\d+(?:[.,]\d+)*", text))
+            candidates.append((len(candidates), Sentence(text, paragraph.page), figures))
+    best = sorted(candidates, key=lambda c: (-c[2], c[0]))[:_FACTS_MAX]
+    return [sentence for _, sentence, _ in sorted(best, key=lambda c: c[0])]
+
+
 _CODE_CHARS = frozenset("<>{}[]=*_\\/|#@$^~`;")
 _LEADER = re.compile(r"(?:\.\s?){4,}")  # dot leaders of a contents line
 

@@ -29,14 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.citations.prompting import with_citation_request
 from core.errors import ProcessingError, permanent
 from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
-from core.processors.gemini_answer import (
-    PieceAnswer,
-    interpret,
-    merge_answers,
-)
+from core.processors.gemini_answer import PieceAnswer, interpret
+from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_errors import is_gone, scrub, to_processing_error
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -159,7 +157,8 @@ class GeminiProcessor:
     name = "gemini"
     uses_upload = True
     #: part of the pipeline's result-cache key: bump when the request Gemini sees changes
-    version = "1"
+    #: (2: the prompt asks for citations, the templates for quotes)
+    version = "2"
 
     def __init__(
         self,
@@ -461,7 +460,9 @@ class GeminiProcessor:
         doing = f"analysing section '{section.title}'"
         try:
             response = await client.aio.models.generate_content(
-                model=self.model, contents=[document, f"{text}\n\n{context}"], config=config
+                model=self.model,
+                contents=[document, f"{with_citation_request(text, schema)}\n\n{context}"],
+                config=config,
             )
         except Exception as exc:
             raise self._error(exc, doing) from None
@@ -478,7 +479,9 @@ class GeminiProcessor:
         answers: list[PieceAnswer],
         analyse_s: float,
     ) -> SectionResult:
-        merged = merge_answers([(p.pages, a) for p, a in zip(pieces, answers, strict=True)])
+        merged, citations = merge_cited(
+            [(p.pages, a) for p, a in zip(pieces, answers, strict=True)]
+        )
         timing: _Timing | None = handle.extra.get("timing")
         stats: dict[str, Any] = {
             "inline": all(p.inline for p in pieces),
@@ -507,6 +510,7 @@ class GeminiProcessor:
             stats=stats,
             notes=merged.notes,
             partial=merged.partial,
+            citations=citations,
         )
 
     # ------------------------------------------------------------------ clean-up

@@ -13,6 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.citations import claims
+from core.citations.markers import pending
+from core.citations.pages import as_int
 from core.errors import ProcessingError, permanent, transient
 from core.results import TokenUsage
 from core.sections import format_ranges
@@ -43,6 +46,8 @@ class PieceAnswer:
     notes: list[str] = field(default_factory=list)
     #: the answer stopped at the output-token limit (finish reason MAX_TOKENS)
     cut_off: bool = False
+    #: the text to show, when it differs from the model's words (citation markers read)
+    display: str | None = None
 
 
 def _name(value: object) -> str | None:
@@ -209,6 +214,8 @@ def _label(key: str) -> str:
 
 
 def _inline(value: Any) -> str:
+    if claims.is_claim(value):
+        return _claim(value)
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_inline(v)}" for k, v in value.items())
     if isinstance(value, list):
@@ -216,8 +223,30 @@ def _inline(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _claim(item: dict[str, Any]) -> str:
+    """A claim as one line: what it says, then the marker citing its page (the quote is
+    the citation's; see core/citations/claims.py for the order markers are made in)."""
+    said = "; ".join(
+        f"{_label(k)}: {_plain(v)}"
+        for k, v in item.items()
+        if k not in (claims.QUOTE, claims.PAGE) and _plain(v)
+    )
+    return f"{said} {pending(as_int(item[claims.PAGE]) or 1)}".strip()
+
+
+def _plain(value: Any) -> str:
+    """A value inside a claim, without markers of its own (claims do not nest)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(k)}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def fields_markdown(fields: dict[str, Any]) -> str:
     """Structured fields as Markdown a person reads: one labelled block per field."""
+    if claims.is_claim(fields):
+        return _claim(fields)
     blocks: list[str] = []
     for key, value in fields.items():
         if isinstance(value, list):
@@ -282,7 +311,7 @@ def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAns
     if len(answers) == 1:
         fields = answers[0].fields
         raw = answers[0].text
-        body = fields_markdown(fields) if fields is not None else raw
+        body = fields_markdown(fields) if fields is not None else _shown(answers[0])
         return MergedAnswer(body, raw, fields, tokens, notes, partial)
     notes.append(
         f"the section is above Gemini's limits, so it was sent in {len(answers)} parts "
@@ -296,5 +325,9 @@ def merge_answers(parts: list[tuple[tuple[int, ...], PieceAnswer]]) -> MergedAns
     if fields is not None:
         body = fields_markdown(fields)
     else:
-        body = "\n\n".join(f"### {label}\n\n{a.text}" for label, a in pairs)
+        body = "\n\n".join(f"### {label}\n\n{_shown(a)}" for label, a in pairs)
     return MergedAnswer(body, raw, fields, tokens, notes, partial)
+
+
+def _shown(answer: PieceAnswer) -> str:
+    return answer.display if answer.display is not None else answer.text

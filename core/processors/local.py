@@ -9,6 +9,7 @@ the event loop thread or on two threads at once. This class only adapts it to th
 from __future__ import annotations
 
 from core import extract
+from core.citations.model import Citation
 from core.errors import ProcessingError, permanent
 from core.processors.base import Handle, Prompt, SplitPart
 from core.prompts import DEFAULT_TEMPLATE
@@ -22,6 +23,8 @@ class LocalProcessor:
 
     name = "local"
     uses_upload = False
+    #: part of the pipeline's result-cache key: bump when the result's shape changes
+    version = "2"
     model: str | None = None
 
     def __init__(self, workers: PdfWorkers) -> None:
@@ -66,6 +69,10 @@ class LocalProcessor:
             markdown=extract.render_local_markdown(analysis),
             stats=analysis.stats(),
             notes=notes,
+            citations=[
+                Citation.unchecked(sentence.page, sentence.text, sentence.text)
+                for sentence in analysis.cited
+            ],
         )
 
     async def cleanup(self, handle: Handle) -> None:

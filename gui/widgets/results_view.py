@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.sections import Section
+from gui.widgets.citation_list import CitationList
 from gui.widgets.safe_browser import SafeTextBrowser
 
 OK_MARK, FAIL_MARK = "✓", "✗"
@@ -37,6 +38,8 @@ OK_MARK, FAIL_MARK = "✓", "✗"
 class ResultsView(QWidget):
     retry_requested = Signal()
     link_clicked = Signal(str)
+    #: a Citation whose page the user wants to see
+    citation_clicked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +100,7 @@ class ResultsView(QWidget):
         right.addWidget(self.fields)
         right.setStretchFactor(0, 4)
         right.setStretchFactor(1, 1)
+        self._add_citations(right)
         detail_layout.addWidget(right, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -198,12 +202,21 @@ class ResultsView(QWidget):
             self.meta.clear()
             self.browser.clear()
             self.fields.setVisible(False)
+            self.citations.show_citations([], "")
             return
         self.show_section(sid)
+
+    def _add_citations(self, splitter: QSplitter) -> None:
+        self.citations = CitationList(self)
+        self.citations.citation_clicked.connect(self.citation_clicked)
+        splitter.addWidget(self.citations)
+        splitter.setStretchFactor(splitter.count() - 1, 1)
 
     def show_section(self, sid: str) -> None:
         title = self._titles.get(sid, sid)
         self.heading.setText(title)
+        result = self.results.get(sid)
+        self.citations.show_citations(getattr(result, "citations", None) or [], title)
         if sid in self.failures:
             self.meta.setText("Failed")
             self.meta.setStyleSheet("color: #c62828;")

@@ -19,6 +19,8 @@ from core.workers import PdfWorkers
 from tests.helpers.documents import (
     BULLETS,
     FOOTER,
+    RISKS,
+    TABLE_NOTE,
     ReportPdf,
     make_report_pdf,
 )
@@ -298,3 +300,44 @@ def test_a_scan_with_a_stamped_line_is_still_a_scan(tmp_path: Path) -> None:
     assert analysis.scanned_pages == [4]
     assert f"> Page 4: {extract.SCANNED_NOTE} (it is mostly a picture)." in analysis.text_markdown
     assert "Received 3 March 2025" in analysis.text_markdown  # the text is kept too
+
+
+# ------------------------------------------------------------------------ citations
+async def test_offline_summary_and_key_facts_cite_their_pages(
+    workers: PdfWorkers, tmp_path: Path
+) -> None:
+    """Pages 2 and 4 of the report are one non-contiguous section: each summary bullet
+    and key fact cites the page it was taken from, checked on that page of the source."""
+    report = make_report_pdf(tmp_path / "report.pdf")
+    section = Section(id="s1", title="Table and risks", pages=(2, 4))
+    pipeline = Pipeline(settings(), LocalProcessor(workers), workers)
+    request = RunRequest(pdf_path=report.path, sections=[section], prompt=PROMPT)
+
+    outcome = await pipeline.run(request)
+
+    result = outcome.results["s1"]
+    assert result.citations, result.markdown
+    drawn = {2: TABLE_NOTE, 4: RISKS}
+    for citation in result.citations:
+        assert citation.verified and citation.reason is None
+        assert citation.quote in drawn[citation.page], citation  # from that very page
+        assert citation.label == str(citation.page) and citation.claim == citation.quote
+        assert f"- {citation.quote} [p. {citation.page}]" in result.markdown
+    assert result.stats["summary_pages"] + result.stats["key_fact_pages"] == [
+        c.page for c in result.citations
+    ]
+
+
+def test_key_facts_are_sentences_with_figures_outside_the_summary() -> None:
+    from core.extraction.model import Block, Sentence
+    from core.extraction.text import key_facts
+
+    blocks = [
+        Block("paragraph", "Sales rose by 12 percent to 4.1 million pounds in 2024. It rained.", 3),
+        Block("paragraph", "The plant opened in 1998 and employs 40 people on two sites.", 5),
+        Block("paragraph", "Nothing in this sentence has a figure of any kind at all.", 6),
+    ]
+    summary = [Sentence("The plant opened in 1998 and employs 40 people on two sites.", 5)]
+    assert key_facts(blocks, summary) == [
+        Sentence("Sales rose by 12 percent to 4.1 million pounds in 2024.", 3)
+    ]

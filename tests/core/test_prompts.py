@@ -42,11 +42,11 @@ def test_structured_templates_carry_a_schema() -> None:
     facts = templates["key_facts"].schema
     assert facts is not None
     item = facts["properties"]["facts"]["items"]
-    assert set(item["required"]) == {"fact", "value", "page"}
+    assert set(item["required"]) == {"fact", "value", "quote", "page"}
     risks = templates["risks"].schema
     assert risks is not None
     risk = risks["properties"]["risks"]["items"]
-    assert set(risk["required"]) == {"risk", "severity", "evidence"}
+    assert set(risk["required"]) == {"risk", "severity", "quote", "page"}
     assert risk["properties"]["severity"]["enum"] == ["low", "medium", "high"]
     assert risks["properties"]["open_questions"]["items"] == {"type": "string"}
     for plain in ("summary", "tables", "custom"):
@@ -56,14 +56,17 @@ def test_structured_templates_carry_a_schema() -> None:
 def test_schemas_accept_a_well_formed_answer() -> None:
     answer_check = pytest.importorskip("core.processors.gemini_answer")
     templates = load_templates()
-    facts = {"facts": [{"fact": "Revenue grew", "value": "412 million euros", "page": 1}]}
+    facts = {
+        "facts": [{"fact": "Revenue grew", "value": "412 million euros", "quote": "412", "page": 1}]
+    }
+    supplier = {"risk": "Supplier loss", "severity": "high", "quote": "one supplier", "page": 2}
     risks = {
-        "risks": [{"risk": "Supplier loss", "severity": "high", "evidence": "single supplier"}],
+        "risks": [supplier],
         "open_questions": ["When is the second supplier qualified?"],
     }
     assert answer_check.check_schema(facts, templates["key_facts"].schema) == []
     assert answer_check.check_schema(risks, templates["risks"].schema) == []
-    wrong = {"risks": [{"risk": "x", "severity": "extreme", "evidence": "y"}]}
+    wrong = {"risks": [{**supplier, "severity": "extreme"}], "open_questions": []}
     assert answer_check.check_schema(wrong, templates["risks"].schema) != []
 
 

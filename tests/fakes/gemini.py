@@ -20,7 +20,10 @@ By hand: ``python -m tests.fakes.gemini --port 8765 --latency 1 --rpm 30``.
 
 Answers: ``pages=N sha=<12 hex of sha256(pdf)> first_line=<page 1, first line>``, or that as a
 JSON object (plus ``summary``) when ``responseMimeType`` is application/json, shaped to the
-request's schema if it has one (see ``gemini_answers``). Faults: see ``gemini_faults``.
+request's schema if it has one (see ``gemini_answers``). Claims (schema items with a quote
+and a page, or ``[p. N: "quote"]`` markers when a free-form prompt asks for them) quote the
+pages received, and ``citation_rule`` makes some wrong (see ``gemini_citations``).
+Faults: see ``gemini_faults``.
 Stats: see ``gemini_stats``. Batch jobs (create/get/list/cancel/delete, JSONL or inlined
 answers, PENDING→RUNNING→SUCCEEDED after ``batch_pending_s``/``batch_running_s``): see
 ``gemini_batches``.
@@ -51,6 +54,7 @@ from typing import Any
 from tests.fakes import gemini_answers as answers
 from tests.fakes import gemini_errors as errors
 from tests.fakes.gemini_batches import BatchApi, BatchInfo
+from tests.fakes.gemini_citations import CitationRule
 from tests.fakes.gemini_faults import ERROR_KINDS, Fault, FaultBook, SlidingWindowLimiter
 from tests.fakes.gemini_files import FileStore, StoredFile, StoredFileInfo, info
 from tests.fakes.gemini_http import (
@@ -67,7 +71,7 @@ from tests.fakes.gemini_http import (
 from tests.fakes.gemini_pdf import DocInfo, PdfAnalyzer
 from tests.fakes.gemini_stats import NO_REPLY, FakeStats, GenerateRecord, RequestRecord
 
-__all__ = ["BatchInfo", "FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
+__all__ = ["BatchInfo", "CitationRule", "FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
 
 _UPLOAD_START = re.compile(r"^/upload/(?P<v>[^/]+)/files$")
 _UPLOAD_SESSION = re.compile(r"^/upload-session/(?P<token>[^/]+)$")
@@ -153,6 +157,8 @@ class FakeGemini:
         self.tokens_per_page = tokens_per_page
         self.thoughts = thoughts
         self.retry_delay_step = retry_delay_step
+        #: which claims of each answer are cited wrongly (see ``gemini_citations``)
+        self.citation_rule = CitationRule()
         self.stats = FakeStats()
         self.server_errors: list[str] = []  # tracebacks of bugs in the fake itself
         self._window_s = window_s
@@ -615,7 +621,7 @@ class FakeGemini:
         config = _camel_keys(_field(body, "generationConfig") or {})
         contents = self._read_contents(body, require_active=True)
         call.key = contents.key
-        facts = answers.facts_for(contents.documents, contents.prompt)
+        facts = answers.facts_for(contents.documents, contents.prompt, self.citation_rule)
         call.generate = {
             "model": model,
             "display_names": tuple(contents.display_names),
@@ -666,7 +672,7 @@ class FakeGemini:
         fault = self._faults.take(endpoint, contents.haystacks)
         if fault is not None and fault.kind in ERROR_KINDS:
             return self._fault_error(fault, _Call(endpoint, time.monotonic()), model)
-        facts = answers.facts_for(contents.documents, contents.prompt)
+        facts = answers.facts_for(contents.documents, contents.prompt, self.citation_rule)
         prompt_tokens = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
         return 200, self._answer(facts, config, model, prompt_tokens, None)
 

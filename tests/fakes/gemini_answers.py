@@ -16,6 +16,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from tests.fakes.gemini_citations import (
+    ASKS_FOR_MARKERS,
+    CitationRule,
+    Claim,
+    claims_for,
+    marked_points,
+)
 from tests.fakes.gemini_pdf import DocInfo, short_sha
 
 JsonDict = dict[str, Any]
@@ -31,6 +38,10 @@ class Facts:
     sha: str
     first_line: str
     documents: tuple[DocInfo, ...]
+    #: what the answer cites (from the first document's pages), and whether the prompt
+    #: asks a free-form answer for [p. N: "quote"] markers
+    claims: tuple[Claim, ...] = ()
+    markers: bool = False
 
     @property
     def line(self) -> str:
@@ -57,14 +68,20 @@ class Facts:
         return result
 
 
-def facts_for(documents: list[DocInfo], prompt: str) -> Facts:
+def facts_for(documents: list[DocInfo], prompt: str, rule: CitationRule | None = None) -> Facts:
     """Facts from the documents; a text-only request is described by its prompt."""
     if not documents:
         first = next((ln.strip() for ln in prompt.splitlines() if ln.strip()), "")
         return Facts(0, short_sha(prompt.encode()), first[:200], ())
     first_doc = documents[0]
+    claims = claims_for(first_doc.page_lines, rule or CitationRule())
     return Facts(
-        sum(d.pages for d in documents), first_doc.sha, first_doc.first_line, tuple(documents)
+        sum(d.pages for d in documents),
+        first_doc.sha,
+        first_doc.first_line,
+        tuple(documents),
+        tuple(claims),
+        bool(ASKS_FOR_MARKERS.search(prompt)),
     )
 
 
@@ -75,6 +92,8 @@ def answer_text(facts: Facts, generation_config: JsonDict) -> str:
             return "\n".join(
                 f"pages={d.pages} sha={d.sha} first_line={d.first_line}" for d in facts.documents
             )
+        if facts.markers and facts.claims:
+            return f"{facts.line}\n\n{marked_points(list(facts.claims))}"
         return facts.line
     schema = generation_config.get("responseJsonSchema") or generation_config.get("responseSchema")
     if isinstance(schema, dict) and schema:
@@ -134,10 +153,22 @@ def _fill(schema: JsonDict, name: str, facts: Facts, defs: JsonDict, depth: int)
         properties = schema.get("properties", {})
         return {prop: _fill(sub, prop, facts, defs, depth + 1) for prop, sub in properties.items()}
     if kind == "array":
+        items = _resolve(schema.get("items", {}), defs)
+        if {"quote", "page"} <= set(items.get("properties", {})) and facts.claims:
+            return [_claim(items, claim, facts, defs, depth + 1) for claim in facts.claims]
         item = _fill(schema.get("items", {}), name, facts, defs, depth + 1)
         count = max(1, int(schema.get("minItems", 1) or 1))
         return [item] * count
     return _scalar(kind, name, schema, facts)
+
+
+def _claim(schema: JsonDict, claim: Claim, facts: Facts, defs: JsonDict, depth: int) -> JsonDict:
+    """One claim object: its quote and excerpt page, the other fields as usual."""
+    filled = {
+        prop: _fill(sub, prop, facts, defs, depth + 1)
+        for prop, sub in schema.get("properties", {}).items()
+    }
+    return {**filled, "quote": claim.quote, "page": claim.page}
 
 
 def _scalar(kind: str, name: str, schema: JsonDict, facts: Facts) -> Any:

@@ -31,6 +31,7 @@ PDF_MIME = "application/pdf"
 FITZ_LOCK = threading.RLock()
 
 _FIRST_LINE_MAX = 200
+_TEXT_PAGES = 60
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class DocInfo:
     first_line: str
     readable: bool = True
     error: str = ""
+    #: the text lines of each page (the first :data:`_TEXT_PAGES`), for quotes to cite
+    page_lines: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_pdf(self) -> bool:
@@ -69,11 +72,16 @@ def analyze_bytes(data: bytes, mime_type: str) -> DocInfo:
         with pymupdf.open(stream=data, filetype="pdf") as doc:
             pages = doc.page_count
             first_line = _first_line(doc[0].get_text("text")) if pages else ""
+            lines = tuple(_lines(doc[i].get_text("text")) for i in range(min(pages, _TEXT_PAGES)))
     except Exception as exc:  # MuPDF raises several types for garbage input
         return DocInfo(mime_type, len(data), sha, 0, "", readable=False, error=str(exc))
     if pages == 0:
         return DocInfo(mime_type, len(data), sha, 0, "", readable=False, error="no pages")
-    return DocInfo(mime_type, len(data), sha, pages, first_line)
+    return DocInfo(mime_type, len(data), sha, pages, first_line, page_lines=lines)
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def _first_line(text: str) -> str:
