@@ -27,6 +27,8 @@ LONG_CONTEXT_TOKENS = 200_000
 #: A rough answer length per section, for the output side of the estimate.
 DEFAULT_OUTPUT_TOKENS = 800
 _CHARS_PER_TOKEN = 4
+#: the synthesis request's own words (instructions, headings), about 1,300 characters
+SYNTHESIS_PROMPT_TOKENS = 350
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +156,13 @@ def estimate(
     method: str = "pages",
     table: PriceTable | None = None,
     on: date | None = None,
+    synthesis: bool = True,
 ) -> Estimate:
     """Input tokens and cost for sections (or bare per-section page counts).
 
     ``tokens_per_page`` overrides the family default, e.g. with what :func:`count_sample`
-    measured on this document.
+    measured on this document. ``synthesis`` adds the whole-document request: text
+    only, the section answers in, one answer out (:func:`synthesis_tokens`).
     """
     if page_counts is None:
         page_counts = [len(s.pages) for s in sections or []]
@@ -182,6 +186,14 @@ def estimate(
         input_cost += tokens_in * rate_in / 1e6
         output_cost += output_tokens_per_section * rate_out / 1e6
     notes: list[str] = []
+    if synthesis and page_counts:
+        tokens_in, tokens_out = synthesis_tokens(len(page_counts), output_tokens_per_section)
+        input_tokens += tokens_in
+        output_tokens += tokens_out
+        if price is not None:
+            input_cost += tokens_in * price.input / 1e6
+            output_cost += tokens_out * price.output / 1e6
+        notes.append("includes the whole-document synthesis (one text-only request)")
     if price is None:
         notes.append(f"no price for '{model}' in the price table of {table.date}")
     if long_sections:
@@ -200,6 +212,12 @@ def estimate(
         priced_as=table.match(model),
         notes=tuple(notes),
     )
+
+
+def synthesis_tokens(sections: int, answer_tokens: int = DEFAULT_OUTPUT_TOKENS) -> tuple[int, int]:
+    """(input, output) tokens of the synthesis request: every section's answer and its
+    citations in, plus the instructions; one answer out, twice a section's."""
+    return sections * answer_tokens + SYNTHESIS_PROMPT_TOKENS, 2 * answer_tokens
 
 
 async def count_sample(
@@ -303,9 +321,12 @@ def compare_modes(
     per_section_s: float = SECONDS_PER_SECTION,
     table: PriceTable | None = None,
     on: date | None = None,
+    synthesis: bool = True,
 ) -> tuple[ModeOption, ModeOption]:
     """Interactive and batch, side by side: estimated cost and time of each."""
-    now = estimate(sections, model=model, prompt_text=prompt_text, table=table, on=on)
+    now = estimate(
+        sections, model=model, prompt_text=prompt_text, table=table, on=on, synthesis=synthesis
+    )
     return (
         ModeOption(
             "interactive", now, interactive_time(len(sections), section_limit, per_section_s)

@@ -138,6 +138,28 @@ class RunFinished(Event):
     summary: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SynthesisStarted(Event):
+    """The whole-document synthesis is being made from ``sections`` section answers."""
+
+    sections: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SynthesisDone(Event):
+    """The whole-document synthesis (a ``SectionResult``); ``source`` is 'run' (made
+    now), 'cache' (made before from the very same answers) or 'journal' (kept from the
+    run being resumed: its answers are unchanged)."""
+
+    result: Any  # core.results.SectionResult
+    source: str = "run"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SynthesisFailed(Event):
+    reason: str
+
+
 # ------------------------------------------------------------------ folder batches
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BatchStarted(Event):

@@ -56,7 +56,26 @@ def to_json_dict(outcome: RunOutcome) -> dict[str, Any]:
         },
         "settings": dict(outcome.settings),
         "summary": dict(outcome.summary),
+        "synthesis": _synthesis_dict(outcome),
         "sections": [_section_dict(outcome, section) for section in ordered_sections(outcome)],
+    }
+
+
+def _synthesis_dict(outcome: RunOutcome) -> dict[str, Any] | None:
+    """The whole-document answer (core.synthesis): its Markdown and citations, the
+    backend that wrote it; None when it was not asked for. A failed one says why."""
+    result = outcome.synthesis
+    if result is None:
+        failure = outcome.synthesis_failure
+        return {"markdown": None, "citations": [], "failure": failure} if failure else None
+    return {
+        "markdown": result.markdown,
+        "citations": [c.export() for c in result.citations],
+        "pages": result.pages,
+        "processor": result.processor,
+        "model": result.model,
+        "tokens": result.tokens.model_dump(),
+        "sections": result.stats.get("sections"),
     }
 
 
@@ -150,6 +169,7 @@ def document_title(outcome: RunOutcome) -> str:
 def render_markdown(outcome: RunOutcome) -> str:
     """A readable report: a header and run line, then one heading per section."""
     lines = [f"# {document_title(outcome)}", "", f"_{_run_line(outcome)}_", ""]
+    lines += _synthesis_markdown(outcome)
     for section in ordered_sections(outcome):
         lines += [f"## {section.title} ({_pages_label(section)})", ""]
         status, reason = section_status(outcome, section)
@@ -165,6 +185,16 @@ def render_markdown(outcome: RunOutcome) -> str:
         lines += [body or "_No text._", ""]
         lines += sources_markdown(result.citations)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _synthesis_markdown(outcome: RunOutcome) -> list[str]:
+    """The first chapter: the answer for the whole document, when there is one."""
+    result = outcome.synthesis
+    if result is None:
+        failure = outcome.synthesis_failure
+        return ["## Whole document", "", f"> Failed: {failure}", ""] if failure else []
+    body = demote_headings(result.markdown.strip(), top=3)
+    return ["## Whole document", "", body or "_No text._", "", *sources_markdown(result.citations)]
 
 
 def write_markdown(outcome: RunOutcome, path: str | os.PathLike[str]) -> Path:

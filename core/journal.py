@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS sections (
     updated_at REAL NOT NULL,
     PRIMARY KEY (run_id, section_id)
 );
+CREATE TABLE IF NOT EXISTS synthesis (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+    result TEXT,
+    reason TEXT,
+    updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY,
     result TEXT NOT NULL,
@@ -232,6 +238,21 @@ class Journal:
             )
             db.execute("UPDATE runs SET updated_at=? WHERE run_id=?", (time.time(), run_id))
 
+    async def record_synthesis(
+        self, run_id: str, result: SectionResult | None, reason: str | None
+    ) -> None:
+        """The run's whole-document synthesis, or why it failed (core.synthesis)."""
+        raw = result.model_dump_json() if result is not None else None
+        await self._call(self._record_synthesis, run_id, raw, reason)
+
+    def _record_synthesis(self, run_id: str, raw: str | None, reason: str | None) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO synthesis (run_id, result, reason, updated_at)"
+                " VALUES (?,?,?,?)",
+                (run_id, raw, reason, time.time()),
+            )
+
     async def finish_run(self, outcome: RunOutcome) -> None:
         await self._call(self._finish_run, outcome)
 
@@ -351,6 +372,10 @@ class Journal:
                     attempts=attempts,
                     cancelled=True,
                 )
+        kept = db.execute("SELECT result, reason FROM synthesis WHERE run_id=?", (run_id,))
+        for result, reason in kept:
+            outcome.synthesis = SectionResult.model_validate_json(result) if result else None
+            outcome.synthesis_failure = reason
         return outcome
 
     def history(self, runs: int = 20) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
@@ -420,6 +445,7 @@ class Journal:
                 else:
                     db.execute("DELETE FROM batch_jobs WHERE finished=1")
                 db.execute(f"DELETE FROM sections WHERE run_id NOT IN ({pending})")
+                db.execute(f"DELETE FROM synthesis WHERE run_id NOT IN ({pending})")
                 db.execute(f"DELETE FROM runs WHERE run_id NOT IN ({pending})")
                 kept = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         db.execute("VACUUM")

@@ -53,6 +53,7 @@ from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
 from core.snapshot import public_settings, snapshot_source
+from core.synthesis.step import SynthesisStep
 from core.workers import PdfWorkers
 
 log = logging.getLogger("sectionflow.pipeline")
@@ -160,6 +161,15 @@ class Pipeline:
             await self.processor.open()
             try:
                 await self._run_sections(request, source, workdir)
+                if not self._cancelled:
+                    step = self._synthesis_step()
+                    await step.run(
+                        outcome,
+                        source,
+                        request.password,
+                        make=request.synthesis,
+                        use_cache=request.use_cache,
+                    )
             finally:
                 await self._finish_cleanups()
                 await self.processor.close()
@@ -171,6 +181,10 @@ class Pipeline:
             await asyncio.to_thread(self.workers.drain)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         return await self._finish(outcome, started)
+
+    def _synthesis_step(self) -> SynthesisStep:
+        """The whole-document step, with this run's backend while it is still open."""
+        return SynthesisStep(self.settings, self.processor, self.workers, self.journal, self._emit)
 
     async def _open_outcome(
         self, request: RunRequest, sha: str, info: pdf.DocumentInfo

@@ -28,6 +28,8 @@ class RunRequest:
     resume_run_id: str | None = None
     #: reuse a cached result for a section whose bytes, prompt and model are unchanged
     use_cache: bool = True
+    #: after the sections, build the whole-document synthesis (core.synthesis)
+    synthesis: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,10 @@ class RunOutcome:
     concurrency: list[tuple[float, int, int]] = field(default_factory=list)
     #: the PDF's own title (its metadata), else "": exports fall back to the file name
     title: str = ""
+    #: the whole-document answer built from the section answers (core.synthesis), and
+    #: why it could not be made when it was asked for and failed
+    synthesis: SectionResult | None = None
+    synthesis_failure: str | None = None
 
     @classmethod
     def begin(
@@ -94,6 +100,7 @@ class RunOutcome:
         finished whose pages are unchanged."""
         self.run_id, self.started_at = previous.run_id, previous.started_at
         self.title = self.title or previous.title
+        self.synthesis = previous.synthesis  # kept only while its answers are unchanged
         for section in self.sections:
             kept = previous.results.get(section.id)
             if kept is not None and kept.pages == section.page_spec:
@@ -106,11 +113,14 @@ class RunOutcome:
         total = TokenUsage()
         for result in self.results.values():
             total = total + result.tokens
+        if self.synthesis is not None:
+            total = total + self.synthesis.tokens
         return total
 
     @property
     def ok(self) -> bool:
-        """Every section done and whole: nothing failed, cancelled or cut off."""
+        """Every section done and whole: nothing failed, cancelled or cut off, and the
+        synthesis made when it was asked for."""
         whole = not any(result.partial for result in self.results.values())
         complete = len(self.results) == len(self.sections) and not self.failures
-        return not self.cancelled and complete and whole
+        return not self.cancelled and complete and whole and self.synthesis_failure is None

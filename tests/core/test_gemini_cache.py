@@ -37,7 +37,9 @@ async def test_cache_hit_makes_zero_calls_to_the_server(
     journal = Journal(tmp_path / "journal.sqlite3")
     try:
         first = await run_once(fake_gemini, workers, journal, pdf, sections, use_cache=True)
-        assert first.ok and fake_gemini.stats.count("generate") == 3
+        # three sections, then the whole-document synthesis (text only)
+        assert first.ok and fake_gemini.stats.count("generate") == 3 + 1
+        assert len(fake_gemini.stats.text_only_calls()) == 1
         fake_gemini.reset_stats()
         second = await run_once(fake_gemini, workers, journal, pdf, sections, use_cache=True)
         assert second.ok
@@ -47,7 +49,7 @@ async def test_cache_hit_makes_zero_calls_to_the_server(
         }
         assert second.summary["cache_hits"] == 3
         third = await run_once(fake_gemini, workers, journal, pdf, sections, use_cache=False)
-        assert third.ok and fake_gemini.stats.count("generate") == 3  # --no-cache asks again
+        assert third.ok and fake_gemini.stats.count("generate") == 3 + 1  # --no-cache asks again
         assert fake_gemini.stored_files() == []
     finally:
         journal.close()

@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from core import keys
-from core.cost import estimate, estimate_with_count_tokens, load_prices
+from core.cost import estimate, estimate_with_count_tokens, load_prices, synthesis_tokens
 from core.sections import Section
 from core.settings import Settings
 from tests.fakes.fixtures import make_client, make_pdf
@@ -30,7 +30,9 @@ def test_price_table_says_its_date_and_has_the_default_model() -> None:
 
 def test_estimate_from_pages() -> None:
     sections = [Section("s1", "A", (1, 2, 3)), Section("s2", "B", (4,))]
-    result = estimate(sections, model="gemini-2.5-flash", output_tokens_per_section=100)
+    result = estimate(
+        sections, model="gemini-2.5-flash", output_tokens_per_section=100, synthesis=False
+    )
     prompt = 20  # the section context line; no prompt text given
     assert result.pages == 4
     assert result.input_tokens == 4 * 258 + 2 * prompt
@@ -41,6 +43,19 @@ def test_estimate_from_pages() -> None:
     assert "prices of" in result.describe()
 
 
+def test_the_estimate_includes_the_synthesis_request() -> None:
+    sections = [Section("s1", "A", (1, 2, 3)), Section("s2", "B", (4,)), Section("s3", "C", (5,))]
+    without = estimate(sections, model="gemini-2.5-flash", synthesis=False)
+    with_it = estimate(sections, model="gemini-2.5-flash")
+    tokens_in, tokens_out = synthesis_tokens(3)
+    # the section answers go in again (text only, no PDF), one answer comes out
+    assert with_it.input_tokens - without.input_tokens == tokens_in > 3 * 800
+    assert with_it.output_tokens - without.output_tokens == tokens_out
+    extra = tokens_in * 0.30 / 1e6 + tokens_out * 2.50 / 1e6
+    assert with_it.cost_usd == pytest.approx(without.cost_usd + extra)  # type: ignore[operator]
+    assert any("synthesis" in note for note in with_it.notes)
+
+
 def test_time_limited_price_switches_after_its_end_date() -> None:
     before = estimate(page_counts=[100], model="gemini-3.8-flash", on=date(2026, 12, 31))
     after = estimate(page_counts=[100], model="gemini-3.8-flash", on=date(2027, 1, 1))
@@ -48,8 +63,9 @@ def test_time_limited_price_switches_after_its_end_date() -> None:
 
 
 def test_long_prompts_use_the_long_context_rate() -> None:
-    short = estimate(page_counts=[100], model="gemini-2.5-pro", output_tokens_per_section=0)
-    long = estimate(page_counts=[1000], model="gemini-2.5-pro", output_tokens_per_section=0)
+    one = {"model": "gemini-2.5-pro", "output_tokens_per_section": 0, "synthesis": False}
+    short = estimate(page_counts=[100], **one)  # type: ignore[arg-type]
+    long = estimate(page_counts=[1000], **one)  # type: ignore[arg-type]
     assert long.cost_usd / long.input_tokens == pytest.approx(
         2 * short.cost_usd / short.input_tokens
     )
@@ -73,7 +89,12 @@ async def test_count_tokens_on_a_sample_scales_to_every_page(
     client = make_client(fake_gemini)
     try:
         result = await estimate_with_count_tokens(
-            client, sections, [(sample, 3)], "gemini-2.5-flash", output_tokens_per_section=0
+            client,
+            sections,
+            [(sample, 3)],
+            "gemini-2.5-flash",
+            output_tokens_per_section=0,
+            synthesis=False,
         )
     finally:
         await client.aio.aclose()

@@ -24,6 +24,7 @@ from tests.fakes.gemini_citations import (
     marked_points,
 )
 from tests.fakes.gemini_pdf import DocInfo, short_sha
+from tests.fakes.gemini_synthesis import is_synthesis, synthesis_answer
 
 JsonDict = dict[str, Any]
 
@@ -42,6 +43,8 @@ class Facts:
     #: asks a free-form answer for [p. N: "quote"] markers
     claims: tuple[Claim, ...] = ()
     markers: bool = False
+    #: the answer to a whole-document synthesis request (text only), else ""
+    synthesis: str = ""
 
     @property
     def line(self) -> str:
@@ -72,7 +75,8 @@ def facts_for(documents: list[DocInfo], prompt: str, rule: CitationRule | None =
     """Facts from the documents; a text-only request is described by its prompt."""
     if not documents:
         first = next((ln.strip() for ln in prompt.splitlines() if ln.strip()), "")
-        return Facts(0, short_sha(prompt.encode()), first[:200], ())
+        synthesis = synthesis_answer(prompt) if is_synthesis(prompt) else ""
+        return Facts(0, short_sha(prompt.encode()), first[:200], (), synthesis=synthesis)
     first_doc = documents[0]
     claims = claims_for(first_doc.page_lines, rule or CitationRule())
     return Facts(
@@ -87,6 +91,8 @@ def facts_for(documents: list[DocInfo], prompt: str, rule: CitationRule | None =
 
 def answer_text(facts: Facts, generation_config: JsonDict) -> str:
     """The full (uncut) answer for this request."""
+    if facts.synthesis:
+        return facts.synthesis
     if generation_config.get("responseMimeType") != "application/json":
         if len(facts.documents) > 1:
             return "\n".join(

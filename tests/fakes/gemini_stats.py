@@ -153,6 +153,11 @@ class FakeStats:
         with self._cond:
             return [r for r in self.generate_calls if key is None or key in r.key]
 
+    def text_only_calls(self) -> list[GenerateRecord]:
+        """Generate calls that sent no document at all (the whole-document synthesis)."""
+        with self._cond:
+            return [r for r in self.generate_calls if not r.display_names and r.pages == 0]
+
     def timeline(self, key: str) -> list[tuple[float, int]]:
         """(arrival time, status) of each generate call whose key contains ``key``."""
         return [(r.started, r.status) for r in self.generate_records(key)]
