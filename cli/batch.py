@@ -15,8 +15,10 @@ from cli.batch_progress import BatchReporter, print_batch_summary
 from cli.common import (
     PROG,
     CliError,
+    add_document_arguments,
     add_limit_arguments,
     check_key,
+    check_tables_folder,
     command_settings,
     exit_code,
     port_number,
@@ -70,6 +72,7 @@ def add_command(commands: Commands) -> None:
     batch.add_argument("--processor", choices=[kind.value for kind in ProcessorKind])
     batch.add_argument("--model", metavar="NAME", help="the Gemini model (GEMINI_MODEL)")
     batch.add_argument("--password", metavar="PASSWORD", help="tried on encrypted PDFs")
+    add_document_arguments(batch)
     batch.add_argument(
         "--resume",
         action="store_true",
@@ -98,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     source, rule = _source_and_rule(args)
     settings, console = command_settings(**settings_overrides(args))
     out = _out_dir(args.out)
+    check_tables_folder(args.tables)
     prompt = get_prompt(args.template, args.prompt)
     check_key(settings)
     try:
@@ -112,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         password=args.password,
         use_cache=not args.no_cache,
         max_files=args.max_files,
+        synthesis=not args.no_synthesis,
+        tables_dir=args.tables,
     )
     print(
         f"{PROG}: {len(paths)} file(s) from {source}; sections: {rule.describe()}", file=sys.stderr

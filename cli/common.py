@@ -91,6 +91,23 @@ def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
         group.add_argument(flag, type=positive_int, metavar="N", dest=field, help=field.upper())
 
 
+def add_document_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``process`` and ``batch`` make of the whole document besides its sections."""
+    parser.add_argument(
+        "--no-synthesis",
+        action="store_true",
+        help="skip the whole-document synthesis that is built from the section answers "
+        "after the sections (with Gemini, one text-only request)",
+    )
+    parser.add_argument(
+        "--tables",
+        type=Path,
+        metavar="DIR",
+        help="write every table found as CSV (one file per table) and one tables.xlsx "
+        "workbook (a sheet per table) into DIR; tables cut by a page break are joined",
+    )
+
+
 def settings_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The settings the flags override (backend, model, limits); a flag not given leaves
     the environment's (or .env's) value."""
@@ -137,6 +154,17 @@ def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
             raise CliError(f"{flag} {path}: the folder {folder} is not writable")
 
 
+def check_tables_folder(folder: Path | None) -> None:
+    """--tables DIR must be a folder that exists or can be made (before a long run)."""
+    if folder is None:
+        return
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"--tables {folder}: that is a file; give a folder")
+    parent = next((p for p in [folder, *folder.resolve().parents] if p.exists()), None)
+    if parent is None or not os.access(parent, os.W_OK):
+        raise CliError(f"--tables {folder}: the folder cannot be created there")
+
+
 def check_key(settings: Settings) -> None:
     """Gemini chosen but no key anywhere: say so before anything starts."""
     if settings.resolved_processor() is ProcessorKind.GEMINI and not get_key(settings):
@@ -151,6 +179,22 @@ def write_exports(outcome: RunOutcome, json_out: Path | None, md_out: Path | Non
     """Write the exports asked for, each named on stderr once written."""
     for path in export.write_exports(outcome, json_out, md_out):
         print(f"Wrote {path}", file=sys.stderr)
+
+
+def write_tables(outcome: RunOutcome, folder: Path | None) -> None:
+    """--tables DIR: every table as CSV and one workbook, named on stderr once written."""
+    if folder is None:
+        return
+    from core.tables.export import export_tables
+
+    written = export_tables(outcome, folder)
+    if written.workbook is None:
+        print(f"{PROG}: no tables were found; nothing written to {folder}", file=sys.stderr)
+        return
+    print(
+        f"Wrote {written.count} table(s) to {folder} (CSV and {written.workbook.name})",
+        file=sys.stderr,
+    )
 
 
 def exit_code(outcome: RunOutcome | BatchOutcome) -> int:

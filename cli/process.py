@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING
 from cli import batch_mode
 from cli.common import (
     PROG,
+    add_document_arguments,
     add_limit_arguments,
     check_export_paths,
+    check_tables_folder,
     command_settings,
     port_number,
     positive_int,
     settings_overrides,
     target_and_level,
+    write_tables,
 )
 from cli.progress import finish_run, run_pipeline
 from core import pdf
@@ -76,6 +79,7 @@ def add_command(commands: Commands) -> None:
     process.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     process.add_argument("--markdown", type=Path, metavar="OUT", help="write a Markdown report")
     process.add_argument("--password", metavar="PASSWORD", help="password of an encrypted PDF")
+    add_document_arguments(process)
     again = process.add_argument_group("history (the run journal)")
     again.add_argument(
         "--resume",
@@ -120,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     pdf_arg, level = target_and_level(args.pdf, args.from_outline, missing)
     settings, console = command_settings(**settings_overrides(args))
     check_export_paths(args.json, args.markdown)
+    check_tables_folder(args.tables)
     path = Path(pdf_arg)
     info = pdf.inspect(path, args.password)
     for notice in info.notices:
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         prompt=get_prompt(args.template, args.prompt),
         password=args.password,
         use_cache=not args.no_cache,
+        synthesis=not args.no_synthesis,
     )
     if args.resume:
         with Engine() as engine:
@@ -140,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_mode:
         return batch_mode.submit_and_wait(request, args, settings)
     outcome = run_pipeline(settings, request, console, metrics_port=args.metrics_port)
-    return finish_run(outcome, args.json, args.markdown)
+    code = finish_run(outcome, args.json, args.markdown)
+    write_tables(outcome, args.tables)
+    return code
 
 
 def build_sections(

@@ -199,6 +199,13 @@ def print_summary(outcome: RunOutcome) -> None:
     total = len(outcome.sections)
     ending = " (cancelled)" if outcome.cancelled else ""
     console.print(f"{done} of {total} sections done in {outcome.elapsed_s:.1f} s{ending}")
+    if outcome.synthesis is not None:
+        cited = len({c.page for c in outcome.synthesis.citations})
+        console.print(
+            f"Whole document: a synthesis of {done} section answers, citing {cited} pages"
+        )
+    elif outcome.synthesis_failure:
+        console.print(f"[red]Whole document: no synthesis[/]: {escape(outcome.synthesis_failure)}")
 
 
 def finish_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> int:

@@ -188,6 +188,7 @@ class BatchRunner:
             prompt=self.options.prompt,
             password=self.options.password,
             use_cache=self.options.use_cache,
+            synthesis=self.options.synthesis,
         )
         if self.options.resume:
             kept, request = await self._resume_point(plan, request)
@@ -271,7 +272,21 @@ class BatchRunner:
             result.reason = str(exc)
         else:
             result.exports = {"json": json_path.name, "markdown": md_path.name}
+        if self.options.tables_dir is not None:
+            await self._export_tables(result, run, self.options.tables_dir / plan.name)
         return result
+
+    async def _export_tables(self, result: FileOutcome, run: RunOutcome, folder: Path) -> None:
+        """The file's tables in a folder of their own; a failure is the file's reason."""
+        from core.tables.export import export_tables
+
+        try:
+            written = await asyncio.to_thread(export_tables, run, folder)
+        except SectionFlowError as exc:
+            result.reason = str(exc)
+            return
+        if written.workbook is not None:
+            result.exports["tables"] = str(folder)
 
     def _file_listener(self, file: str) -> Callable[[ev.Event], None]:
         def emit(event: ev.Event) -> None:

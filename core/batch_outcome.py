@@ -31,6 +31,10 @@ class BatchOptions:
     use_cache: bool = True
     #: files in flight at once; None: the section limit + 1
     max_files: int | None = None
+    #: each file's whole-document synthesis after its sections (core.synthesis)
+    synthesis: bool = True
+    #: each file's tables as CSV and a workbook in ``tables_dir/<file name>/``
+    tables_dir: Path | None = None
 
 
 @dataclass(slots=True)

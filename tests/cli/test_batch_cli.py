@@ -68,7 +68,9 @@ async def test_batch_of_five_pdfs_keeps_the_global_section_limit(tmp_path: Path)
         output = log.read_text()
         assert proc.returncode == 0, output
         assert fake.stats.max_generate_in_flight == LIMIT
-        assert fake.stats.count("generate", 200) == FILES * PAGES
+        # each page, then each file's whole-document synthesis
+        assert fake.stats.count("generate", 200) == FILES * PAGES + FILES
+        assert len(fake.stats.text_only_calls()) == FILES
         assert fake.stored_files() == []
         assert not fake.server_errors
 

@@ -80,4 +80,14 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         assert all(s["status"] == "done" for s in exported["sections"])
         # only the unfinished sections were processed, each once
         assert sorted(again) == sorted({f"s{i}" for i in range(1, 11)} - kept)
+        # the synthesis was made once, by the resumed run, from all ten answers
+        assert len(fake.stats.text_only_calls()) == 1
+        assert exported["synthesis"]["sections"] == 10
+
+        fake.reset_stats()  # once more: the run is complete, nothing is sent again
+        third = await start_cli([*args, "--resume"], env, tmp_path / "third.log")
+        await third.wait()
+        assert third.returncode == 0, (tmp_path / "third.log").read_text()
+        assert fake.stats.generate_records() == []
+        assert json.loads(out.read_text())["synthesis"] == exported["synthesis"]
         assert fake.stored_files() == []

@@ -88,7 +88,7 @@ def make_report_pdf(path: Path, *, blank_page: bool = False) -> ReportPdf:
     page = doc.new_page()
     y = _paragraph(page, 72, TABLE_NOTE)
     info.drawn_text += TABLE_NOTE
-    _table(page, y + 10, TABLE)
+    ruled_table(page, y + 10, TABLE)
     info.drawn_text += [cell for row in TABLE for cell in row]
 
     page = doc.new_page()
@@ -118,7 +118,8 @@ def make_report_pdf(path: Path, *, blank_page: bool = False) -> ReportPdf:
     return info
 
 
-def _table(page: pymupdf.Page, top: float, rows: list[list[str]]) -> None:
+def ruled_table(page: pymupdf.Page, top: float, rows: list[list[str]]) -> None:
+    """A three-column table ruled with lines, its first row at ``top``."""
     xs = [72, 252, 362, 472]
     row_h = 20
     for r, row in enumerate(rows):
