@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn
 
-from cli import batch, batch_mode, history, process
+from cli import batch, batch_mode, compare, history, process
 from cli.common import EXIT_CANCELLED, EXIT_USAGE, PROG, CliError, remove_log_handlers
 from core.errors import EncryptedPdfError, SectionFlowError
 from core.sections import PageRangeError
@@ -56,6 +56,7 @@ def build_parser() -> Parser:
     batch.add_command(commands)
     batch_mode.add_command(commands)
     history.add_commands(commands)
+    compare.add_command(commands)
     return parser
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from core.batch_jobs import BatchJob, BatchJobStore
     from core.batch_outcome import BatchOptions
     from core.batch_plan import Inspection
+    from core.compare.report import Comparison
     from core.gemini_batch import GeminiBatch
     from core.journal import Journal, RunInfo
     from core.limits import Limits
@@ -204,6 +205,32 @@ class Engine:
             prompt=previous.prompt,
             resume_run_id=info.run_id,
         )
+
+    async def compare_runs(self, a: str, b: str) -> Comparison:
+        """Two runs (ids from the journal, or exported JSON files) compared section by
+        section (:mod:`core.compare`); each PDF still where its run read it, unchanged,
+        gives its pages' text (read in the worker processes)."""
+        from core.compare.report import compare
+        from core.compare.sources import load_side
+
+        first = await asyncio.to_thread(load_side, a, self.journal)
+        second = await asyncio.to_thread(load_side, b, self.journal)
+        texts = [await self._page_texts(run) for run in (first, second)]
+        return await asyncio.to_thread(compare, first, second, *texts)
+
+    async def _page_texts(self, run: RunOutcome) -> dict[int, str] | None:
+        from core.compare.pages import pdf_page_texts
+        from core.pdf import file_sha256
+
+        path = Path(run.document)
+        try:
+            if await asyncio.to_thread(file_sha256, path) != run.document_sha256:
+                return None
+            texts = await self.workers.run(pdf_page_texts, str(path))
+        except Exception:  # gone, moved, locked: the answers' own page text is used
+            log.debug("No page text for %s", path, exc_info=True)
+            return None
+        return {number: text for number, text in enumerate(texts, 1)}
 
     def pending_batch_job(self, path: Path) -> BatchJob | None:
         """The uncollected Batch-mode job of this PDF's last unfinished run, if any."""

@@ -82,3 +82,31 @@ def test_tables_into_a_file_is_one_error_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "that is a file" in one_error_line(done.stderr)
+
+
+def test_compare_two_exports_and_two_run_ids(tmp_path: Path) -> None:
+    from tests.core.test_compare import EDITED_PAGE, edited_copy
+
+    copy = edited_copy(tmp_path / "v2.pdf")
+    for pdf, out in ((SAMPLE, "a.json"), (copy, "b.json")):
+        done = run_cli("process", str(pdf), "--processor", "local", "--json", out, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    done = run_cli(
+        "compare", "a.json", "b.json", "--json", "diff.json", "--markdown", "diff.md",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "diff.json").read_text())
+    changed = [s for s in data["sections"] if s["status"] != "same"]
+    assert [(s["title"], s["changed_pages"]["b"]) for s in changed] == [
+        ("3. Operations", [EDITED_PAGE])
+    ]
+    assert "## 3. Operations: changed" in (tmp_path / "diff.md").read_text()
+    assert "1 changed" in done.stdout and "6 same" in done.stdout
+
+    ids = [json.loads((tmp_path / name).read_text())["run"]["id"] for name in ("a.json", "b.json")]
+    by_id = run_cli("compare", *ids, "--json", "ids.json", cwd=tmp_path)
+    assert by_id.returncode == 0, by_id.stderr
+    assert json.loads((tmp_path / "ids.json").read_text())["sections"] == data["sections"]
+    bad = run_cli("compare", ids[0], "no-such-run", cwd=tmp_path)
+    assert bad.returncode == 2 and "neither a run id" in one_error_line(bad.stderr)
