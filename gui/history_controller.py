@@ -18,9 +18,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from gui.tasks import TaskKeeper
+from gui.widgets.compare_dialog import CompareDialog
 from gui.widgets.history_dialog import HistoryDialog
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from core.compare.report import Comparison
     from core.engine import Engine
     from core.journal import RunInfo
     from core.run_types import RunOutcome
@@ -104,6 +108,7 @@ class HistoryController(QObject):
             lambda: self.engine.journal, self._parent, start_folder=self._last_folder
         )
         dialog.show_requested.connect(self.show_outcome)
+        dialog.compare_requested.connect(self.compare)
         dialog.message.connect(self.message)
         dialog.error.connect(self.error)
         self._keep(dialog)
@@ -123,6 +128,8 @@ class HistoryController(QObject):
             self.results.add_result(sid, result)
         for sid, failure in outcome.failures.items():
             self.results.add_failure(sid, "Cancelled" if failure.cancelled else failure.reason)
+        if outcome.synthesis is not None:
+            self.results.set_synthesis(outcome.synthesis)
         self.run.outcome = outcome
         self.run.outcome_changed.emit(outcome)
         self.report.show_report(
@@ -135,6 +142,51 @@ class HistoryController(QObject):
             f"Showing run {outcome.run_id} of {outcome.document.name}: "
             f"{len(outcome.results)} done, {len(outcome.failures)} failed"
         )
+
+    # -- Compare ----------------------------------------------------------------------
+
+    def compare(self, a: str, b: str) -> asyncio.Task | None:
+        """Compare two journaled runs (PDFs read in the workers) and show the result."""
+        self.message.emit(f"Comparing run {a} with run {b}…")
+        self.compare_task = self._keeper.spawn(self._compare(a, b), "compare")
+        return self.compare_task
+
+    async def _compare(self, a: str, b: str) -> CompareDialog | None:
+        from core.compare.report import to_json_dict
+
+        try:
+            comparison = await self.engine.compare_runs(a, b)
+        except Exception as exc:
+            log.exception("Could not compare runs %s and %s", a, b)
+            self.error.emit(f"Could not compare the runs: {exc}")
+            return None
+        dialog = CompareDialog(
+            to_json_dict(comparison), self._parent, start_folder=self._last_folder()
+        )
+        dialog.save_requested.connect(lambda target: self.save_comparison(comparison, target))
+        self._keep(dialog)
+        self.compare_dialog = dialog
+        dialog.open()
+        counts = ", ".join(f"{n} {s}" for s, n in comparison.counts().items() if n)
+        self.message.emit(f"Compared run {a} with run {b}: {counts}")
+        return dialog
+
+    def save_comparison(self, comparison: Comparison, target: Path) -> asyncio.Task | None:
+        return self._keeper.spawn(self._save(comparison, target), "save-comparison")
+
+    async def _save(self, comparison: Comparison, target: Path) -> list[Path]:
+        from core.compare.report import write_comparison
+        from core.export import pair_paths
+
+        json_path, md_path = pair_paths(target)
+        try:
+            written = await asyncio.to_thread(write_comparison, comparison, json_path, md_path)
+        except Exception as exc:
+            log.exception("Could not save the comparison")
+            self.error.emit(f"Could not save the comparison: {exc}")
+            return []
+        self.message.emit(f"Saved {json_path.name} and {md_path.name} to {json_path.parent}")
+        return written
 
     # -- Resume -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QCheckBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -60,6 +61,7 @@ from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
+from gui.tasks import TaskKeeper
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
 from gui.widgets.log_view import LogView
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
             store=self.store,
             parent=self,
         )
+        self._tasks = TaskKeeper("window")
         self.history = HistoryController(
             self.engine,
             self.bridge,
@@ -252,6 +255,11 @@ class MainWindow(QMainWindow):
             tip="Save the results as JSON and Markdown",
             icon_name="export",
         )
+        self.tables_action = self._action(
+            "Export &tables…",
+            self.tables_dialog,
+            tip="Save every table of the results as CSV files and one Excel workbook",
+        )
         self.key_action = self._action(
             "Gemini API &key…",
             self.open_key_dialog,
@@ -286,6 +294,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.history.action)
         menu.addAction(self.export_action)
+        menu.addAction(self.tables_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         run_menu = self.menuBar().addMenu("&Run")
@@ -410,6 +419,7 @@ class MainWindow(QMainWindow):
         self.settings.subscribe(self._on_setting_changed)
         self.settings_panel.error.connect(self.show_error)
         self.settings_panel.prompt_changed.connect(self._update_estimate)
+        self.settings_panel.synthesis.toggled.connect(self._update_estimate)
         self.run.message.connect(self.show_message)
         self.run.error.connect(self.show_error)
         self.run.key_needed.connect(self.open_key_dialog)
@@ -675,6 +685,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(running)
         has_outcome = self.run.outcome is not None
         self.export_action.setEnabled(has_outcome and not running)
+        self.tables_action.setEnabled(has_outcome and not running)
         self.retry_action.setEnabled(bool(self.results.failed_ids()) and not running)
         self.results.retry_button.setEnabled(bool(self.results.failed_ids()) and not running)
         for action in (self.open_action, self.sample_action):
@@ -715,6 +726,35 @@ class MainWindow(QMainWindow):
         self.store.set_last_folder(str(paths[0].parent))
         self.show_message(f"Exported {paths[0].name} and {paths[1].name} to {paths[0].parent}")
         return paths
+
+    def tables_dialog(self) -> QFileDialog | None:
+        """Choose a folder for the tables (CSV files and tables.xlsx); non-blocking."""
+        if self.run.outcome is None:
+            self.show_error("There is nothing to export yet: run the sections first")
+            return None
+        dialog = QFileDialog(self, "Export tables (CSV and Excel)", self.store.last_folder())
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(lambda path: self.export_tables_to(Path(path)))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def export_tables_to(self, folder: Path) -> asyncio.Task | None:
+        return self._tasks.spawn(self._export_tables(folder), "export-tables")
+
+    async def _export_tables(self, folder: Path) -> None:
+        try:
+            written = await self.run.export_tables(folder)
+        except Exception as exc:
+            log.exception("Table export failed")
+            self.show_error(f"Could not export the tables: {exc}")
+            return
+        if written.workbook is None:
+            self.show_message("These results have no tables: nothing was written")
+            return
+        self.store.set_last_folder(str(folder))
+        self.show_message(f"Exported {written.count} table(s) to {folder} (CSV and tables.xlsx)")
 
     # ------------------------------------------------------------------ API key
 
@@ -797,12 +837,18 @@ class MainWindow(QMainWindow):
         zoom = self.store.get("thumbs/zoom")
         if zoom is not None:
             self.pages.zoom.setValue(int(zoom))
-        use_cache = self.store.get("run/use_cache")
-        if use_cache is not None:  # ini files give "true"/"false" back
-            self.settings_panel.use_cache.setChecked(str(use_cache).lower() in ("true", "1"))
+        for key, box in self._run_options().items():
+            chosen = self.store.get(key)
+            if chosen is not None:  # ini files give "true"/"false" back
+                box.setChecked(str(chosen).lower() in ("true", "1"))
         template = self.store.get("prompt/template")
         if template:
             self.settings_panel.select_template(str(template), self.store.get("prompt/text"))
+
+    def _run_options(self) -> dict[str, QCheckBox]:
+        """The run options the window remembers between sessions, by their store key."""
+        panel = self.settings_panel
+        return {"run/use_cache": panel.use_cache, "run/synthesis": panel.synthesis}
 
     def save_state(self) -> None:
         self.store.set("window/geometry", self.saveGeometry())
@@ -812,7 +858,8 @@ class MainWindow(QMainWindow):
         self.store.set("thumbs/zoom", self.pages.zoom.value())
         self.store.set("prompt/template", self.settings_panel.template_name())
         self.store.set("prompt/text", self.settings_panel.prompt_edit.toPlainText())
-        self.store.set("run/use_cache", self.settings_panel.use_cache.isChecked())
+        for key, box in self._run_options().items():
+            self.store.set(key, box.isChecked())
         self.store.sync()
 
     # ------------------------------------------------------------------ closing

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,6 +32,9 @@ from gui.state.settings import AppSettings
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.results_view import ResultsView
 from gui.widgets.settings_panel import SettingsPanel
+
+if TYPE_CHECKING:
+    from core.tables.write import TablesWritten
 
 log = logging.getLogger("sectionflow.gui.run")
 
@@ -85,6 +88,10 @@ class RunController(QObject):
             ev.SectionDone: lambda e: self.results.add_result(e.section_id, e.result),
             ev.SectionFailed: self._on_failed,
             ev.MemorySample: self._on_memory,
+            ev.SynthesisDone: lambda e: self.results.set_synthesis(e.result),
+            ev.SynthesisFailed: lambda e: self.message.emit(
+                f"The whole-document synthesis failed: {e.reason}"
+            ),
         }
         bridge.event.connect(self._on_event)
         bridge.event.connect(progress.apply)
@@ -128,6 +135,7 @@ class RunController(QObject):
                 self.sections.to_sections(),
                 model=self.settings.value("gemini_model"),
                 prompt_text=self.panel.prompt().text,
+                synthesis=self.panel.synthesis.isChecked(),
             )
         except Exception:
             log.debug("No estimate", exc_info=True)
@@ -197,6 +205,8 @@ class RunController(QObject):
             password=document.password,
             resume_run_id=resume_run_id,
             use_cache=self.panel.use_cache.isChecked(),
+            # a retry runs only the failed sections: the synthesis of the run stays
+            synthesis=self.panel.synthesis.isChecked() and not self._retrying,
         )
         if settings.resolved_processor() is ProcessorKind.GEMINI:
             log.info("Starting a Gemini run: %s", self.estimate_text() or "no estimate")
@@ -267,6 +277,16 @@ class RunController(QObject):
         write_exports(self.outcome, json_path, md_path)
         log.info("Exported results to %s and %s", json_path, md_path)
         return json_path, md_path
+
+    async def export_tables(self, folder: Path) -> TablesWritten:
+        """Every table of the results on show as CSV files and one workbook (a thread)."""
+        from core.tables.export import export_tables
+
+        if self.outcome is None:
+            raise RuntimeError("There is nothing to export yet: run the sections first")
+        written = await asyncio.to_thread(export_tables, self.outcome, folder)
+        log.info("Exported %d table(s) to %s", written.count, folder)
+        return written
 
 
 def merge_outcomes(previous: RunOutcome, retry: RunOutcome) -> RunOutcome:

@@ -60,6 +60,8 @@ def export_outcome(outcome: Any, target: Path) -> tuple[Path, Path]:
 class HistoryDialog(QDialog):
     #: a run's outcome, loaded from the journal, to show in the Results view
     show_requested = Signal(object)
+    #: two runs (ids, the older first) to compare section by section
+    compare_requested = Signal(str, str)
     #: a status-bar line
     message = Signal(str)
     #: something the user must read
@@ -84,11 +86,14 @@ class HistoryDialog(QDialog):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setToolTip("Past runs from the journal, newest first; double-click to show")
+        self.table.setToolTip(
+            "Past runs from the journal, newest first; double-click to show; select two "
+            "(Ctrl+click) to compare them"
+        )
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda *_: self.show_selected())
 
@@ -97,6 +102,12 @@ class HistoryDialog(QDialog):
         self.show_button = QPushButton("Show results", self)
         self.show_button.setToolTip("Show the selected run's results in the Results view")
         self.show_button.clicked.connect(lambda *_: self.show_selected())
+        self.compare_button = QPushButton("Compare", self)
+        self.compare_button.setToolTip(
+            "Compare the two selected runs section by section: which pages' text changed "
+            "between two versions of a PDF, or both answers side by side"
+        )
+        self.compare_button.clicked.connect(lambda *_: self.compare_selected())
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Save the selected run's results as JSON and Markdown")
         self.export_button.clicked.connect(lambda *_: self.export_dialog())
@@ -116,6 +127,7 @@ class HistoryDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_button)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.compare_button)
         buttons.addStretch(1)
         buttons.addWidget(self.clear_cache_button)
         buttons.addWidget(self.clear_history_button)
@@ -179,16 +191,29 @@ class HistoryDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        chosen = self.selected_run_id() is not None
-        self.show_button.setEnabled(chosen)
-        self.export_button.setEnabled(chosen)
+        chosen = len(self.selected_run_ids())
+        self.show_button.setEnabled(chosen == 1)
+        self.export_button.setEnabled(chosen == 1)
+        self.compare_button.setEnabled(chosen == 2)
 
     def selected_run_id(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        """The one selected run (None when none or several are selected)."""
+        ids = self.selected_run_ids()
+        return ids[0] if len(ids) == 1 else None
+
+    def selected_run_ids(self) -> list[str]:
+        """The selected runs, oldest first (the table lists the newest first)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        items = [self.table.item(row, 0) for row in reversed(rows)]
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items if item is not None]
+
+    def compare_selected(self) -> bool:
+        ids = self.selected_run_ids()
+        if len(ids) != 2:
+            self.error.emit("Select two runs to compare (Ctrl+click the second)")
+            return False
+        self.compare_requested.emit(*ids)
+        return True
 
     # -- show / export ----------------------------------------------------------------
 

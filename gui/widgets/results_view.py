@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.sections import Section
+from core.synthesis.inputs import SYNTHESIS_ID, SYNTHESIS_TITLE
 from gui.widgets.citation_list import CitationList
 from gui.widgets.safe_browser import SafeTextBrowser
 
@@ -150,6 +151,19 @@ class ResultsView(QWidget):
         self.results.pop(section_id, None)
         self._upsert(section_id)
 
+    def set_synthesis(self, result: Any) -> None:
+        """The whole-document answer, at the top of the list, shown at once."""
+        if SYNTHESIS_ID not in self._order:
+            self._order.insert(0, SYNTHESIS_ID)
+        self._titles[SYNTHESIS_ID] = SYNTHESIS_TITLE
+        self.add_result(SYNTHESIS_ID, result)
+        item = self._items[SYNTHESIS_ID]
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        item.setToolTip("The answer for the whole document, built from the section answers")
+        self.list.setCurrentItem(item)
+
     def failed_ids(self) -> list[str]:
         return [sid for sid in self._order if sid in self.failures]
 
@@ -188,7 +202,8 @@ class ResultsView(QWidget):
             self.list.takeItem(self.list.row(item))
 
     def _update_summary(self) -> None:
-        done, failed = len(self.results), len(self.failures)
+        done = len(self.results) - (SYNTHESIS_ID in self.results)
+        failed = len(self.failures)
         self.summary.setText(
             f"{done} done, {failed} failed" if done or failed else "No results yet"
         )

@@ -255,6 +255,14 @@ class SettingsPanel(QWidget):
             "off asks again and is billed again"
         )
         form.addRow(self.use_cache)
+        self.synthesis = QCheckBox("Whole-document synthesis", group)
+        self.synthesis.setChecked(True)
+        self.synthesis.setToolTip(
+            "After the sections, one more step writes an answer for the whole document "
+            "from the section answers, each claim citing its page (with Gemini, one "
+            "text-only request: no PDF is sent again)"
+        )
+        form.addRow(self.synthesis)
         self.binder.bind("processor", self.backend, backend_label)
         self.binder.bind("gemini_model", self.model_box, model_label)
         return group
@@ -295,6 +303,7 @@ class SettingsPanel(QWidget):
     def reset_to_defaults(self) -> None:
         self.model.reset()
         self.use_cache.setChecked(True)
+        self.synthesis.setChecked(True)
         if self.template.count():
             self.template.setCurrentIndex(0)
             self._template_chosen(0)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from core.events import SectionDone
+from core.synthesis.inputs import SYNTHESIS_ID
 from tests.gui.conftest import wait_until
 from tests.gui.test_run_offline import open_and_mark
 
@@ -37,8 +38,9 @@ async def test_history_lists_shows_exports_and_clears(
     window.run.outcome = None
     window.tabs.setCurrentIndex(0)
     await dialog.show_selected()
-    assert set(window.results.results) == {"s1", "s2", "s3"}
-    assert window.results.list.count() == 3
+    assert set(window.results.results) == {"s1", "s2", "s3", SYNTHESIS_ID}
+    assert window.results.list.count() == 4
+    assert window.results.results[SYNTHESIS_ID] == outcome.synthesis
     assert window.run.outcome.run_id == outcome.run_id
     assert window.tabs.currentIndex() == 1 and window.export_action.isEnabled()
 
@@ -98,7 +100,7 @@ async def test_reopening_a_cancelled_run_offers_resume(make_window, pdf_factory)
     # only the unfinished sections ran; the finished ones came back from the journal
     assert sources.count("journal") == done_before
     assert len([s for s in sources if s != "journal"]) == 16 - done_before
-    assert set(window.results.results) == set(outcome.results)
+    assert set(window.results.results) == {*outcome.results, SYNTHESIS_ID}
     runs = await window.bridge.engine.journal.runs_async()
     assert len(runs) == 1 and runs[0].complete
 

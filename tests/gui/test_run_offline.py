@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from core.synthesis.inputs import SYNTHESIS_ID
 from tests.gui.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +63,11 @@ async def test_offline_run_fills_progress_results_and_graph(
     assert "3 done" in window.overall.label.text()
 
     results = window.results
-    assert set(results.results) == {"s1", "s2", "s3"}
-    assert results.list.count() == 3
+    assert set(results.results) == {"s1", "s2", "s3", SYNTHESIS_ID}
+    assert results.list.count() == 4  # the whole document first, shown when it arrives
+    assert results.list.item(0).text().endswith("Whole document")
+    assert results.heading.text() == "Whole document"
+    assert "3 done" in results.summary.text()
     results.show_section("s2")
     assert "Page 4" in results.browser.toPlainText() or results.browser.toPlainText()
     assert not results.retry_button.isEnabled()
