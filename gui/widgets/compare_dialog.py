@@ -15,21 +15,19 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from core.sections import format_ranges
+from gui.widgets.row_table import row_table
 from gui.widgets.safe_browser import SafeTextBrowser
 
 COLUMNS = ("Section", "Status", "Pages A", "Pages B", "Text changed on")
@@ -68,13 +66,7 @@ class CompareDialog(QDialog):
         )
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(COLUMNS, self)
         self.table.setAccessibleName("Compared sections")
         self.table.currentCellChanged.connect(lambda row, *_: self.show_section(row))
         self.answer_a = self._browser("The answer of run A for this section")

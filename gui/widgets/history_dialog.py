@@ -17,21 +17,19 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.tasks import TaskKeeper
+from gui.widgets.row_table import row_table
 
 log = logging.getLogger("sectionflow.gui.history")
 
@@ -83,13 +81,7 @@ class HistoryDialog(QDialog):
         self.runs: list[Any] = []
         self.size = 0
 
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(COLUMNS, self, stretch=1, several=True)
         self.table.setToolTip(
             "Past runs from the journal, newest first; double-click to show; select two "
             "(Ctrl+click) to compare them"

@@ -152,7 +152,8 @@ class ResultsView(QWidget):
         self._upsert(section_id)
 
     def set_synthesis(self, result: Any) -> None:
-        """The whole-document answer, at the top of the list, shown at once."""
+        """The whole-document answer, at the top of the list. It arrives last, so the
+        section being read stays on show (it is shown first only when nothing else is)."""
         if SYNTHESIS_ID not in self._order:
             self._order.insert(0, SYNTHESIS_ID)
         self._titles[SYNTHESIS_ID] = SYNTHESIS_TITLE
@@ -162,7 +163,6 @@ class ResultsView(QWidget):
         font.setBold(True)
         item.setFont(font)
         item.setToolTip("The answer for the whole document, built from the section answers")
-        self.list.setCurrentItem(item)
 
     def failed_ids(self) -> list[str]:
         return [sid for sid in self._order if sid in self.failures]

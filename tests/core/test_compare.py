@@ -40,15 +40,23 @@ async def run(engine: Engine, pdf: Path, sections: list[Section], settings: Sett
     return await engine.pipeline(settings).run(request)
 
 
+async def two_versions(
+    engine: Engine, tmp_path: Path
+) -> tuple[RunOutcome, RunOutcome, list[Section]]:
+    """Offline runs of the sample and of its copy with one page edited, by bookmarks."""
+    info = inspect(SAMPLE)
+    sections = from_outline(info.outline, info.page_count, 1)
+    first = await run(engine, SAMPLE, sections, LOCAL, get_prompt(None, None))
+    copy = edited_copy(tmp_path / "sample-v2.pdf")
+    second = await run(engine, copy, sections, LOCAL, get_prompt(None, None))
+    return first, second, sections
+
+
 async def test_an_edited_page_marks_only_its_section_changed(
     tmp_path: Path, workers: PdfWorkers
 ) -> None:
-    copy = edited_copy(tmp_path / "sample-v2.pdf")
-    info = inspect(SAMPLE)
-    sections = from_outline(info.outline, info.page_count, 1)
     with Engine(journal_path=tmp_path / "journal.sqlite3", workers=workers) as engine:
-        first = await run(engine, SAMPLE, sections, LOCAL, get_prompt(None, None))
-        second = await run(engine, copy, sections, LOCAL, get_prompt(None, None))
+        first, second, sections = await two_versions(engine, tmp_path)
         comparison = await engine.compare_runs(first.run_id, second.run_id)
         # the same from the exports, whose PDFs are read again
         exported = export.write_json(second, tmp_path / "b.json")
@@ -70,13 +78,9 @@ async def test_an_edited_page_marks_only_its_section_changed(
 async def test_without_the_pdfs_the_offline_answers_show_the_changed_page(
     tmp_path: Path, workers: PdfWorkers
 ) -> None:
-    copy = edited_copy(tmp_path / "sample-v2.pdf")
-    info = inspect(SAMPLE)
-    sections = from_outline(info.outline, info.page_count, 1)
     with Engine(journal_path=tmp_path / "journal.sqlite3", workers=workers) as engine:
-        first = await run(engine, SAMPLE, sections, LOCAL, get_prompt(None, None))
-        second = await run(engine, copy, sections, LOCAL, get_prompt(None, None))
-        copy.unlink()
+        first, second, _ = await two_versions(engine, tmp_path)
+        second.document.unlink()
         comparison = await engine.compare_runs(first.run_id, second.run_id)
     changed = [d for d in comparison.sections if d.status == "changed"]
     assert [d.changed_pages["b"] for d in changed] == [[EDITED_PAGE]]

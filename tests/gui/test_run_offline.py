@@ -64,9 +64,11 @@ async def test_offline_run_fills_progress_results_and_graph(
 
     results = window.results
     assert set(results.results) == {"s1", "s2", "s3", SYNTHESIS_ID}
-    assert results.list.count() == 4  # the whole document first, shown when it arrives
+    assert results.list.count() == 4  # the whole document first
     assert results.list.item(0).text().endswith("Whole document")
+    results.list.setCurrentRow(0)
     assert results.heading.text() == "Whole document"
+    assert "[p. " in results.browser.toPlainText() and results.citations.citations
     assert "3 done" in results.summary.text()
     results.show_section("s2")
     assert "Page 4" in results.browser.toPlainText() or results.browser.toPlainText()
