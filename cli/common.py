@@ -31,6 +31,7 @@ from core.keys import get_key
 from core.limits import SLOT_FIELDS, Limits
 from core.logs import file_handler
 from core.metrics import Metrics, MetricsError, fan_out
+from core.processors.gemini_client import missing_credentials, service_for
 from core.settings import ProcessorKind, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -138,12 +139,19 @@ def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
 
 
 def check_key(settings: Settings) -> None:
-    """Gemini chosen but no key anywhere: say so before anything starts."""
-    if settings.resolved_processor() is ProcessorKind.GEMINI and not get_key(settings):
-        raise CliError(
-            "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
-            "environment, or use --processor local"
-        )
+    """Gemini chosen but no key (or, for Vertex AI, no project) anywhere: say so before
+    anything starts."""
+    if settings.resolved_processor() is not ProcessorKind.GEMINI:
+        return
+    problem = missing_credentials(settings, get_key(settings))
+    if problem is None:
+        return
+    if service_for(settings).vertex:
+        raise CliError(problem)
+    raise CliError(
+        "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
+        "environment, or use --processor local"
+    )
 
 
 # ------------------------------------------------------------------- results
@@ -204,9 +212,8 @@ def configure_logging(level: str, console: Console, settings: Settings | None = 
     root.setLevel(level)
     root.addHandler(handler)
     if settings is not None:
-        key = settings.api_key()
         try:
-            to_file = file_handler(secrets=(key,) if key else ())
+            to_file = file_handler(secrets=settings.secrets())
         except OSError:  # no writable log folder: the terminal still has everything
             return
         to_file._sectionflow = True  # type: ignore[attr-defined]

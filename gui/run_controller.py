@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from core import events as ev
 from core.limits import MEMORY_FIELDS
 from core.processors.base import Prompt
+from core.processors.gemini_client import needs_key
 from core.run_types import RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import ProcessorKind, Settings, SettingsError
@@ -186,7 +187,7 @@ class RunController(QObject):
         except SettingsError as exc:
             self.error.emit(f"The settings are not usable: {exc}")
             return None
-        if settings.resolved_processor() is ProcessorKind.GEMINI and not settings.api_key():
+        if settings.resolved_processor() is ProcessorKind.GEMINI and needs_key(settings):
             self.message.emit("Gemini needs an API key: enter it, then press Run again")
             self.key_needed.emit()
             return None

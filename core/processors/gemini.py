@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import logging
-import os
-import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +32,12 @@ from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
+from core.processors.gemini_client import (
+    build_client,
+    describe_route,
+    missing_credentials,
+    service_for,
+)
 from core.processors.gemini_errors import is_gone, scrub, to_processing_error
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -55,8 +58,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sectionflow.gemini")
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-API_VERSION = "v1beta"
 PDF_MIME = "application/pdf"
 _MB = 1024 * 1024
 _SWEEP_TIMEOUT_S = 30.0
@@ -91,29 +92,6 @@ class _Timing:
     polls: int = 0
 
 
-@functools.lru_cache(maxsize=4)
-def _tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl.SSLContext]:
-    """The TLS contexts google-genai would build itself, built once per process.
-
-    The SDK makes three contexts per client (httpx2, aiohttp, websockets), each loading
-    the CA bundle: 0.1-0.2 s of CPU at the start of every run. These are the same contexts
-    (httpx2: its own default, i.e. the OS trust store, unless SSL_CERT_FILE/SSL_CERT_DIR;
-    aiohttp and websockets: certifi unless SSL_CERT_FILE/SSL_CERT_DIR), made once and
-    shared, which SSL contexts allow.
-    """
-    import certifi
-
-    certified = ssl.create_default_context(cafile=cert_file or certifi.where(), capath=cert_dir)
-    if cert_file or cert_dir:
-        return certified, certified
-    try:
-        import httpx2
-
-        return httpx2.create_ssl_context(), certified
-    except ImportError:
-        return certified, certified
-
-
 def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> str:
     """The line after the prompt that tells Gemini which section (or part) it is reading;
     shared with batch mode so both ask exactly the same question."""
@@ -124,31 +102,6 @@ def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> 
             f"section, {where}; the parts are analysed separately."
         )
     return f"Section: '{title}', {where}."
-
-
-def build_client(settings: Settings, api_key: str) -> genai.Client:
-    """The SDK client a run uses (also built once, unused, by :mod:`core.warmup`)."""
-    from google import genai
-    from google.genai import types
-
-    timeout_s = max(settings.upload_timeout_seconds, settings.processing_timeout_seconds)
-    verify, ssl_context = _tls_contexts(
-        os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    )
-    return genai.Client(
-        api_key=api_key,
-        vertexai=False,
-        http_options=types.HttpOptions(
-            base_url=settings.gemini_base_url or None,
-            api_version=API_VERSION,
-            timeout=int(timeout_s * 1000) + 5_000,
-            # attempts=1: the pipeline owns retries (with RetryInfo floors); this also
-            # turns off the SDK's hidden 1-10 s reconnect on aiohttp connection errors.
-            retry_options=types.HttpRetryOptions(attempts=1),
-            client_args={"verify": verify},
-            async_client_args={"verify": verify, "ssl": ssl_context},
-        ),
-    )
 
 
 class GeminiProcessor:
@@ -174,9 +127,9 @@ class GeminiProcessor:
         self.settings = settings
         self.model = settings.gemini_model
         self.ledger = ledger if ledger is not None else RemoteLedger()
-        self.scope = (settings.gemini_base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.max_pages = max_pages
-        self.max_bytes = max_bytes
+        self.service = service_for(settings)
+        self.scope = self.service.base_url
+        self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
@@ -188,7 +141,7 @@ class GeminiProcessor:
         self.last_sweeps: list[SweepReport] = []
 
     # ---------------------------------------------------------------- lifecycle
-    def _build_client(self, api_key: str) -> genai.Client:
+    def _build_client(self, api_key: str | None) -> genai.Client:
         return build_client(self.settings, api_key)
 
     async def open(self) -> None:
@@ -199,17 +152,16 @@ class GeminiProcessor:
         never stalls, while the first sections are being split. Every SDK call awaits it.
         """
         key = get_key(self.settings)
-        if not key:
-            raise permanent(
-                "No Gemini API key is set. Put GEMINI_API_KEY=<your key> in .env or the "
-                "environment (or choose the offline processor)"
-            )
-        self._secrets = (key,)
+        if (missing := missing_credentials(self.settings, key)) is not None:
+            raise permanent(missing)
+        self._secrets = tuple(dict.fromkeys((*self.settings.secrets(), *([key] if key else []))))
+        log.info("Gemini: %s", describe_route(self.settings))
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
-    async def _start(self, key: str) -> None:
+    async def _start(self, key: str | None) -> None:
         self._client = await asyncio.to_thread(self._build_client, key)
-        await self._sweep(include_own=False)
+        if self.service.files_api:  # Vertex has no Files API: nothing is ever uploaded
+            await self._sweep(include_own=False)
 
     async def _ready(self) -> genai.Client:
         """The run's client once it exists (the start-up sweep goes on in the background)."""
@@ -245,7 +197,8 @@ class GeminiProcessor:
         if client is None:
             return
         try:
-            await self._sweep(include_own=True)
+            if self.service.files_api:
+                await self._sweep(include_own=True)
         finally:
             self._client = None
             with contextlib.suppress(Exception):
@@ -297,6 +250,8 @@ class GeminiProcessor:
         return handle
 
     def _fits_inline(self, size_bytes: int) -> bool:
+        if not self.service.files_api:
+            return True  # Vertex: always inline, pieces cut to its request limits
         limit = self.settings.inline_max_mb
         return limit > 0 and size_bytes <= limit * _MB
 

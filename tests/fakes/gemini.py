@@ -24,7 +24,9 @@ request's schema if it has one (see ``gemini_answers``). Claims (schema items wi
 and a page, or ``[p. N: "quote"]`` markers when a free-form prompt asks for them) quote the
 pages received, and ``citation_rule`` makes some wrong (see ``gemini_citations``).
 Faults: see ``gemini_faults``.
-Stats: see ``gemini_stats``. Batch jobs (create/get/list/cancel/delete, JSONL or inlined
+Stats: see ``gemini_stats``. Vertex AI (express mode and a project's paths, its OAuth
+token endpoint, no Files API): see ``gemini_vertex``.
+Batch jobs (create/get/list/cancel/delete, JSONL or inlined
 answers, PENDING→RUNNING→SUCCEEDED after ``batch_pending_s``/``batch_running_s``): see
 ``gemini_batches``.
 
@@ -70,6 +72,7 @@ from tests.fakes.gemini_http import (
 )
 from tests.fakes.gemini_pdf import DocInfo, PdfAnalyzer
 from tests.fakes.gemini_stats import NO_REPLY, FakeStats, GenerateRecord, RequestRecord
+from tests.fakes.gemini_vertex import TOKEN_PATH, VERTEX_MODEL, TokenIssuer, vertex_call
 
 __all__ = ["BatchInfo", "CitationRule", "FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
 
@@ -168,6 +171,8 @@ class FakeGemini:
         self._faults = FaultBook()
         self._files = FileStore()
         self._batches = BatchApi(self)
+        #: Vertex AI's OAuth endpoint: the tokens it issued (see ``gemini_vertex``)
+        self.tokens = TokenIssuer()
         self._analyzer = PdfAnalyzer(analyze_in_subprocess)
         self._analyzer.warm_up()
         self._stop = Signal()
@@ -340,6 +345,11 @@ class FakeGemini:
         if method == "GET" and (m := _FILES.match(path)):
             call = _Call("list", started)
             return self._authorised(request, lambda: self._list(request, call, m["v"])), call
+        if method == "POST" and path == TOKEN_PATH:
+            call = _Call("token", started)
+            return lambda: self.tokens.grant(request), call
+        if method == "POST" and (m := VERTEX_MODEL.match(path)):
+            return self._vertex_route(request, started, m)
         if method == "POST" and (m := _MODEL.match(path)):
             model, verb = m["model"], m["method"]
             if verb in ("generateContent", "streamGenerateContent"):
@@ -357,6 +367,35 @@ class FakeGemini:
                 return self._authorised(request, lambda: self._count(request, call)), call
         call = _Call("unknown", started)
         return lambda: Reply.json(404, errors.not_found(path).body()), call
+
+    def _vertex_route(
+        self, request: Request, started: float, match: re.Match[str]
+    ) -> tuple[Callable[[], Reply], _Call]:
+        """Vertex's generateContent/countTokens: the Gemini API's answers, authorised as
+        Vertex authorises them (an API key in express mode, a token of ours otherwise)."""
+        vertex = vertex_call(match)
+        model, verb = match["model"], match["method"]
+        endpoint = {"countTokens": "count_tokens"}.get(verb, "generate")
+        call = _Call(endpoint, started)
+
+        def handle() -> Reply:
+            if (denied := self.tokens.check(request, vertex)) is not None:
+                return denied
+            keys = self.valid_keys
+            express = vertex.service == "vertex-express"
+            if express and keys is not None and request.api_key not in keys:
+                return Reply.json(400, errors.api_key_invalid().body())
+            if verb == "countTokens":
+                return self._count(request, call)
+            if verb not in ("generateContent", "streamGenerateContent"):
+                return Reply.json(404, errors.not_found(request.path).body())
+            reply = self._generate(request, call, model, verb == "streamGenerateContent")
+            if call.generate is not None:
+                call.generate["service"] = vertex.service
+                call.generate["path"] = request.path
+            return reply
+
+        return handle, call
 
     def _authorised(self, request: Request, then: Callable[[], Reply]) -> Callable[[], Reply]:
         def checked() -> Reply:
@@ -632,6 +671,7 @@ class FakeGemini:
             "api_key": request.api_key,
             "prompt": contents.prompt,
             "generation_config": config,
+            "path": request.path,
         }
         if contents.problem is not None:
             return Reply.json(contents.problem.code, contents.problem.body())

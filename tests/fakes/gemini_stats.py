@@ -52,6 +52,8 @@ class GenerateRecord:
     api_key: str = ""
     prompt: str = ""
     generation_config: dict[str, Any] = field(default_factory=dict)
+    service: str = "gemini-api"  # or "vertex" (a project), "vertex-express" (an API key)
+    path: str = ""
 
 
 @dataclass(frozen=True)
