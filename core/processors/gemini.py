@@ -33,6 +33,7 @@ from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_client import (
+    aiohttp_session,
     build_client,
     describe_route,
     missing_credentials,
@@ -52,6 +53,7 @@ from core.sections import Section, format_ranges
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    import aiohttp
     from google import genai
 
     from core.workers import PdfWorkers
@@ -135,14 +137,17 @@ class GeminiProcessor:
         self._workers = workers
         self._own_workers: PdfWorkers | None = None
         self._client: genai.Client | None = None
+        self._aiohttp: aiohttp.ClientSession | None = None
         self._starting: asyncio.Task[None] | None = None
         self._secrets: tuple[str, ...] = ()
         self._names = itertools.count(1)
         self.last_sweeps: list[SweepReport] = []
 
     # ---------------------------------------------------------------- lifecycle
-    def _build_client(self, api_key: str | None) -> genai.Client:
-        return build_client(self.settings, api_key)
+    def _build_client(
+        self, api_key: str | None, aiohttp_client: aiohttp.ClientSession | None = None
+    ) -> genai.Client:
+        return build_client(self.settings, api_key, aiohttp_client)
 
     async def open(self) -> None:
         """Start making the run's client, and clear what dead runs left behind on Gemini.
@@ -159,7 +164,14 @@ class GeminiProcessor:
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
     async def _start(self, key: str | None) -> None:
-        self._client = await asyncio.to_thread(self._build_client, key)
+        self._aiohttp = aiohttp_session(self.settings)  # in the loop, as aiohttp wants
+        try:
+            self._client = await asyncio.to_thread(self._build_client, key, self._aiohttp)
+        except BaseException:
+            if self._aiohttp is not None:
+                await self._aiohttp.close()
+                self._aiohttp = None
+            raise
         if self.service.files_api:  # Vertex has no Files API: nothing is ever uploaded
             await self._sweep(include_own=False)
 
@@ -203,6 +215,9 @@ class GeminiProcessor:
             self._client = None
             with contextlib.suppress(Exception):
                 await client.aio.aclose()
+            if self._aiohttp is not None:
+                session, self._aiohttp = self._aiohttp, None
+                await session.close()
             if self._own_workers is not None:
                 workers, self._own_workers = self._own_workers, None
                 await asyncio.to_thread(workers.shutdown)

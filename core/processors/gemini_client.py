@@ -19,6 +19,7 @@ what to show without paying for the SDK.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import ssl
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +31,7 @@ from core.settings import Settings
 from core.snapshot import redact_url
 
 if TYPE_CHECKING:
+    import aiohttp
     from google import genai
 
 GEMINI_API_URL = "https://generativelanguage.googleapis.com"
@@ -193,11 +195,42 @@ def tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl.
         return certified, certified
 
 
-def build_client(settings: Settings, api_key: str | None) -> genai.Client:
+#: what the SDK gives its own aiohttp sessions to read a response with (4 MiB)
+_AIOHTTP_READ_BUFFER = 2**22
+
+
+def aiohttp_session(settings: Settings) -> aiohttp.ClientSession | None:
+    """The aiohttp session the SDK is to use, made in the running loop; None without
+    aiohttp (the SDK then talks httpx2 and never needs one).
+
+    The SDK's own session does not do: google-genai 3.6.1's aiohttp upload sends its
+    chunks without the client's proxy and TLS arguments (tests/core/test_gemini_proxy.py
+    found it), so on its session they went around the proxy and distrusted the
+    organisation's CA. This session carries both as its defaults, for every request.
+    """
+    if importlib.util.find_spec("aiohttp") is None:
+        return None
+    import aiohttp
+
+    _, ssl_context = tls_contexts(settings.ssl_cert_file, settings.ssl_cert_dir)
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, ssl=ssl_context),
+        proxy=proxy_for(service_for(settings).base_url, settings),
+        trust_env=True,
+        read_bufsize=_AIOHTTP_READ_BUFFER,
+    )
+
+
+def build_client(
+    settings: Settings,
+    api_key: str | None,
+    aiohttp_client: aiohttp.ClientSession | None = None,
+) -> genai.Client:
     """The SDK client a run uses (also built once, unused, by :mod:`core.warmup`).
 
     Everything is passed explicitly, so a value from ``.env`` counts as much as one from
     the environment and the SDK's own reading of the environment never decides.
+    ``aiohttp_client``: see :func:`aiohttp_session` (its owner closes it).
     """
     from google import genai
     from google.genai import types
@@ -216,6 +249,7 @@ def build_client(settings: Settings, api_key: str | None) -> genai.Client:
         retry_options=types.HttpRetryOptions(attempts=1),
         client_args={"verify": verify, **routed},
         async_client_args={"verify": verify, "ssl": ssl_context, **routed},
+        aiohttp_client=aiohttp_client,
     )
     if service.kind is ServiceKind.VERTEX:
         from core.processors.gemini_credentials import load_credentials

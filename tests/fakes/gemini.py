@@ -45,6 +45,7 @@ import argparse
 import base64
 import binascii
 import re
+import ssl
 import threading
 import time
 import traceback
@@ -94,6 +95,7 @@ class _Call:
     endpoint: str
     started: float
     key: str = ""
+    peer_port: int = 0
     fault: str | None = None
     generate: dict[str, Any] | None = None
 
@@ -150,7 +152,9 @@ class FakeGemini:
         batch_running_s: float = 0.05,
         host: str = "127.0.0.1",
         port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """``tls``: serve https with this server context (see ``tls.make_authority``)."""
         self.latency = latency
         self.batch_pending_s = batch_pending_s
         self.batch_running_s = batch_running_s
@@ -180,7 +184,13 @@ class FakeGemini:
         self._paused: frozenset[str] = frozenset()
         self._closed = False
         self._server = FakeHttpServer((host, port), self._dispatch, self.server_errors.append)
-        self.base_url = f"http://{host}:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:  # the handshake happens in each connection's own thread
+            self._server.socket = tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.base_url = f"{scheme}://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
@@ -317,6 +327,7 @@ class FakeGemini:
         started = time.monotonic()
         request = read_request(handler)
         route, call = self._route(request, started)
+        call.peer_port = _peer_port(request)
         try:
             reply = route()
         except Exception:  # a bug in the fake: answer 500 and let the fixture fail the test
@@ -408,7 +419,9 @@ class FakeGemini:
     def _record(self, call: _Call, reply: Reply) -> None:
         finished = time.monotonic()
         status = reply.status if reply.action is Action.SEND else NO_REPLY
-        record = RequestRecord(call.endpoint, call.key, status, call.started, finished, call.fault)
+        record = RequestRecord(
+            call.endpoint, call.key, status, call.started, finished, call.fault, call.peer_port
+        )
         generate = None
         if call.generate is not None:
             generate = GenerateRecord(
@@ -768,6 +781,14 @@ class FakeGemini:
             return Reply.json(contents.problem.code, contents.problem.body())
         total = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
         return self._maybe_reset(Reply.json(200, {"totalTokens": total}), fault)
+
+
+def _peer_port(request: Request) -> int:
+    """The client's port: a test proxy's upstream connections can be matched by it."""
+    try:
+        return int(request.conn.getpeername()[1])
+    except (OSError, IndexError):
+        return 0
 
 
 def _field(obj: dict[str, Any], camel: str) -> Any:

@@ -30,6 +30,7 @@ class RequestRecord:
     started: float
     finished: float
     fault: str | None = None
+    peer_port: int = 0  # the client's TCP port
 
 
 @dataclass(frozen=True)
