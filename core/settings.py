@@ -35,6 +35,16 @@ class ProcessorKind(StrEnum):
     GEMINI = "gemini"
 
 
+class MediaResolution(StrEnum):
+    """GEMINI_MEDIA_RESOLUTION: how finely Gemini looks at each page; ``default`` sends
+    nothing, so the model uses its own (docs/ARCHITECTURE.md, "Gemini protocol")."""
+
+    DEFAULT = "default"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
@@ -90,6 +100,7 @@ class Settings(BaseSettings):
     )
     gemini_base_url: str | None = None
     inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
+    gemini_media_resolution: MediaResolution = MediaResolution.DEFAULT
 
     # Vertex AI (Google Cloud), under the SDK's own variable names
     google_genai_use_vertexai: bool = False

@@ -122,13 +122,11 @@ class RunController(QObject):
             return ""
         if not self.sections.all_valid:
             return ""
-        from core.cost import estimate
+        from core.cost import estimate_for
 
         try:
-            guess = estimate(
-                self.sections.to_sections(),
-                model=self.settings.value("gemini_model"),
-                prompt_text=self.panel.prompt().text,
+            guess = estimate_for(
+                self.settings.settings(), self.sections.to_sections(), self.panel.prompt().text
             )
         except Exception:
             log.debug("No estimate", exc_info=True)

@@ -50,7 +50,7 @@ from core.processors.gemini_split import (
 from core.remote_ledger import RemoteLedger, SweepReport
 from core.results import SectionResult
 from core.sections import Section, format_ranges
-from core.settings import Settings
+from core.settings import MediaResolution, Settings
 
 if TYPE_CHECKING:
     import aiohttp
@@ -113,7 +113,7 @@ class GeminiProcessor:
     uses_upload = True
     #: part of the pipeline's result-cache key: bump when the request Gemini sees changes
     #: (2: the prompt asks for citations, the templates for quotes)
-    version = "2"
+    base_version = "2"
 
     def __init__(
         self,
@@ -142,6 +142,15 @@ class GeminiProcessor:
         self._secrets: tuple[str, ...] = ()
         self._names = itertools.count(1)
         self.last_sweeps: list[SweepReport] = []
+
+    @property
+    def version(self) -> str:
+        """The cache key's version: a media resolution other than the model's own is
+        another request, so another answer (the default keeps earlier cache entries)."""
+        resolution = self.settings.gemini_media_resolution
+        if resolution is MediaResolution.DEFAULT:
+            return self.base_version
+        return f"{self.base_version}+media-{resolution.value}"
 
     # ---------------------------------------------------------------- lifecycle
     def _build_client(
@@ -427,6 +436,11 @@ class GeminiProcessor:
         if schema is not None:
             config.response_mime_type = "application/json"
             config.response_json_schema = schema
+        resolution = self.settings.gemini_media_resolution
+        if resolution is not MediaResolution.DEFAULT:
+            config.media_resolution = types.MediaResolution(
+                f"MEDIA_RESOLUTION_{resolution.value.upper()}"
+            )
         doing = f"analysing section '{section.title}'"
         try:
             response = await client.aio.models.generate_content(
