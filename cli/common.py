@@ -84,6 +84,30 @@ def port_number(text: str) -> int:
     return value
 
 
+def dollars(text: str) -> float:
+    """An argparse type: an amount in US dollars, 0 or more (0 = no cap)."""
+    try:
+        value = float(text.strip().removeprefix("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount of dollars") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount: give 0 or more")
+    return value
+
+
+def add_budget_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--max-cost USD (MAX_COST_USD), shared by process, batch and retry."""
+    parser.add_argument(
+        "--max-cost",
+        type=dollars,
+        metavar="USD",
+        dest="max_cost_usd",
+        help="no new section starts once what the run spent plus the estimate of those "
+        "in flight would pass USD; the rest are 'skipped' (exit 1) and retry/--resume "
+        "continue them later (MAX_COST_USD; 0 = no cap)",
+    )
+
+
 def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
     """--max-sections/--max-uploads/--max-splits, shared by process and batch; each is
     stored under the setting it overrides, and its help names that setting's variable."""
@@ -95,7 +119,11 @@ def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
 def settings_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The settings the flags override (backend, model, limits); a flag not given leaves
     the environment's (or .env's) value."""
-    pairs: dict[str, object] = {"processor": args.processor, "gemini_model": args.model}
+    pairs: dict[str, object] = {
+        "processor": args.processor,
+        "gemini_model": args.model,
+        "max_cost_usd": getattr(args, "max_cost_usd", None),
+    }
     pairs.update({field: getattr(args, field) for field in SLOT_FIELDS.values()})
     return {key: value for key, value in pairs.items() if value is not None}
 

@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import PROG, CliError, command_settings, positive_int, write_exports
+from cli.common import (
+    PROG,
+    CliError,
+    add_budget_argument,
+    command_settings,
+    positive_int,
+    write_exports,
+)
 from cli.progress import finish_run, run_pipeline
 from core import pdf
 from core.engine import Engine
@@ -39,6 +46,7 @@ def add_commands(commands: Commands) -> None:
     retry.add_argument("--markdown", type=Path, metavar="OUT")
     retry.add_argument("--password", metavar="PASSWORD")
     retry.add_argument("--processor", choices=["auto", "local", "gemini"])
+    add_budget_argument(retry)
     forget = commands.add_parser("forget", help="clear the run history and the result cache")
     for parser in (runs, export, retry, forget):
         parser.set_defaults(handler=run)
@@ -107,7 +115,9 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         raise CliError(f"the PDF of that run is gone: {path}")
     if pdf.file_sha256(path) != outcome.document_sha256:
         raise CliError(f"{path.name} has changed since that run; process it as a new run")
-    overrides = {"processor": args.processor} if args.processor else {}
+    overrides: dict[str, object] = {"processor": args.processor} if args.processor else {}
+    if args.max_cost_usd is not None:
+        overrides["max_cost_usd"] = args.max_cost_usd
     settings, console = command_settings(**overrides)
     request = RunRequest(
         pdf_path=path,
