@@ -8,6 +8,7 @@ rather than a PDF: a past run can be exported again even when the PDF is gone.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "runs":
             return list_runs(journal, args.limit)
         if args.command == "forget":
-            return forget(journal)
+            return forget(engine)
         try:
             outcome = journal.load(args.run_id)
         except KeyError:
@@ -84,10 +85,18 @@ def list_runs(journal: Journal, limit: int) -> int:
     return 0
 
 
-def forget(journal: Journal) -> int:
+def forget(engine: Engine) -> int:
+    journal = engine.journal
     size = journal.size_bytes()
     kept = journal.clear()
     print(f"Cleared the run history and the cache ({size / 1e6:.1f} MB before).")
+    settings, _ = command_settings()
+    uploads = asyncio.run(engine.forget_kept_uploads(settings))
+    if uploads:
+        print(
+            f"Ended the keeping of {uploads} upload(s) kept for re-asks: deleted from Gemini now "
+            "(without a key here, by the next Gemini run)."
+        )
     if kept:
         print(
             f"Kept {kept} run(s) whose Gemini batch job is still pending: "

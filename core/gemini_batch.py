@@ -112,8 +112,9 @@ class GeminiBatch:
     ) -> None:
         if (problem := batch_mode_problem(settings)) is not None:
             raise SectionFlowError(problem)
-        # Batch requests reference uploaded files; inline bytes would bloat the JSONL.
-        self.settings = settings.model_copy(update={"inline_max_mb": 0})
+        # Batch requests reference uploaded files; inline bytes would bloat the JSONL. Its
+        # uploads are held for the job and deleted after it, never kept for re-asks.
+        self.settings = settings.model_copy(update={"inline_max_mb": 0, "keep_uploads_hours": 0})
         self.journal = journal
         self.workers = workers
         self.store = store or BatchJobStore(journal.path)

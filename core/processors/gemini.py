@@ -40,6 +40,7 @@ from core.processors.gemini_client import (
     service_for,
 )
 from core.processors.gemini_errors import is_gone, scrub, to_processing_error
+from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
     MAX_PAGES,
@@ -81,6 +82,8 @@ class Piece:
     uri: str | None = None
     ledger_id: int | None = None
     answer: PieceAnswer | None = None  # kept so a retried analyse skips finished pieces
+    sha256: str | None = None  # of the PDF's bytes: a kept upload of them is reused
+    reused: bool = False  # points at a kept upload of an earlier run
 
     @property
     def inline(self) -> bool:
@@ -132,6 +135,8 @@ class GeminiProcessor:
         self.service = service_for(settings)
         self.scope = self.service.base_url
         self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
+        hours = settings.keep_uploads_hours if self.service.files_api else 0.0
+        self.reuse = UploadReuse(self.ledger, self.scope, hours)
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
@@ -266,7 +271,7 @@ class GeminiProcessor:
                 else:
                     await self._upload_piece(section, piece, index, len(pieces), timing)
         except BaseException:
-            await asyncio.shield(self._discard(handle))
+            await asyncio.shield(self._discard(handle, keep=False))
             raise
         handle.extra["inline"] = all(piece.inline for piece in pieces)
         handle.extra["timing"] = timing
@@ -282,7 +287,9 @@ class GeminiProcessor:
     async def _pieces(self, section: Section, part: SplitPart) -> list[Piece]:
         pages = section.pages
         if not needs_split(part.page_count, part.size_bytes, self.max_pages, self.max_bytes):
-            return [Piece(path=part.path, pages=pages, size_bytes=part.size_bytes)]
+            return [
+                Piece(path=part.path, pages=pages, size_bytes=part.size_bytes, sha256=part.sha256)
+            ]
         try:
             files = await self._pdf_workers().run(
                 split_to_fit, part.path, self.max_pages, self.max_bytes
@@ -309,6 +316,7 @@ class GeminiProcessor:
                 pages=pages[f.first : f.last + 1],
                 size_bytes=f.size_bytes,
                 temp=True,
+                sha256=f.sha256,
             )
             for f in files
         ]
@@ -339,10 +347,16 @@ class GeminiProcessor:
         client = await self._ready()
         from google.genai import types  # after _ready(): the client's thread imports it
 
+        if await self.reuse.take(client, piece):
+            return
         doing = f"uploading section '{section.title}'"
         piece.display_name = self._display_name(section, index, total)
         piece.ledger_id = await asyncio.to_thread(
-            self.ledger.record_intent, piece.display_name, self.scope
+            self.ledger.record_intent,
+            piece.display_name,
+            self.scope,
+            piece.sha256,
+            piece.size_bytes,
         )
         begun = time.monotonic()
         try:
@@ -358,7 +372,9 @@ class GeminiProcessor:
         piece.remote_name = remote.name
         piece.uri = remote.uri
         if piece.remote_name:
-            await asyncio.to_thread(self.ledger.record_remote, piece.ledger_id, piece.remote_name)
+            await asyncio.to_thread(
+                self.ledger.record_remote, piece.ledger_id, piece.remote_name, piece.uri
+            )
         log.debug("Uploaded '%s' as %s", piece.display_name, piece.remote_name)
         begun = time.monotonic()
         await self._wait_active(section, piece, remote, timing)
@@ -471,6 +487,7 @@ class GeminiProcessor:
             "inline": all(p.inline for p in pieces),
             "sha256": handle.part.sha256,
             "parts": len(pieces),
+            "reused_uploads": sum(p.reused for p in pieces),
             "finish_reason": answers[-1].finish_reason,
             "model_version": answers[-1].model_version,
             "analyse_s": round(analyse_s, 3),
@@ -502,12 +519,15 @@ class GeminiProcessor:
         """Delete the section's remote files and piece files; safe to call again."""
         await self._discard(handle)
 
-    async def _discard(self, handle: Handle) -> None:
+    async def _discard(self, handle: Handle, keep: bool = True) -> None:
+        """``keep``: uploads may be kept for re-asks (not after a failed upload)."""
         for piece in handle.extra.get("pieces") or []:
-            await self._discard_piece(piece)
+            await self._discard_piece(piece, keep)
 
-    async def _discard_piece(self, piece: Piece) -> None:
+    async def _discard_piece(self, piece: Piece, keep: bool = True) -> None:
         piece.data = None
+        if piece.remote_name is not None and keep and await self.reuse.keep(piece):
+            piece.remote_name = piece.ledger_id = None  # the ledger holds it (kept)
         if piece.remote_name is not None and self._client is not None:
             name = piece.remote_name
             try:
