@@ -122,16 +122,18 @@ class RunController(QObject):
             return ""
         if not self.sections.all_valid:
             return ""
+        from core.budget import describe_reach
         from core.cost import estimate_for
 
+        settings, sections = self.settings.settings(), self.sections.to_sections()
         try:
-            guess = estimate_for(
-                self.settings.settings(), self.sections.to_sections(), self.panel.prompt().text
-            )
+            guess = estimate_for(settings, sections, self.panel.prompt().text)
+            reach = describe_reach(settings, sections, self.panel.prompt().text)
         except Exception:
             log.debug("No estimate", exc_info=True)
             return ""
-        return f"Gemini estimate: {guess.describe()}"
+        text = f"Gemini estimate: {guess.describe()}"
+        return f"{text}; {reach}" if reach else text
 
     def run(self) -> asyncio.Task | None:
         """Run every section; returns the task, or None with the reason emitted."""

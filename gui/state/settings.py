@@ -46,6 +46,8 @@ APP_FIELDS = (
     *TIMEOUT_FIELDS,
     "processor",
     "gemini_model",
+    "gemini_media_resolution",
+    "max_cost_usd",
 )
 THRESHOLD, MAXIMUM = "memory_throttle_threshold_mb", "max_memory_usage_mb"
 

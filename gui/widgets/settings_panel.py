@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 from core.events import Slot
 from core.limits import SLOT_FIELDS
 from core.processors.base import Prompt
+from core.processors.gemini_client import service_for
 from core.prompts import CUSTOM, PromptTemplate, templates_or_fallback
-from core.settings import ProcessorKind, Settings
+from core.settings import MediaResolution, ProcessorKind, Settings
 from gui.binding import SettingsBinder
 from gui.state.settings import AppSettings
 from gui.widgets.slider_spin import SliderSpin
@@ -114,6 +115,12 @@ TIMEOUTS = (
 BACKENDS = (
     (ProcessorKind.LOCAL, "Offline (no network, no key)"),
     (ProcessorKind.GEMINI, "Gemini"),
+)
+DETAIL = (
+    (MediaResolution.DEFAULT, "Model's default"),
+    (MediaResolution.LOW, "Low (fewest tokens a page)"),
+    (MediaResolution.MEDIUM, "Medium"),
+    (MediaResolution.HIGH, "High (small print, dense tables)"),
 )
 
 
@@ -245,7 +252,15 @@ class SettingsPanel(QWidget):
         backend_label = self._label("Backend", self.backend.toolTip())
         model_label = self._label("Model", self.model_box.toolTip())
         form.addRow(backend_label, self.backend)
+        self.service = QLabel(service_for(self.model.settings()).describe(), group)
+        self.service.setToolTip(
+            "Where Gemini runs: the Gemini API, or Vertex AI on Google Cloud "
+            "(GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT; see the README)"
+        )
+        self.service.setAccessibleName("Gemini service")
+        form.addRow(self._label("Service", self.service.toolTip()), self.service)
         form.addRow(model_label, self.model_box)
+        self._cost_controls(group, form)
         form.addRow(self._label("Prompt", self.template.toolTip()), self.template)
         form.addRow(self.prompt_edit)
         self.use_cache = QCheckBox("Use cached results", group)
@@ -258,6 +273,35 @@ class SettingsPanel(QWidget):
         self.binder.bind("processor", self.backend, backend_label)
         self.binder.bind("gemini_model", self.model_box, model_label)
         return group
+
+    def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
+        """Detail level (media resolution) and the budget cap, both Gemini only."""
+        self.detail = QComboBox(group)
+        for value, text in DETAIL:
+            self.detail.addItem(text, value.value)
+        self.detail.setToolTip(
+            "How finely Gemini reads each page (GEMINI_MEDIA_RESOLUTION): low costs fewer "
+            "tokens a page, high reads small print better; the estimate follows"
+        )
+        self.detail.setAccessibleName("Detail level")
+        self.budget = QDoubleSpinBox(group)
+        self.budget.setRange(0, 100_000)
+        self.budget.setDecimals(2)
+        self.budget.setPrefix("$ ")
+        self.budget.setSpecialValueText("No cap")
+        self.budget.setKeyboardTracking(False)
+        self.budget.setToolTip(
+            "No new section starts once what the run spent plus the estimate of those in "
+            "flight would pass this; the rest are skipped and a retry continues them "
+            "(MAX_COST_USD; 0 = no cap)"
+        )
+        self.budget.setAccessibleName("Budget cap")
+        detail_label = self._label("Detail", self.detail.toolTip())
+        budget_label = self._label("Budget", self.budget.toolTip())
+        form.addRow(detail_label, self.detail)
+        form.addRow(budget_label, self.budget)
+        self.binder.bind("gemini_media_resolution", self.detail, detail_label)
+        self.binder.bind("max_cost_usd", self.budget, budget_label)
 
     def _label(self, text: str, tip: str) -> QLabel:
         label = QLabel(text, self)
@@ -289,6 +333,8 @@ class SettingsPanel(QWidget):
         """Gemini-only controls are off while the offline backend is chosen."""
         gemini = self.model.value("processor") == ProcessorKind.GEMINI.value
         self.model_box.setEnabled(gemini)
+        for control in (self.detail, self.budget, self.service):
+            control.setEnabled(gemini)
         self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
         self.sliders[SLOT_FIELDS[Slot.UPLOAD]].setEnabled(gemini)
 

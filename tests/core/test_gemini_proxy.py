@@ -131,3 +131,10 @@ def test_which_proxy_a_url_takes() -> None:
     assert proxy_for("http://localhost:8765", settings) is None
     assert proxy_for("https://x.googleapis.com", Settings(_env_file=None)) is None
     assert "u:p" not in repr(settings) and "p@" not in str(settings.model_dump())
+
+
+def test_a_proxy_password_in_an_error_message_is_masked() -> None:
+    from core.processors.gemini_errors import scrub
+
+    text = scrub(f"Cannot connect to proxy http://analyst:{PASSWORD}@proxy.corp:3128 (refused)")
+    assert PASSWORD not in text and "http://***@proxy.corp:3128" in text
