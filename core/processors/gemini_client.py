@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 import ssl
 from dataclasses import dataclass
 from enum import StrEnum
@@ -211,6 +212,9 @@ def aiohttp_session(settings: Settings) -> aiohttp.ClientSession | None:
     if importlib.util.find_spec("aiohttp") is None:
         return None
     import aiohttp
+
+    if "proxy" not in inspect.signature(aiohttp.ClientSession).parameters:
+        return None  # aiohttp < 3.10 has no session-wide proxy: the SDK's own session
 
     _, ssl_context = tls_contexts(settings.ssl_cert_file, settings.ssl_cert_dir)
     return aiohttp.ClientSession(
