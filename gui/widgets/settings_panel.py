@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -222,14 +223,13 @@ class SettingsPanel(QWidget):
     def _analysis_group(self) -> QGroupBox:
         group = QGroupBox("Analysis", self)
         form = QFormLayout(group)
-        self.backend = QComboBox(group)
-        for kind, text in BACKENDS:
-            self.backend.addItem(text, kind.value)
-        self.backend.setToolTip(
+        self.backend = self._choices(
+            group,
+            BACKENDS,
+            "Backend",
             "Offline extracts the text of each section on this computer; Gemini sends "
-            "each section to Google's model (needs an API key)"
+            "each section to Google's model (needs an API key)",
         )
-        self.backend.setAccessibleName("Backend")
         self.model_box = QComboBox(group)
         self.model_box.setEditable(True)
         self.model_box.addItems(known_models() or [Settings.model_fields["gemini_model"].default])
@@ -276,14 +276,13 @@ class SettingsPanel(QWidget):
 
     def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
         """Detail level (media resolution) and the budget cap, both Gemini only."""
-        self.detail = QComboBox(group)
-        for value, text in DETAIL:
-            self.detail.addItem(text, value.value)
-        self.detail.setToolTip(
+        self.detail = self._choices(
+            group,
+            DETAIL,
+            "Detail level",
             "How finely Gemini reads each page (GEMINI_MEDIA_RESOLUTION): low costs fewer "
-            "tokens a page, high reads small print better; the estimate follows"
+            "tokens a page, high reads small print better; the estimate follows",
         )
-        self.detail.setAccessibleName("Detail level")
         self.budget = QDoubleSpinBox(group)
         self.budget.setRange(0, 100_000)
         self.budget.setDecimals(2)
@@ -302,6 +301,18 @@ class SettingsPanel(QWidget):
         form.addRow(budget_label, self.budget)
         self.binder.bind("gemini_media_resolution", self.detail, detail_label)
         self.binder.bind("max_cost_usd", self.budget, budget_label)
+
+    @staticmethod
+    def _choices(
+        parent: QWidget, items: Sequence[tuple[StrEnum, str]], name: str, tip: str
+    ) -> QComboBox:
+        """A list of choices, each item's data its setting value."""
+        box = QComboBox(parent)
+        for value, text in items:
+            box.addItem(text, value.value)
+        box.setToolTip(tip)
+        box.setAccessibleName(name)
+        return box
 
     def _label(self, text: str, tip: str) -> QLabel:
         label = QLabel(text, self)
