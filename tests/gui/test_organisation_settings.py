@@ -43,3 +43,13 @@ def test_cost_controls_are_off_for_the_offline_backend(qtbot) -> None:
     assert not panel.detail.isEnabled() and not panel.budget.isEnabled()
     panel.model.set("processor", "gemini")
     assert panel.detail.isEnabled() and panel.budget.isEnabled()
+
+
+def test_auto_means_gemini_when_vertex_is_chosen_without_a_key(qtbot) -> None:
+    base = Settings(
+        _env_file=None, processor="auto", google_genai_use_vertexai=True, google_cloud_project="p"
+    )
+    assert AppSettings(base, has_key=lambda: False).value("processor") == "gemini"
+    assert AppSettings(Settings(_env_file=None), has_key=lambda: False).value("processor") == (
+        "local"
+    )
