@@ -30,6 +30,7 @@ from cli.progress import finish_run
 from core.cost import compare_modes
 from core.engine import Engine
 from core.metrics import fan_out
+from core.processors.gemini_client import batch_mode_problem
 from core.settings import ProcessorKind
 
 if TYPE_CHECKING:
@@ -108,6 +109,8 @@ def submit_and_wait(request: RunRequest, args: argparse.Namespace, settings: Set
             "--batch-mode needs the Gemini backend: set GEMINI_API_KEY or pass --processor gemini"
         )
     check_key(settings)
+    if (problem := batch_mode_problem(settings)) is not None:
+        raise CliError(problem)
     print_comparison(request, settings)
     exports = {
         kind: str(path.resolve())

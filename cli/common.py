@@ -31,6 +31,7 @@ from core.keys import get_key
 from core.limits import SLOT_FIELDS, Limits
 from core.logs import file_handler
 from core.metrics import Metrics, MetricsError, fan_out
+from core.processors.gemini_client import missing_credentials, service_for
 from core.settings import ProcessorKind, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -83,6 +84,30 @@ def port_number(text: str) -> int:
     return value
 
 
+def dollars(text: str) -> float:
+    """An argparse type: an amount in US dollars, 0 or more (0 = no cap)."""
+    try:
+        value = float(text.strip().removeprefix("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount of dollars") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount: give 0 or more")
+    return value
+
+
+def add_budget_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--max-cost USD (MAX_COST_USD), shared by process, batch and retry."""
+    parser.add_argument(
+        "--max-cost",
+        type=dollars,
+        metavar="USD",
+        dest="max_cost_usd",
+        help="no new section starts once what the run spent plus the estimate of those "
+        "in flight would pass USD; the rest are 'skipped' (exit 1) and retry/--resume "
+        "continue them later (MAX_COST_USD; 0 = no cap)",
+    )
+
+
 def add_limit_arguments(group: argparse._ArgumentGroup) -> None:
     """--max-sections/--max-uploads/--max-splits, shared by process and batch; each is
     stored under the setting it overrides, and its help names that setting's variable."""
@@ -111,7 +136,11 @@ def add_document_arguments(parser: argparse.ArgumentParser) -> None:
 def settings_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The settings the flags override (backend, model, limits); a flag not given leaves
     the environment's (or .env's) value."""
-    pairs: dict[str, object] = {"processor": args.processor, "gemini_model": args.model}
+    pairs: dict[str, object] = {
+        "processor": args.processor,
+        "gemini_model": args.model,
+        "max_cost_usd": getattr(args, "max_cost_usd", None),
+    }
     pairs.update({field: getattr(args, field) for field in SLOT_FIELDS.values()})
     return {key: value for key, value in pairs.items() if value is not None}
 
@@ -166,12 +195,19 @@ def check_tables_folder(folder: Path | None) -> None:
 
 
 def check_key(settings: Settings) -> None:
-    """Gemini chosen but no key anywhere: say so before anything starts."""
-    if settings.resolved_processor() is ProcessorKind.GEMINI and not get_key(settings):
-        raise CliError(
-            "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
-            "environment, or use --processor local"
-        )
+    """Gemini chosen but no key (or, for Vertex AI, no project) anywhere: say so before
+    anything starts."""
+    if settings.resolved_processor() is not ProcessorKind.GEMINI:
+        return
+    problem = missing_credentials(settings, get_key(settings))
+    if problem is None:
+        return
+    if service_for(settings).vertex:
+        raise CliError(problem)
+    raise CliError(
+        "no Gemini API key is set: put GEMINI_API_KEY=<your key> in .env or the "
+        "environment, or use --processor local"
+    )
 
 
 # ------------------------------------------------------------------- results
@@ -248,9 +284,8 @@ def configure_logging(level: str, console: Console, settings: Settings | None = 
     root.setLevel(level)
     root.addHandler(handler)
     if settings is not None:
-        key = settings.api_key()
         try:
-            to_file = file_handler(secrets=(key,) if key else ())
+            to_file = file_handler(secrets=settings.secrets())
         except OSError:  # no writable log folder: the terminal still has everything
             return
         to_file._sectionflow = True  # type: ignore[attr-defined]

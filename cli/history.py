@@ -8,11 +8,19 @@ rather than a PDF: a past run can be exported again even when the PDF is gone.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import PROG, CliError, command_settings, positive_int, write_exports
+from cli.common import (
+    PROG,
+    CliError,
+    add_budget_argument,
+    command_settings,
+    positive_int,
+    write_exports,
+)
 from cli.progress import finish_run, run_pipeline
 from core import pdf
 from core.engine import Engine
@@ -39,6 +47,7 @@ def add_commands(commands: Commands) -> None:
     retry.add_argument("--markdown", type=Path, metavar="OUT")
     retry.add_argument("--password", metavar="PASSWORD")
     retry.add_argument("--processor", choices=["auto", "local", "gemini"])
+    add_budget_argument(retry)
     forget = commands.add_parser("forget", help="clear the run history and the result cache")
     for parser in (runs, export, retry, forget):
         parser.set_defaults(handler=run)
@@ -51,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "runs":
             return list_runs(journal, args.limit)
         if args.command == "forget":
-            return forget(journal)
+            return forget(engine)
         try:
             outcome = journal.load(args.run_id)
         except KeyError:
@@ -76,10 +85,18 @@ def list_runs(journal: Journal, limit: int) -> int:
     return 0
 
 
-def forget(journal: Journal) -> int:
+def forget(engine: Engine) -> int:
+    journal = engine.journal
     size = journal.size_bytes()
     kept = journal.clear()
     print(f"Cleared the run history and the cache ({size / 1e6:.1f} MB before).")
+    settings, _ = command_settings()
+    uploads = asyncio.run(engine.forget_kept_uploads(settings))
+    if uploads:
+        print(
+            f"Ended the keeping of {uploads} upload(s) kept for re-asks: deleted from Gemini now "
+            "(without a key here, by the next Gemini run)."
+        )
     if kept:
         print(
             f"Kept {kept} run(s) whose Gemini batch job is still pending: "
@@ -107,7 +124,9 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         raise CliError(f"the PDF of that run is gone: {path}")
     if pdf.file_sha256(path) != outcome.document_sha256:
         raise CliError(f"{path.name} has changed since that run; process it as a new run")
-    overrides = {"processor": args.processor} if args.processor else {}
+    overrides: dict[str, object] = {"processor": args.processor} if args.processor else {}
+    if args.max_cost_usd is not None:
+        overrides["max_cost_usd"] = args.max_cost_usd
     settings, console = command_settings(**overrides)
     request = RunRequest(
         pdf_path=path,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from cli import batch_mode
 from cli.common import (
     PROG,
+    add_budget_argument,
     add_document_arguments,
     add_limit_arguments,
     check_export_paths,
@@ -28,11 +29,12 @@ from cli.common import (
 )
 from cli.progress import finish_run, run_pipeline
 from core import pdf
+from core.budget import describe_reach
 from core.engine import Engine
 from core.prompts import get_prompt
 from core.run_types import RunRequest
 from core.sections import Section, every_n_pages, from_outline, parse_section_list, whole_document
-from core.settings import ProcessorKind
+from core.settings import ProcessorKind, Settings
 
 if TYPE_CHECKING:
     from cli.common import Commands
@@ -115,6 +117,7 @@ def add_command(commands: Commands) -> None:
         metavar="SECONDS",
         help="how often to ask Gemini about the batch job (default 30)",
     )
+    add_budget_argument(process)
     add_limit_arguments(process.add_argument_group("limits (override the environment and .env)"))
 
 
@@ -145,10 +148,19 @@ def run(args: argparse.Namespace) -> int:
         request = resumed_request(request)
     if args.batch_mode:
         return batch_mode.submit_and_wait(request, args, settings)
+    print_reach(settings, request)
     outcome = run_pipeline(settings, request, console, metrics_port=args.metrics_port)
     code = finish_run(outcome, args.json, args.markdown)
     write_tables(outcome, args.tables)
     return code
+
+
+def print_reach(settings: Settings, request: RunRequest) -> None:
+    """Before a capped Gemini run: how far the cap reaches."""
+    if settings.resolved_processor() is ProcessorKind.GEMINI:
+        line = describe_reach(settings, request.sections, request.prompt.text)
+        if line:
+            print(f"{PROG}: {line}", file=sys.stderr)
 
 
 def build_sections(

@@ -115,7 +115,7 @@ class Reporter(LiveProgress):
 
     def _failed(self, event: ev.SectionFailed) -> None:
         self.failed += 1
-        label = "cancelled" if event.cancelled else "failed"
+        label = event.state
         self._finish(event.section_id, f"[red]{label}[/]: {_one_line(event.reason, 60)}")
         if not self.live:
             self._line(event.section_id, f"{label}: {event.reason}")

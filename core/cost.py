@@ -20,7 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from core.results import TokenUsage
 from core.sections import Section
+from core.settings import Settings
 
 #: Gemini bills the >200k-token tier per request for the models that have one.
 LONG_CONTEXT_TOKENS = 200_000
@@ -38,6 +40,10 @@ class ModelPrice:
     input_long: float | None = None
     output_long: float | None = None
 
+    def cost(self, tokens: TokenUsage) -> float:
+        """What these tokens cost at this price (output includes thinking, as billed)."""
+        return (tokens.prompt * self.input + (tokens.output + tokens.thoughts) * self.output) / 1e6
+
 
 @dataclass(frozen=True, slots=True)
 class PriceTable:
@@ -46,20 +52,35 @@ class PriceTable:
     tokens_per_page_by_family: Mapping[str, int]
     source: str = ""
     currency: str = "USD"
+    #: per model family, tokens per PDF page at each GEMINI_MEDIA_RESOLUTION
+    tokens_per_page_by_resolution: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: Vertex AI's rows where they differ from the Gemini API's (same names)
+    vertex_models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    vertex_date: str = ""
 
-    def match(self, model: str) -> str | None:
+    def match(self, model: str, service: str = "gemini-api") -> str | None:
         """The table's name for ``model``: exact, else the longest known prefix."""
         name = model.removeprefix("models/").strip().lower()
-        if name in self.models:
+        models = self._models(service)
+        if name in models:
             return name
-        prefixes = [known for known in self.models if name.startswith(known)]
+        prefixes = [known for known in models if name.startswith(known)]
         return max(prefixes, key=len) if prefixes else None
 
-    def price(self, model: str, on: date | None = None) -> ModelPrice | None:
-        known = self.match(model)
+    def _models(self, service: str) -> Mapping[str, Mapping[str, Any]]:
+        if service.startswith("vertex") and self.vertex_models:
+            return {**self.models, **self.vertex_models}
+        return self.models
+
+    def price(
+        self, model: str, on: date | None = None, service: str = "gemini-api"
+    ) -> ModelPrice | None:
+        """Interactive prices per million tokens, on ``service`` ("gemini-api", "vertex"
+        or "vertex-express"), as of ``on`` (today by default)."""
+        known = self.match(model, service)
         if known is None:
             return None
-        row = dict(self.models[known])
+        row = dict(self._models(service)[known])
         until = row.get("until")
         if until and (on or date.today()) > date.fromisoformat(until) and row.get("then"):
             row.update(row["then"])
@@ -70,13 +91,23 @@ class PriceTable:
             output_long=float(row["output_long"]) if "output_long" in row else None,
         )
 
-    def tokens_per_page(self, model: str) -> int:
-        name = model.removeprefix("models/").strip().lower()
-        families = [f for f in self.tokens_per_page_by_family if f != "default"]
-        matches = [f for f in families if name.startswith(f)]
-        if matches:
-            return int(self.tokens_per_page_by_family[max(matches, key=len)])
-        return int(self.tokens_per_page_by_family.get("default", 258))
+    def tokens_per_page(self, model: str, media_resolution: str = "default") -> int:
+        """Tokens one PDF page costs with ``model`` at GEMINI_MEDIA_RESOLUTION."""
+        if media_resolution != "default":
+            by_family = self.tokens_per_page_by_resolution
+            family = _family(model, by_family)
+            resolutions = by_family.get(family or "default") or {}
+            if media_resolution in resolutions:
+                return int(resolutions[media_resolution])
+        family = _family(model, self.tokens_per_page_by_family)
+        return int(self.tokens_per_page_by_family.get(family or "default", 258))
+
+
+def _family(model: str, table: Mapping[str, Any]) -> str | None:
+    """The longest family name of ``table`` that ``model`` starts with."""
+    name = model.removeprefix("models/").strip().lower()
+    matches = [f for f in table if f != "default" and name.startswith(f)]
+    return max(matches, key=len) if matches else None
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
@@ -93,12 +124,16 @@ def _bundled_prices() -> PriceTable:
 
 def _parse_prices(text: str) -> PriceTable:
     data = json.loads(text)
+    vertex = data.get("vertex") or {}
     return PriceTable(
         date=str(data["date"]),
         models={k.lower(): v for k, v in data["models"].items()},
         tokens_per_page_by_family=data.get("tokens_per_page", {"default": 258}),
         source=str(data.get("source", "")),
         currency=str(data.get("currency", "USD")),
+        tokens_per_page_by_resolution=data.get("tokens_per_page_by_media_resolution", {}),
+        vertex_models={k.lower(): v for k, v in (vertex.get("models") or {}).items()},
+        vertex_date=str(vertex.get("date", "")),
     )
 
 
@@ -157,19 +192,27 @@ def estimate(
     table: PriceTable | None = None,
     on: date | None = None,
     synthesis: bool = True,
+    media_resolution: str = "default",
+    service: str = "gemini-api",
 ) -> Estimate:
     """Input tokens and cost for sections (or bare per-section page counts).
 
     ``tokens_per_page`` overrides the family default, e.g. with what :func:`count_sample`
-    measured on this document. ``synthesis`` adds the whole-document request: text
-    only, the section answers in, one answer out (:func:`synthesis_tokens`).
+    measured on this document; otherwise ``media_resolution`` (GEMINI_MEDIA_RESOLUTION)
+    picks the row of Google's token table. ``service`` picks Vertex AI's prices.
+    ``synthesis`` adds the whole-document request: text only, the section answers in,
+    one answer out (:func:`synthesis_tokens`).
     """
     if page_counts is None:
         page_counts = [len(s.pages) for s in sections or []]
     table = table or load_prices()
-    per_page = tokens_per_page if tokens_per_page is not None else table.tokens_per_page(model)
+    per_page = (
+        tokens_per_page
+        if tokens_per_page is not None
+        else table.tokens_per_page(model, media_resolution)
+    )
     prompt_tokens = len(prompt_text) // _CHARS_PER_TOKEN + 20  # + the section context line
-    price = table.price(model, on)
+    price = table.price(model, on, service)
     input_tokens = output_tokens = 0
     input_cost = output_cost = 0.0
     long_sections = 0
@@ -209,7 +252,7 @@ def estimate(
         tokens_per_page=per_page,
         method=method,
         price_date=table.date,
-        priced_as=table.match(model),
+        priced_as=table.match(model, service),
         notes=tuple(notes),
     )
 
@@ -218,6 +261,27 @@ def synthesis_tokens(sections: int, answer_tokens: int = DEFAULT_OUTPUT_TOKENS) 
     """(input, output) tokens of the synthesis request: every section's answer and its
     citations in, plus the instructions; one answer out, twice a section's."""
     return sections * answer_tokens + SYNTHESIS_PROMPT_TOKENS, 2 * answer_tokens
+
+
+def estimate_for(
+    settings: Settings,
+    sections: Sequence[Section],
+    prompt_text: str = "",
+    *,
+    synthesis: bool = True,
+) -> Estimate:
+    """:func:`estimate` as a run with these settings would go: their model, media
+    resolution and service (Vertex AI's prices when it is chosen)."""
+    from core.processors.gemini_client import service_for
+
+    return estimate(
+        sections,
+        model=settings.gemini_model,
+        prompt_text=prompt_text,
+        media_resolution=settings.gemini_media_resolution.value,
+        service=service_for(settings).kind.value,
+        synthesis=synthesis,
+    )
 
 
 async def count_sample(

@@ -240,6 +240,27 @@ class Engine:
         jobs = self.batch_jobs.unfinished(unfinished.run_id)
         return jobs[0] if jobs else None
 
+    async def forget_kept_uploads(self, settings: Settings) -> int:
+        """End the keeping of every upload kept for re-asks (KEEP_UPLOADS_HOURS) and
+        delete the files now when the Gemini API can be reached; otherwise the next
+        Gemini run's opening sweep deletes them (or Gemini, at 48 h). How many there were.
+        """
+        from core.keys import get_key
+        from core.processors.gemini import GeminiProcessor
+        from core.processors.gemini_client import missing_credentials, service_for
+
+        ledger = self.ledger()
+        released = await asyncio.to_thread(ledger.release_kept)
+        reachable = service_for(settings).files_api
+        if released and reachable and missing_credentials(settings, get_key(settings)) is None:
+            processor = GeminiProcessor(settings, ledger)
+            await processor.open()  # its opening sweep deletes what is no longer kept
+            try:
+                await processor.started()
+            finally:
+                await processor.close()
+        return released
+
     # ------------------------------------------------------------------ warming
     def prestart_workers(self, count: int) -> threading.Thread | None:
         """Start worker processes now, from a helper thread.

@@ -24,6 +24,7 @@ class Stage(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # not started: the run's budget cap was reached
 
 
 class Slot(StrEnum):
@@ -126,6 +127,13 @@ class SectionFailed(Event):
     attempts: int
     timings: dict[str, float]
     cancelled: bool = False
+    #: never started: the run's budget cap was reached ("budget reached (…)")
+    skipped: bool = False
+
+    @property
+    def state(self) -> str:
+        """'skipped', 'cancelled' or 'failed', as the exports call it."""
+        return "skipped" if self.skipped else "cancelled" if self.cancelled else "failed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

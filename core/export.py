@@ -86,7 +86,8 @@ def ordered_sections(outcome: RunOutcome) -> list[Section]:
 
 
 def section_status(outcome: RunOutcome, section: Section) -> tuple[str, str | None]:
-    """('done', None), or ('partial' | 'failed' | 'cancelled', reason) for one section."""
+    """('done', None), or ('partial' | 'failed' | 'cancelled' | 'skipped', reason) for
+    one section."""
     result = outcome.results.get(section.id)
     if result is not None and result.partial:
         return "partial", result.partial
@@ -94,7 +95,7 @@ def section_status(outcome: RunOutcome, section: Section) -> tuple[str, str | No
         return "done", None
     failure: Failure | None = outcome.failures.get(section.id)
     if failure is not None:
-        return ("cancelled" if failure.cancelled else "failed"), failure.reason
+        return failure.state, failure.reason
     if outcome.cancelled:  # cancelled before its task ever ran
         return "cancelled", "Cancelled before it started"
     return "failed", "No result was recorded for this section"
@@ -175,8 +176,7 @@ def render_markdown(outcome: RunOutcome) -> str:
         status, reason = section_status(outcome, section)
         result = outcome.results.get(section.id)
         if result is None:
-            label = "Cancelled" if status == "cancelled" else "Failed"
-            lines += [f"> {label}: {reason}", ""]
+            lines += [f"> {status.capitalize()}: {reason}", ""]
             continue
         lines += [f"> Note: {note}" for note in result.notes]
         if result.notes:

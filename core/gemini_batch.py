@@ -42,13 +42,14 @@ from core import pdf
 from core.batch_jobs import BatchJob, BatchJobStore, RequestKey
 from core.citations.check import check_citations, unchecked
 from core.citations.prompting import with_citation_request
-from core.errors import ProcessingError, permanent
+from core.errors import ProcessingError, SectionFlowError, permanent
 from core.journal import Journal
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini import PDF_MIME, GeminiProcessor, Piece, context_line
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
+from core.processors.gemini_client import batch_mode_problem
 from core.processors.gemini_errors import is_gone
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
@@ -109,8 +110,11 @@ class GeminiBatch:
         poll_s: float = 30.0,
         processor_poll_s: float = 0.1,
     ) -> None:
-        # Batch requests reference uploaded files; inline bytes would bloat the JSONL.
-        self.settings = settings.model_copy(update={"inline_max_mb": 0})
+        if (problem := batch_mode_problem(settings)) is not None:
+            raise SectionFlowError(problem)
+        # Batch requests reference uploaded files; inline bytes would bloat the JSONL. Its
+        # uploads are held for the job and deleted after it, never kept for re-asks.
+        self.settings = settings.model_copy(update={"inline_max_mb": 0, "keep_uploads_hours": 0})
         self.journal = journal
         self.workers = workers
         self.store = store or BatchJobStore(journal.path)

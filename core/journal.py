@@ -205,9 +205,15 @@ class Journal:
     async def record_failed(
         self, run_id: str, section_id: str, failure: Failure, timings: dict[str, float]
     ) -> None:
-        state = "cancelled" if failure.cancelled else "failed"
         await self._call(
-            self._record, run_id, section_id, state, None, failure.reason, failure.attempts, timings
+            self._record,
+            run_id,
+            section_id,
+            failure.state,
+            None,
+            failure.reason,
+            failure.attempts,
+            timings,
         )
 
     def _record(
@@ -284,7 +290,7 @@ class Journal:
         query = (
             "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
             " r.processor, r.model, COUNT(s.section_id),"
-            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled'))"
+            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled','skipped'))"
             " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
         )
         args: tuple[Any, ...] = ()
@@ -362,9 +368,12 @@ class Journal:
             outcome.attempts[sid] = attempts
             if state == "done" and result:
                 outcome.results[sid] = SectionResult.model_validate_json(result)
-            elif state in ("failed", "cancelled"):
+            elif state in ("failed", "cancelled", "skipped"):
                 outcome.failures[sid] = Failure(
-                    reason=reason or "", attempts=attempts, cancelled=state == "cancelled"
+                    reason=reason or "",
+                    attempts=attempts,
+                    cancelled=state == "cancelled",
+                    skipped=state == "skipped",
                 )
             elif state in ("pending",) and status != RUNNING:
                 outcome.failures[sid] = Failure(

@@ -58,6 +58,7 @@ SECTION_STATES = (
     "done",
     "failed",
     "cancelled",
+    "skipped",
 )
 SLOTS = ("section", "split", "upload")
 WAIT_SLOTS = ("section", "split", "upload", "memory")
@@ -180,7 +181,7 @@ class Metrics:
                 if result is not None and "from cache" not in (result.notes or []):
                     self._count_tokens(result.tokens)
         elif isinstance(event, ev.SectionFailed):
-            state = "cancelled" if event.cancelled else "failed"
+            state = event.state
             self._set_state(file, event.section_id, state)
             self._observe_waits(event.timings)
         elif isinstance(event, ev.RetryScheduled):

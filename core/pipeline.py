@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from core import pdf
 from core.adaptive import AdaptiveLimit
+from core.budget import FROM_CACHE, Budget
 from core.citations.check import check_citations, moved
 from core.cooperative import in_slices
 from core.errors import ProcessingError
@@ -112,6 +113,8 @@ class Pipeline:
         self.waits: Counter[str] = Counter()
         self.retry_reasons: Counter[str] = Counter()
         self.cache_hits = 0
+        #: the run's cost cap (--max-cost, MAX_COST_USD); None without one
+        self.budget = Budget.for_run(settings, processor.name)
 
     # ----------------------------------------------------------------- control
     def set_limit(self, slot: Slot, limit: int) -> int:
@@ -270,6 +273,7 @@ class Pipeline:
             },
             "limit_changes": self.adaptive.history,
             "cache_hits": self.cache_hits,
+            "skipped": sum(f.skipped for f in outcome.failures.values()),
         }
 
     # ------------------------------------------------------------ one section
@@ -286,6 +290,9 @@ class Pipeline:
             async with self._slot(self.sections, Slot.SECTION, section, timings):
                 log.debug("Successfully acquired section semaphore")
                 timings["wait_memory"] = await self._memory_gate(section)
+                if (refused := self._over_budget(section, request)) is not None:
+                    await self._fail(section, refused, 0, timings, started, skipped=True)
+                    return
                 self._emit(SectionStarted(section_id=section.id, attempt=1))
                 self._active += 1
                 self._note_concurrency()
@@ -293,6 +300,7 @@ class Pipeline:
                     args = (section, request, source, workdir, timings, attempts)
                     await self._run_and_record(*args, started=started)
                 finally:
+                    self._settle_budget(section)
                     self._active -= 1
                     self._note_concurrency()
             log.debug("Released section semaphore for '%s'", section.title)
@@ -302,6 +310,16 @@ class Pipeline:
                     section, "Cancelled", attempts[0], timings, started, cancelled=True
                 )
             raise
+
+    def _over_budget(self, section: Section, request: RunRequest) -> str | None:
+        """Why the section may not start under the run's cap (see :mod:`core.budget`)."""
+        if self.budget is None:
+            return None
+        return self.budget.admit(section, self._prompt_for(section, request).text)
+
+    def _settle_budget(self, section: Section) -> None:
+        if self.budget is not None and self._outcome is not None:
+            self.budget.settle(section.id, self._outcome.results.get(section.id))
 
     def _recorded(self, section: Section) -> bool:
         assert self._outcome is not None
@@ -371,21 +389,24 @@ class Pipeline:
         timings: dict[str, float],
         started: float,
         cancelled: bool = False,
+        skipped: bool = False,
     ) -> None:
         assert self._outcome is not None
         if isinstance(attempts, list):
             attempts = attempts[0]
         timings["total"] = time.monotonic() - started
         self._outcome.timings[section.id] = timings
-        failure = Failure(reason=reason, attempts=attempts, cancelled=cancelled)
+        failure = Failure(reason=reason, attempts=attempts, cancelled=cancelled, skipped=skipped)
         self._outcome.failures[section.id] = failure
         self._outcome.attempts[section.id] = attempts
         if self.journal is not None:
             run_id = self._outcome.run_id
             await asyncio.shield(self.journal.record_failed(run_id, section.id, failure, timings))
-        if not cancelled:
+        if skipped:
+            log.warning("Section '%s' skipped: %s", section.title, reason)
+        elif not cancelled:
             log.warning("Section '%s' failed: %s", section.title, reason)
-        self._emit_stage(section, Stage.CANCELLED if cancelled else Stage.FAILED)
+        self._emit_stage(section, Stage(failure.state))
         self._emit(
             SectionFailed(
                 section_id=section.id,
@@ -393,6 +414,7 @@ class Pipeline:
                 attempts=attempts,
                 timings=dict(timings),
                 cancelled=cancelled,
+                skipped=skipped,
             )
         )
 
@@ -503,7 +525,7 @@ class Pipeline:
         hit = await self.journal.cache_get(key)
         if hit is not None:
             self.cache_hits += 1
-            hit = hit.model_copy(update={"notes": [*hit.notes, "from cache"]})
+            hit = hit.model_copy(update={"notes": [*hit.notes, FROM_CACHE]})
         return hit
 
     async def _cache_put(self, key: str, result: SectionResult) -> None:

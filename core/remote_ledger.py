@@ -12,6 +12,13 @@ upload it announces begins, several processes (the app and a CLI run) can share 
 and a torn write cannot corrupt it. Entries carry their owner's pid and process start time,
 so one process never deletes files another *live* process is still using.
 
+A file may also be *kept* after its run (KEEP_UPLOADS_HOURS), so that asking another
+question of the same document within the Files API's 48 hours reuses it instead of
+uploading it again: the entry stays, with the section PDF's sha256 and a ``keep_until``
+time. No sweep touches a kept entry before then; after it (or once :meth:`release_kept`
+has ended the keeping, as ``sectionflow forget`` does) any sweep deletes the file, whoever
+uploaded it. So the ledger still holds every file of ours on Gemini.
+
 A Gemini batch job needs its input files for up to a day, across restarts of the app. Its
 entries are *held* under the job's name: no sweep touches a held entry (whoever owned it)
 until the process that sees the job end *adopts* the entries and deletes the files. A held
@@ -52,13 +59,30 @@ CREATE TABLE IF NOT EXISTS remote_files (
     owner_pid INTEGER NOT NULL,
     owner_started REAL NOT NULL,
     run_token TEXT NOT NULL,
-    hold TEXT
+    hold TEXT,
+    sha256 TEXT,
+    uri TEXT,
+    size_bytes INTEGER,
+    keep_until REAL
 );
 CREATE INDEX IF NOT EXISTS remote_files_scope ON remote_files(scope);
 """
 _COLUMNS = (
-    "id, display_name, remote_name, scope, created_at, owner_pid, owner_started, run_token, hold"
+    "id, display_name, remote_name, scope, created_at, owner_pid, owner_started, run_token, hold,"
+    " sha256, uri, size_bytes, keep_until"
 )
+#: columns added after the first release: (name, definition)
+_ADDED = (
+    ("hold", "TEXT"),
+    ("sha256", "TEXT"),
+    ("uri", "TEXT"),
+    ("size_bytes", "INTEGER"),
+    ("keep_until", "REAL"),
+)
+#: the most bytes kept for re-asks in one scope (the Files API allows 20 GB a project)
+KEEP_MAX_BYTES = 2 * 1024**3
+#: a kept file is never relied on past this age (Gemini deletes it at 48 h)
+KEEP_MAX_AGE_S = 47 * 3600
 
 
 _INIT_LOCK = threading.Lock()
@@ -66,7 +90,8 @@ _INIT_ATTEMPTS = 100
 
 
 def _initialise(conn: sqlite3.Connection) -> None:
-    """WAL mode, the table, and the ``hold`` column of ledgers older than batch mode.
+    """WAL mode, the table, and the columns older ledgers lack (``hold``, the kept-upload
+    columns).
 
     Switching a fresh file to WAL can fail at once with "database is locked" while another
     connection (another thread or process) is doing the same: SQLite's busy timeout does
@@ -78,8 +103,9 @@ def _initialise(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
             columns = {row[1] for row in conn.execute("PRAGMA table_info(remote_files)")}
-            if "hold" not in columns:
-                conn.execute("ALTER TABLE remote_files ADD COLUMN hold TEXT")
+            for name, definition in _ADDED:
+                if name not in columns:
+                    conn.execute(f"ALTER TABLE remote_files ADD COLUMN {name} {definition}")
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or attempt == _INIT_ATTEMPTS - 1:
@@ -133,10 +159,19 @@ class LedgerEntry:
     owner_started: float
     run_token: str
     hold: str | None = None  # a batch job that still needs the file
+    sha256: str | None = None  # of the PDF uploaded (kept uploads are found by it)
+    uri: str | None = None
+    size_bytes: int | None = None
+    keep_until: float | None = None  # kept for re-asks until then (None: not kept)
 
     @property
     def expired(self) -> bool:
         return time.time() - self.created_at > EXPIRY_S
+
+    @property
+    def kept(self) -> bool:
+        """Kept for re-asks and still within its keeping time."""
+        return self.keep_until is not None and self.keep_until > time.time()
 
 
 @dataclass(slots=True)
@@ -180,21 +215,89 @@ class RemoteLedger:
         finally:
             conn.close()
 
-    def record_intent(self, display_name: str, scope: str) -> int:
+    def record_intent(
+        self,
+        display_name: str,
+        scope: str,
+        sha256: str | None = None,
+        size_bytes: int | None = None,
+    ) -> int:
         """Write down, durably, that an upload under ``display_name`` is about to start."""
         with self._db() as conn:
             cursor = conn.execute(
                 "INSERT INTO remote_files (display_name, remote_name, scope, created_at, "
-                "owner_pid, owner_started, run_token) VALUES (?, NULL, ?, ?, ?, ?, ?)",
-                (display_name, scope, time.time(), os.getpid(), _MY_START, self.run_token),
+                "owner_pid, owner_started, run_token, sha256, size_bytes)"
+                " VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    display_name,
+                    scope,
+                    time.time(),
+                    os.getpid(),
+                    _MY_START,
+                    self.run_token,
+                    sha256,
+                    size_bytes,
+                ),
             )
             return int(cursor.lastrowid or 0)
 
-    def record_remote(self, entry_id: int, remote_name: str) -> None:
+    def record_remote(self, entry_id: int, remote_name: str, uri: str | None = None) -> None:
         with self._db() as conn:
             conn.execute(
-                "UPDATE remote_files SET remote_name = ? WHERE id = ?", (remote_name, entry_id)
+                "UPDATE remote_files SET remote_name = ?, uri = COALESCE(?, uri) WHERE id = ?",
+                (remote_name, uri, entry_id),
             )
+
+    # --------------------------------------------------------------- kept uploads
+    def keep(self, entry_id: int, hours: float) -> None:
+        """Keep the file for re-asks for ``hours`` more (never past 47 h after its upload),
+        then trim the scope's kept files to :data:`KEEP_MAX_BYTES`, oldest released first."""
+        with self._db() as conn:
+            conn.execute(
+                "UPDATE remote_files SET keep_until = MIN(?, created_at + ?) WHERE id = ?",
+                (time.time() + hours * 3600, KEEP_MAX_AGE_S, entry_id),
+            )
+            row = conn.execute("SELECT scope FROM remote_files WHERE id = ?", (entry_id,))
+            scope = row.fetchone()
+            if scope is not None:
+                self._trim_kept(conn, scope[0])
+
+    @staticmethod
+    def _trim_kept(conn: sqlite3.Connection, scope: str) -> None:
+        rows = conn.execute(
+            "SELECT id, COALESCE(size_bytes, 0) FROM remote_files WHERE scope = ?"
+            " AND keep_until > ? ORDER BY created_at DESC",
+            (scope, time.time()),
+        ).fetchall()
+        total = 0
+        for entry_id, size in rows:
+            total += size
+            if total > KEEP_MAX_BYTES:
+                conn.execute("UPDATE remote_files SET keep_until = 0 WHERE id = ?", (entry_id,))
+
+    def find_kept(self, sha256: str, scope: str) -> LedgerEntry | None:
+        """The newest kept upload of a PDF with these bytes in this scope, if any."""
+        if not self.path.exists():
+            return None
+        with self._db() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM remote_files WHERE sha256 = ? AND scope = ?"
+                " AND keep_until > ? AND remote_name IS NOT NULL AND hold IS NULL"
+                " ORDER BY created_at DESC LIMIT 1",
+                (sha256, scope, time.time()),
+            ).fetchone()
+        return LedgerEntry(*row) if row else None
+
+    def release_kept(self) -> int:
+        """End the keeping of every kept upload, so the next sweep (of any run) deletes
+        the files; how many there were."""
+        if not self.path.exists():
+            return 0
+        with self._db() as conn:
+            cursor = conn.execute(
+                "UPDATE remote_files SET keep_until = 0 WHERE keep_until > ?", (time.time(),)
+            )
+            return int(cursor.rowcount or 0)
 
     def strike(self, entry_id: int) -> None:
         with self._db() as conn:
@@ -237,6 +340,8 @@ class RemoteLedger:
     def _sweepable(self, entry: LedgerEntry, include_own: bool) -> bool:
         if entry.hold and not entry.expired:
             return False
+        if entry.keep_until is not None:  # kept for re-asks: nobody uses it between runs
+            return not entry.kept
         if include_own and entry.run_token == self.run_token:
             return True
         return not owner_alive(entry.owner_pid, entry.owner_started)

@@ -99,11 +99,8 @@ def _cost(outcome: RunOutcome) -> float | None:
         return None
     from core.cost import load_prices
 
-    price = load_prices().price(outcome.model)
+    service = "vertex" if outcome.settings.get("google_genai_use_vertexai") else "gemini-api"
+    price = load_prices().price(outcome.model, service=service)
     if price is None:
         return None
-    tokens = outcome.tokens
-    return round(
-        tokens.prompt * price.input / 1e6 + (tokens.output + tokens.thoughts) * price.output / 1e6,
-        6,
-    )
+    return round(price.cost(outcome.tokens), 6)

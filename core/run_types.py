@@ -37,6 +37,14 @@ class Failure:
     reason: str
     attempts: int
     cancelled: bool = False
+    #: never started because the budget cap was reached; retry/resume run it later
+    skipped: bool = False
+
+    @property
+    def state(self) -> str:
+        """'skipped', 'cancelled' or 'failed': the section's status in the journal and
+        the exports."""
+        return "skipped" if self.skipped else "cancelled" if self.cancelled else "failed"
 
 
 @dataclass(slots=True)

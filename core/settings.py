@@ -12,8 +12,16 @@ import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -25,6 +33,16 @@ class ProcessorKind(StrEnum):
     AUTO = "auto"
     LOCAL = "local"
     GEMINI = "gemini"
+
+
+class MediaResolution(StrEnum):
+    """GEMINI_MEDIA_RESOLUTION: how finely Gemini looks at each page; ``default`` sends
+    nothing, so the model uses its own (docs/ARCHITECTURE.md, "Gemini protocol")."""
+
+    DEFAULT = "default"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class LogLevel(StrEnum):
@@ -82,8 +100,44 @@ class Settings(BaseSettings):
     )
     gemini_base_url: str | None = None
     inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
+    gemini_media_resolution: MediaResolution = MediaResolution.DEFAULT
+    #: keep uploaded sections this long for re-asks (Gemini API only); 0 = delete at once
+    keep_uploads_hours: Annotated[float, Field(ge=0, le=47)] = 0.0
+    #: no new section starts once spent + in flight would pass this (USD); 0 = no cap
+    max_cost_usd: Annotated[float, Field(ge=0)] = 0.0
+
+    # Vertex AI (Google Cloud), under the SDK's own variable names
+    google_genai_use_vertexai: bool = False
+    google_cloud_project: str | None = None
+    google_cloud_location: str | None = None
+    google_application_credentials: str | None = None
+
+    # The network of an organisation: proxies and its own certificate authority
+    https_proxy: SecretStr | None = None
+    http_proxy: SecretStr | None = None
+    no_proxy: str | None = None
+    ssl_cert_file: str | None = None
+    ssl_cert_dir: str | None = None
 
     log_level: LogLevel = LogLevel.INFO
+
+    @field_validator(
+        "google_cloud_project",
+        "google_cloud_location",
+        "google_application_credentials",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+        "ssl_cert_file",
+        "ssl_cert_dir",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``NAME=`` in ``.env`` (as ``.env.example`` writes it) means "not set"."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _threshold_not_above_max(self) -> Settings:
@@ -102,10 +156,22 @@ class Settings(BaseSettings):
                 return secret.get_secret_value().strip()
         return None
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every value that must never reach a log, an export or a message: the key and
+        the passwords of proxy URLs."""
+        found = [self.api_key()]
+        for proxy in (self.https_proxy, self.http_proxy):
+            if proxy is not None:
+                parts = urlsplit(proxy.get_secret_value())
+                found += [parts.password, proxy.get_secret_value()]
+        return tuple(s for s in found if s)
+
     def resolved_processor(self) -> ProcessorKind:
-        """AUTO means Gemini when a key is configured, the offline backend otherwise."""
+        """AUTO means Gemini when a key is configured or Vertex AI is chosen, the offline
+        backend otherwise."""
         if self.processor is ProcessorKind.AUTO:
-            return ProcessorKind.GEMINI if self.api_key() else ProcessorKind.LOCAL
+            gemini = self.api_key() or self.google_genai_use_vertexai
+            return ProcessorKind.GEMINI if gemini else ProcessorKind.LOCAL
         return self.processor
 
     def effective_section_limit(self) -> int:
@@ -123,7 +189,7 @@ def describe_error(error: ValidationError) -> str:
         message = item.get("msg", "invalid value").removeprefix("Value error, ")
         if name:
             shown = "" if isinstance(value, dict) else f"={value!s}"
-            if "api_key" in name.lower():
+            if "api_key" in name.lower() or "proxy" in name.lower():
                 shown = ""
             lines.append(f"{name}{shown} is not allowed: {_allowed(item, message)}")
         else:

@@ -85,7 +85,8 @@ def _build_sdk_models() -> None:
 def _build_client() -> None:
     """Build (and drop) a client the way a run does: imports its HTTP stack, loads the
     CA bundles into the shared TLS contexts. Makes no request and opens no ledger."""
-    from core.processors.gemini import build_client
+    from core.processors.gemini_client import build_client
     from core.settings import Settings
 
-    build_client(Settings(_env_file=None), "warm-up-not-a-key")
+    # the Gemini API's client: a Vertex one would look for Google Cloud credentials
+    build_client(Settings(_env_file=None, google_genai_use_vertexai=False), "warm-up-not-a-key")

@@ -37,6 +37,7 @@ from core.batch_plan import (
 )
 from core.events import Slot
 from core.limits import SLOT_FIELDS
+from core.processors.gemini_client import needs_key
 from core.settings import ProcessorKind, Settings, SettingsError
 from gui.batch_bridge import BatchBridge
 from gui.state.batch_progress import BatchProgress
@@ -165,7 +166,7 @@ class BatchController(QObject):
         except SettingsError as exc:
             self.error.emit(f"The settings are not usable: {exc}")
             return None
-        if settings.resolved_processor() is ProcessorKind.GEMINI and not settings.api_key():
+        if settings.resolved_processor() is ProcessorKind.GEMINI and needs_key(settings):
             self.message.emit("Gemini needs an API key: enter it, then press Run batch again")
             self.key_needed.emit()
             return None

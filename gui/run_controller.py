@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from core import events as ev
 from core.limits import MEMORY_FIELDS
 from core.processors.base import Prompt
+from core.processors.gemini_client import needs_key
 from core.run_types import RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import ProcessorKind, Settings, SettingsError
@@ -128,19 +129,23 @@ class RunController(QObject):
             return ""
         if not self.sections.all_valid:
             return ""
-        from core.cost import estimate
+        from core.budget import describe_reach
+        from core.cost import estimate_for
 
+        settings, sections = self.settings.settings(), self.sections.to_sections()
         try:
-            guess = estimate(
-                self.sections.to_sections(),
-                model=self.settings.value("gemini_model"),
-                prompt_text=self.panel.prompt().text,
+            guess = estimate_for(
+                settings,
+                sections,
+                self.panel.prompt().text,
                 synthesis=self.panel.synthesis.isChecked(),
             )
+            reach = describe_reach(settings, sections, self.panel.prompt().text)
         except Exception:
             log.debug("No estimate", exc_info=True)
             return ""
-        return f"Gemini estimate: {guess.describe()}"
+        text = f"Gemini estimate: {guess.describe()}"
+        return f"{text}; {reach}" if reach else text
 
     def run(self) -> asyncio.Task | None:
         """Run every section; returns the task, or None with the reason emitted."""
@@ -194,7 +199,7 @@ class RunController(QObject):
         except SettingsError as exc:
             self.error.emit(f"The settings are not usable: {exc}")
             return None
-        if settings.resolved_processor() is ProcessorKind.GEMINI and not settings.api_key():
+        if settings.resolved_processor() is ProcessorKind.GEMINI and needs_key(settings):
             self.message.emit("Gemini needs an API key: enter it, then press Run again")
             self.key_needed.emit()
             return None

@@ -16,9 +16,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's .env, keys or data directory."""
+    """No test reads the developer's .env, keys, Google Cloud or network settings, or
+    data directory."""
+    prefixes = ("MAX_CONCURRENT", "GEMINI_", "GOOGLE_", "PROCESSOR", "MAX_COST", "SSL_CERT")
+    proxies = {"https_proxy", "http_proxy", "no_proxy", "all_proxy"}
     for name in list(os.environ):
-        if name.startswith(("MAX_CONCURRENT", "GEMINI_", "GOOGLE_API", "PROCESSOR")):
+        if name.startswith(prefixes) or name.lower() in proxies:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SECTIONFLOW_DATA_DIR", str(tmp_path / "data"))

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import logging
-import os
-import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +32,15 @@ from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
+from core.processors.gemini_client import (
+    aiohttp_session,
+    build_client,
+    describe_route,
+    missing_credentials,
+    service_for,
+)
 from core.processors.gemini_errors import is_gone, scrub, to_processing_error
+from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
     MAX_PAGES,
@@ -46,17 +51,16 @@ from core.processors.gemini_split import (
 from core.remote_ledger import RemoteLedger, SweepReport
 from core.results import SectionResult
 from core.sections import Section, format_ranges
-from core.settings import Settings
+from core.settings import MediaResolution, Settings
 
 if TYPE_CHECKING:
+    import aiohttp
     from google import genai
 
     from core.workers import PdfWorkers
 
 log = logging.getLogger("sectionflow.gemini")
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-API_VERSION = "v1beta"
 PDF_MIME = "application/pdf"
 _MB = 1024 * 1024
 _SWEEP_TIMEOUT_S = 30.0
@@ -78,6 +82,8 @@ class Piece:
     uri: str | None = None
     ledger_id: int | None = None
     answer: PieceAnswer | None = None  # kept so a retried analyse skips finished pieces
+    sha256: str | None = None  # of the PDF's bytes: a kept upload of them is reused
+    reused: bool = False  # points at a kept upload of an earlier run
 
     @property
     def inline(self) -> bool:
@@ -89,29 +95,6 @@ class _Timing:
     upload_s: float = 0.0
     poll_s: float = 0.0
     polls: int = 0
-
-
-@functools.lru_cache(maxsize=4)
-def _tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl.SSLContext]:
-    """The TLS contexts google-genai would build itself, built once per process.
-
-    The SDK makes three contexts per client (httpx2, aiohttp, websockets), each loading
-    the CA bundle: 0.1-0.2 s of CPU at the start of every run. These are the same contexts
-    (httpx2: its own default, i.e. the OS trust store, unless SSL_CERT_FILE/SSL_CERT_DIR;
-    aiohttp and websockets: certifi unless SSL_CERT_FILE/SSL_CERT_DIR), made once and
-    shared, which SSL contexts allow.
-    """
-    import certifi
-
-    certified = ssl.create_default_context(cafile=cert_file or certifi.where(), capath=cert_dir)
-    if cert_file or cert_dir:
-        return certified, certified
-    try:
-        import httpx2
-
-        return httpx2.create_ssl_context(), certified
-    except ImportError:
-        return certified, certified
 
 
 def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> str:
@@ -126,31 +109,6 @@ def context_line(title: str, pages: tuple[int, ...], index: int, total: int) -> 
     return f"Section: '{title}', {where}."
 
 
-def build_client(settings: Settings, api_key: str) -> genai.Client:
-    """The SDK client a run uses (also built once, unused, by :mod:`core.warmup`)."""
-    from google import genai
-    from google.genai import types
-
-    timeout_s = max(settings.upload_timeout_seconds, settings.processing_timeout_seconds)
-    verify, ssl_context = _tls_contexts(
-        os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    )
-    return genai.Client(
-        api_key=api_key,
-        vertexai=False,
-        http_options=types.HttpOptions(
-            base_url=settings.gemini_base_url or None,
-            api_version=API_VERSION,
-            timeout=int(timeout_s * 1000) + 5_000,
-            # attempts=1: the pipeline owns retries (with RetryInfo floors); this also
-            # turns off the SDK's hidden 1-10 s reconnect on aiohttp connection errors.
-            retry_options=types.HttpRetryOptions(attempts=1),
-            client_args={"verify": verify},
-            async_client_args={"verify": verify, "ssl": ssl_context},
-        ),
-    )
-
-
 class GeminiProcessor:
     """Processor protocol implementation for Gemini (see :mod:`core.processors.base`)."""
 
@@ -158,7 +116,7 @@ class GeminiProcessor:
     uses_upload = True
     #: part of the pipeline's result-cache key: bump when the request Gemini sees changes
     #: (2: the prompt asks for citations, the templates for quotes)
-    version = "2"
+    base_version = "2"
 
     def __init__(
         self,
@@ -174,22 +132,36 @@ class GeminiProcessor:
         self.settings = settings
         self.model = settings.gemini_model
         self.ledger = ledger if ledger is not None else RemoteLedger()
-        self.scope = (settings.gemini_base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.max_pages = max_pages
-        self.max_bytes = max_bytes
+        self.service = service_for(settings)
+        self.scope = self.service.base_url
+        self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
+        hours = settings.keep_uploads_hours if self.service.files_api else 0.0
+        self.reuse = UploadReuse(self.ledger, self.scope, hours)
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
         self._own_workers: PdfWorkers | None = None
         self._client: genai.Client | None = None
+        self._aiohttp: aiohttp.ClientSession | None = None
         self._starting: asyncio.Task[None] | None = None
         self._secrets: tuple[str, ...] = ()
         self._names = itertools.count(1)
         self.last_sweeps: list[SweepReport] = []
 
+    @property
+    def version(self) -> str:
+        """The cache key's version: a media resolution other than the model's own is
+        another request, so another answer (the default keeps earlier cache entries)."""
+        resolution = self.settings.gemini_media_resolution
+        if resolution is MediaResolution.DEFAULT:
+            return self.base_version
+        return f"{self.base_version}+media-{resolution.value}"
+
     # ---------------------------------------------------------------- lifecycle
-    def _build_client(self, api_key: str) -> genai.Client:
-        return build_client(self.settings, api_key)
+    def _build_client(
+        self, api_key: str | None, aiohttp_client: aiohttp.ClientSession | None = None
+    ) -> genai.Client:
+        return build_client(self.settings, api_key, aiohttp_client)
 
     async def open(self) -> None:
         """Start making the run's client, and clear what dead runs left behind on Gemini.
@@ -199,17 +171,23 @@ class GeminiProcessor:
         never stalls, while the first sections are being split. Every SDK call awaits it.
         """
         key = get_key(self.settings)
-        if not key:
-            raise permanent(
-                "No Gemini API key is set. Put GEMINI_API_KEY=<your key> in .env or the "
-                "environment (or choose the offline processor)"
-            )
-        self._secrets = (key,)
+        if (missing := missing_credentials(self.settings, key)) is not None:
+            raise permanent(missing)
+        self._secrets = tuple(dict.fromkeys((*self.settings.secrets(), *([key] if key else []))))
+        log.info("Gemini: %s", describe_route(self.settings))
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
-    async def _start(self, key: str) -> None:
-        self._client = await asyncio.to_thread(self._build_client, key)
-        await self._sweep(include_own=False)
+    async def _start(self, key: str | None) -> None:
+        self._aiohttp = aiohttp_session(self.settings)  # in the loop, as aiohttp wants
+        try:
+            self._client = await asyncio.to_thread(self._build_client, key, self._aiohttp)
+        except BaseException:
+            if self._aiohttp is not None:
+                await self._aiohttp.close()
+                self._aiohttp = None
+            raise
+        if self.service.files_api:  # Vertex has no Files API: nothing is ever uploaded
+            await self._sweep(include_own=False)
 
     async def _ready(self) -> genai.Client:
         """The run's client once it exists (the start-up sweep goes on in the background)."""
@@ -245,11 +223,15 @@ class GeminiProcessor:
         if client is None:
             return
         try:
-            await self._sweep(include_own=True)
+            if self.service.files_api:
+                await self._sweep(include_own=True)
         finally:
             self._client = None
             with contextlib.suppress(Exception):
                 await client.aio.aclose()
+            if self._aiohttp is not None:
+                session, self._aiohttp = self._aiohttp, None
+                await session.close()
             if self._own_workers is not None:
                 workers, self._own_workers = self._own_workers, None
                 await asyncio.to_thread(workers.shutdown)
@@ -289,7 +271,7 @@ class GeminiProcessor:
                 else:
                     await self._upload_piece(section, piece, index, len(pieces), timing)
         except BaseException:
-            await asyncio.shield(self._discard(handle))
+            await asyncio.shield(self._discard(handle, keep=False))
             raise
         handle.extra["inline"] = all(piece.inline for piece in pieces)
         handle.extra["timing"] = timing
@@ -297,13 +279,17 @@ class GeminiProcessor:
         return handle
 
     def _fits_inline(self, size_bytes: int) -> bool:
+        if not self.service.files_api:
+            return True  # Vertex: always inline, pieces cut to its request limits
         limit = self.settings.inline_max_mb
         return limit > 0 and size_bytes <= limit * _MB
 
     async def _pieces(self, section: Section, part: SplitPart) -> list[Piece]:
         pages = section.pages
         if not needs_split(part.page_count, part.size_bytes, self.max_pages, self.max_bytes):
-            return [Piece(path=part.path, pages=pages, size_bytes=part.size_bytes)]
+            return [
+                Piece(path=part.path, pages=pages, size_bytes=part.size_bytes, sha256=part.sha256)
+            ]
         try:
             files = await self._pdf_workers().run(
                 split_to_fit, part.path, self.max_pages, self.max_bytes
@@ -330,6 +316,7 @@ class GeminiProcessor:
                 pages=pages[f.first : f.last + 1],
                 size_bytes=f.size_bytes,
                 temp=True,
+                sha256=f.sha256,
             )
             for f in files
         ]
@@ -360,10 +347,16 @@ class GeminiProcessor:
         client = await self._ready()
         from google.genai import types  # after _ready(): the client's thread imports it
 
+        if await self.reuse.take(client, piece):
+            return
         doing = f"uploading section '{section.title}'"
         piece.display_name = self._display_name(section, index, total)
         piece.ledger_id = await asyncio.to_thread(
-            self.ledger.record_intent, piece.display_name, self.scope
+            self.ledger.record_intent,
+            piece.display_name,
+            self.scope,
+            piece.sha256,
+            piece.size_bytes,
         )
         begun = time.monotonic()
         try:
@@ -379,7 +372,9 @@ class GeminiProcessor:
         piece.remote_name = remote.name
         piece.uri = remote.uri
         if piece.remote_name:
-            await asyncio.to_thread(self.ledger.record_remote, piece.ledger_id, piece.remote_name)
+            await asyncio.to_thread(
+                self.ledger.record_remote, piece.ledger_id, piece.remote_name, piece.uri
+            )
         log.debug("Uploaded '%s' as %s", piece.display_name, piece.remote_name)
         begun = time.monotonic()
         await self._wait_active(section, piece, remote, timing)
@@ -457,6 +452,11 @@ class GeminiProcessor:
         if schema is not None:
             config.response_mime_type = "application/json"
             config.response_json_schema = schema
+        resolution = self.settings.gemini_media_resolution
+        if resolution is not MediaResolution.DEFAULT:
+            config.media_resolution = types.MediaResolution(
+                f"MEDIA_RESOLUTION_{resolution.value.upper()}"
+            )
         doing = f"analysing section '{section.title}'"
         try:
             response = await client.aio.models.generate_content(
@@ -487,6 +487,7 @@ class GeminiProcessor:
             "inline": all(p.inline for p in pieces),
             "sha256": handle.part.sha256,
             "parts": len(pieces),
+            "reused_uploads": sum(p.reused for p in pieces),
             "finish_reason": answers[-1].finish_reason,
             "model_version": answers[-1].model_version,
             "analyse_s": round(analyse_s, 3),
@@ -518,12 +519,15 @@ class GeminiProcessor:
         """Delete the section's remote files and piece files; safe to call again."""
         await self._discard(handle)
 
-    async def _discard(self, handle: Handle) -> None:
+    async def _discard(self, handle: Handle, keep: bool = True) -> None:
+        """``keep``: uploads may be kept for re-asks (not after a failed upload)."""
         for piece in handle.extra.get("pieces") or []:
-            await self._discard_piece(piece)
+            await self._discard_piece(piece, keep)
 
-    async def _discard_piece(self, piece: Piece) -> None:
+    async def _discard_piece(self, piece: Piece, keep: bool = True) -> None:
         piece.data = None
+        if piece.remote_name is not None and keep and await self.reuse.keep(piece):
+            piece.remote_name = piece.ledger_id = None  # the ledger holds it (kept)
         if piece.remote_name is not None and self._client is not None:
             name = piece.remote_name
             try:

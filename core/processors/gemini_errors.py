@@ -24,6 +24,8 @@ _KEY_QUERY = re.compile(r"(?i)([?&](?:key|api_key|apikey)=)[^&\s'\"#]+")
 _KEY_HEADER = re.compile(r"(?i)((?:x-goog-api-key|authorization)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
 #: Google API keys have a recognisable shape; scrub them even if they are not *our* key.
 _GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{30,}")
+#: a user and password in a URL (a proxy's, as a transport error may quote it)
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@:'\"]+:[^/\s@'\"]+@")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
@@ -35,6 +37,7 @@ def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:
             out = out.replace(secret, "***")
     out = _KEY_QUERY.sub(r"\1***", out)
     out = _KEY_HEADER.sub(r"\1***", out)
+    out = _URL_USERINFO.sub(r"\1***@", out)
     return _GOOGLE_KEY.sub("***", out)
 
 

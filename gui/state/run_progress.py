@@ -14,7 +14,7 @@ from core import events as ev
 from core.sections import Section
 from gui.state.observable import Change, ObservableRows
 
-FINAL = {ev.Stage.DONE, ev.Stage.FAILED, ev.Stage.CANCELLED}
+FINAL = {ev.Stage.DONE, ev.Stage.FAILED, ev.Stage.CANCELLED, ev.Stage.SKIPPED}
 
 
 @dataclass(slots=True)
@@ -119,7 +119,7 @@ class RunProgress(ObservableRows["SectionProgress"]):
             tokens = getattr(getattr(event.result, "tokens", None), "total", None)
             row.tokens = tokens
         elif isinstance(event, ev.SectionFailed):
-            row.state = "cancelled" if event.cancelled else "failed"
+            row.state = event.state
             row.stage = row.state
             row.attempts = event.attempts
             row.timings = dict(event.timings)

@@ -46,6 +46,8 @@ APP_FIELDS = (
     *TIMEOUT_FIELDS,
     "processor",
     "gemini_model",
+    "gemini_media_resolution",
+    "max_cost_usd",
 )
 THRESHOLD, MAXIMUM = "memory_throttle_threshold_mb", "max_memory_usage_mb"
 
@@ -226,9 +228,11 @@ class AppSettings:
             self._choices[name] = self.value(name)
 
     def _resolved(self, settings: Settings) -> Settings:
-        """``auto`` means Gemini when a key is available, else offline: the window shows
-        which, as its backend list has no "auto"."""
+        """``auto`` means Gemini when a key is available or Vertex AI is chosen (it may
+        need no key), else offline: the window shows which, as its backend list has no
+        "auto"."""
         if settings.processor is not ProcessorKind.AUTO:
             return settings
-        kind = ProcessorKind.GEMINI if self._has_key() else ProcessorKind.LOCAL
+        gemini = self._has_key() or settings.google_genai_use_vertexai
+        kind = ProcessorKind.GEMINI if gemini else ProcessorKind.LOCAL
         return settings.model_copy(update={"processor": kind})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -32,8 +33,9 @@ from PySide6.QtWidgets import (
 from core.events import Slot
 from core.limits import SLOT_FIELDS
 from core.processors.base import Prompt
+from core.processors.gemini_client import service_for
 from core.prompts import CUSTOM, PromptTemplate, templates_or_fallback
-from core.settings import ProcessorKind, Settings
+from core.settings import MediaResolution, ProcessorKind, Settings
 from gui.binding import SettingsBinder
 from gui.state.settings import AppSettings
 from gui.widgets.slider_spin import SliderSpin
@@ -114,6 +116,12 @@ TIMEOUTS = (
 BACKENDS = (
     (ProcessorKind.LOCAL, "Offline (no network, no key)"),
     (ProcessorKind.GEMINI, "Gemini"),
+)
+DETAIL = (
+    (MediaResolution.DEFAULT, "Model's default"),
+    (MediaResolution.LOW, "Low (fewest tokens a page)"),
+    (MediaResolution.MEDIUM, "Medium"),
+    (MediaResolution.HIGH, "High (small print, dense tables)"),
 )
 
 
@@ -215,14 +223,13 @@ class SettingsPanel(QWidget):
     def _analysis_group(self) -> QGroupBox:
         group = QGroupBox("Analysis", self)
         form = QFormLayout(group)
-        self.backend = QComboBox(group)
-        for kind, text in BACKENDS:
-            self.backend.addItem(text, kind.value)
-        self.backend.setToolTip(
+        self.backend = self._choices(
+            group,
+            BACKENDS,
+            "Backend",
             "Offline extracts the text of each section on this computer; Gemini sends "
-            "each section to Google's model (needs an API key)"
+            "each section to Google's model (needs an API key)",
         )
-        self.backend.setAccessibleName("Backend")
         self.model_box = QComboBox(group)
         self.model_box.setEditable(True)
         self.model_box.addItems(known_models() or [Settings.model_fields["gemini_model"].default])
@@ -245,7 +252,15 @@ class SettingsPanel(QWidget):
         backend_label = self._label("Backend", self.backend.toolTip())
         model_label = self._label("Model", self.model_box.toolTip())
         form.addRow(backend_label, self.backend)
+        self.service = QLabel(service_for(self.model.settings()).describe(), group)
+        self.service.setToolTip(
+            "Where Gemini runs: the Gemini API, or Vertex AI on Google Cloud "
+            "(GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT; see the README)"
+        )
+        self.service.setAccessibleName("Gemini service")
+        form.addRow(self._label("Service", self.service.toolTip()), self.service)
         form.addRow(model_label, self.model_box)
+        self._cost_controls(group, form)
         form.addRow(self._label("Prompt", self.template.toolTip()), self.template)
         form.addRow(self.prompt_edit)
         self.use_cache = QCheckBox("Use cached results", group)
@@ -266,6 +281,46 @@ class SettingsPanel(QWidget):
         self.binder.bind("processor", self.backend, backend_label)
         self.binder.bind("gemini_model", self.model_box, model_label)
         return group
+
+    def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
+        """Detail level (media resolution) and the budget cap, both Gemini only."""
+        self.detail = self._choices(
+            group,
+            DETAIL,
+            "Detail level",
+            "How finely Gemini reads each page (GEMINI_MEDIA_RESOLUTION): low costs fewer "
+            "tokens a page, high reads small print better; the estimate follows",
+        )
+        self.budget = QDoubleSpinBox(group)
+        self.budget.setRange(0, 100_000)
+        self.budget.setDecimals(2)
+        self.budget.setPrefix("$ ")
+        self.budget.setSpecialValueText("No cap")
+        self.budget.setKeyboardTracking(False)
+        self.budget.setToolTip(
+            "No new section starts once what the run spent plus the estimate of those in "
+            "flight would pass this; the rest are skipped and a retry continues them "
+            "(MAX_COST_USD; 0 = no cap)"
+        )
+        self.budget.setAccessibleName("Budget cap")
+        detail_label = self._label("Detail", self.detail.toolTip())
+        budget_label = self._label("Budget", self.budget.toolTip())
+        form.addRow(detail_label, self.detail)
+        form.addRow(budget_label, self.budget)
+        self.binder.bind("gemini_media_resolution", self.detail, detail_label)
+        self.binder.bind("max_cost_usd", self.budget, budget_label)
+
+    @staticmethod
+    def _choices(
+        parent: QWidget, items: Sequence[tuple[StrEnum, str]], name: str, tip: str
+    ) -> QComboBox:
+        """A list of choices, each item's data its setting value."""
+        box = QComboBox(parent)
+        for value, text in items:
+            box.addItem(text, value.value)
+        box.setToolTip(tip)
+        box.setAccessibleName(name)
+        return box
 
     def _label(self, text: str, tip: str) -> QLabel:
         label = QLabel(text, self)
@@ -297,6 +352,8 @@ class SettingsPanel(QWidget):
         """Gemini-only controls are off while the offline backend is chosen."""
         gemini = self.model.value("processor") == ProcessorKind.GEMINI.value
         self.model_box.setEnabled(gemini)
+        for control in (self.detail, self.budget, self.service):
+            control.setEnabled(gemini)
         self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
         self.sliders[SLOT_FIELDS[Slot.UPLOAD]].setEnabled(gemini)
 

@@ -348,15 +348,15 @@ def test_client_reuses_the_tls_contexts_the_sdk_would_build(
 ) -> None:
     """Building a client must not reload CA bundles each run (0.1-0.2 s), and the SDK
     must really use the shared contexts for aiohttp, httpx2 and websockets."""
-    from core.processors import gemini
+    from core.processors import gemini, gemini_client
 
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    gemini._tls_contexts.cache_clear()
+    gemini_client.tls_contexts.cache_clear()
     processor = gemini.GeminiProcessor(settings_for(fake_gemini))
     first = processor._build_client(KEY)._api_client
     second = processor._build_client(KEY)._api_client
-    verify, certified = gemini._tls_contexts(None, None)
+    verify, certified = gemini_client.tls_contexts(None, None)
     assert certified.verify_mode == ssl.CERT_REQUIRED and certified.check_hostname
     assert certified.cert_store_stats()["x509_ca"] > 0
     for api in (first, second):

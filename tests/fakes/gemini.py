@@ -24,7 +24,9 @@ request's schema if it has one (see ``gemini_answers``). Claims (schema items wi
 and a page, or ``[p. N: "quote"]`` markers when a free-form prompt asks for them) quote the
 pages received, and ``citation_rule`` makes some wrong (see ``gemini_citations``).
 Faults: see ``gemini_faults``.
-Stats: see ``gemini_stats``. Batch jobs (create/get/list/cancel/delete, JSONL or inlined
+Stats: see ``gemini_stats``. Vertex AI (express mode and a project's paths, its OAuth
+token endpoint, no Files API): see ``gemini_vertex``.
+Batch jobs (create/get/list/cancel/delete, JSONL or inlined
 answers, PENDING→RUNNING→SUCCEEDED after ``batch_pending_s``/``batch_running_s``): see
 ``gemini_batches``.
 
@@ -43,6 +45,7 @@ import argparse
 import base64
 import binascii
 import re
+import ssl
 import threading
 import time
 import traceback
@@ -70,6 +73,7 @@ from tests.fakes.gemini_http import (
 )
 from tests.fakes.gemini_pdf import DocInfo, PdfAnalyzer
 from tests.fakes.gemini_stats import NO_REPLY, FakeStats, GenerateRecord, RequestRecord
+from tests.fakes.gemini_vertex import TOKEN_PATH, VERTEX_MODEL, TokenIssuer, vertex_call
 
 __all__ = ["BatchInfo", "CitationRule", "FakeGemini", "FakeStats", "Fault", "StoredFileInfo"]
 
@@ -91,6 +95,7 @@ class _Call:
     endpoint: str
     started: float
     key: str = ""
+    peer_port: int = 0
     fault: str | None = None
     generate: dict[str, Any] | None = None
 
@@ -147,7 +152,9 @@ class FakeGemini:
         batch_running_s: float = 0.05,
         host: str = "127.0.0.1",
         port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """``tls``: serve https with this server context (see ``tls.make_authority``)."""
         self.latency = latency
         self.batch_pending_s = batch_pending_s
         self.batch_running_s = batch_running_s
@@ -168,6 +175,8 @@ class FakeGemini:
         self._faults = FaultBook()
         self._files = FileStore()
         self._batches = BatchApi(self)
+        #: Vertex AI's OAuth endpoint: the tokens it issued (see ``gemini_vertex``)
+        self.tokens = TokenIssuer()
         self._analyzer = PdfAnalyzer(analyze_in_subprocess)
         self._analyzer.warm_up()
         self._stop = Signal()
@@ -175,7 +184,13 @@ class FakeGemini:
         self._paused: frozenset[str] = frozenset()
         self._closed = False
         self._server = FakeHttpServer((host, port), self._dispatch, self.server_errors.append)
-        self.base_url = f"http://{host}:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:  # the handshake happens in each connection's own thread
+            self._server.socket = tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.base_url = f"{scheme}://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
@@ -312,6 +327,7 @@ class FakeGemini:
         started = time.monotonic()
         request = read_request(handler)
         route, call = self._route(request, started)
+        call.peer_port = _peer_port(request)
         try:
             reply = route()
         except Exception:  # a bug in the fake: answer 500 and let the fixture fail the test
@@ -340,6 +356,11 @@ class FakeGemini:
         if method == "GET" and (m := _FILES.match(path)):
             call = _Call("list", started)
             return self._authorised(request, lambda: self._list(request, call, m["v"])), call
+        if method == "POST" and path == TOKEN_PATH:
+            call = _Call("token", started)
+            return lambda: self.tokens.grant(request), call
+        if method == "POST" and (m := VERTEX_MODEL.match(path)):
+            return self._vertex_route(request, started, m)
         if method == "POST" and (m := _MODEL.match(path)):
             model, verb = m["model"], m["method"]
             if verb in ("generateContent", "streamGenerateContent"):
@@ -358,6 +379,35 @@ class FakeGemini:
         call = _Call("unknown", started)
         return lambda: Reply.json(404, errors.not_found(path).body()), call
 
+    def _vertex_route(
+        self, request: Request, started: float, match: re.Match[str]
+    ) -> tuple[Callable[[], Reply], _Call]:
+        """Vertex's generateContent/countTokens: the Gemini API's answers, authorised as
+        Vertex authorises them (an API key in express mode, a token of ours otherwise)."""
+        vertex = vertex_call(match)
+        model, verb = match["model"], match["method"]
+        endpoint = {"countTokens": "count_tokens"}.get(verb, "generate")
+        call = _Call(endpoint, started)
+
+        def handle() -> Reply:
+            if (denied := self.tokens.check(request, vertex)) is not None:
+                return denied
+            keys = self.valid_keys
+            express = vertex.service == "vertex-express"
+            if express and keys is not None and request.api_key not in keys:
+                return Reply.json(400, errors.api_key_invalid().body())
+            if verb == "countTokens":
+                return self._count(request, call)
+            if verb not in ("generateContent", "streamGenerateContent"):
+                return Reply.json(404, errors.not_found(request.path).body())
+            reply = self._generate(request, call, model, verb == "streamGenerateContent")
+            if call.generate is not None:
+                call.generate["service"] = vertex.service
+                call.generate["path"] = request.path
+            return reply
+
+        return handle, call
+
     def _authorised(self, request: Request, then: Callable[[], Reply]) -> Callable[[], Reply]:
         def checked() -> Reply:
             if self.valid_keys is not None and request.api_key not in self.valid_keys:
@@ -369,7 +419,9 @@ class FakeGemini:
     def _record(self, call: _Call, reply: Reply) -> None:
         finished = time.monotonic()
         status = reply.status if reply.action is Action.SEND else NO_REPLY
-        record = RequestRecord(call.endpoint, call.key, status, call.started, finished, call.fault)
+        record = RequestRecord(
+            call.endpoint, call.key, status, call.started, finished, call.fault, call.peer_port
+        )
         generate = None
         if call.generate is not None:
             generate = GenerateRecord(
@@ -632,6 +684,7 @@ class FakeGemini:
             "api_key": request.api_key,
             "prompt": contents.prompt,
             "generation_config": config,
+            "path": request.path,
         }
         if contents.problem is not None:
             return Reply.json(contents.problem.code, contents.problem.body())
@@ -728,6 +781,14 @@ class FakeGemini:
             return Reply.json(contents.problem.code, contents.problem.body())
         total = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
         return self._maybe_reset(Reply.json(200, {"totalTokens": total}), fault)
+
+
+def _peer_port(request: Request) -> int:
+    """The client's port: a test proxy's upstream connections can be matched by it."""
+    try:
+        return int(request.conn.getpeername()[1])
+    except (OSError, IndexError):
+        return 0
 
 
 def _field(obj: dict[str, Any], camel: str) -> Any:

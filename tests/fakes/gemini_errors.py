@@ -152,3 +152,12 @@ def file_not_active(file_id: str) -> ApiError:
 
 def not_found(path: str) -> ApiError:
     return ApiError(404, "NOT_FOUND", f"Method not found: {path}")
+
+
+def unauthenticated() -> ApiError:
+    """401 as Vertex sends it for a request without valid credentials."""
+    return ApiError(
+        401,
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+    )

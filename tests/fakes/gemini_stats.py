@@ -30,6 +30,7 @@ class RequestRecord:
     started: float
     finished: float
     fault: str | None = None
+    peer_port: int = 0  # the client's TCP port
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class GenerateRecord:
     api_key: str = ""
     prompt: str = ""
     generation_config: dict[str, Any] = field(default_factory=dict)
+    service: str = "gemini-api"  # or "vertex" (a project), "vertex-express" (an API key)
+    path: str = ""
 
 
 @dataclass(frozen=True)
