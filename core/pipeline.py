@@ -170,7 +170,7 @@ class Pipeline:
                         outcome,
                         source,
                         request.password,
-                        make=request.synthesis,
+                        make=request.synthesis and not self._budget_reached(),
                         use_cache=request.use_cache,
                     )
             finally:
@@ -184,6 +184,11 @@ class Pipeline:
             await asyncio.to_thread(self.workers.drain)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         return await self._finish(outcome, started)
+
+    def _budget_reached(self) -> bool:
+        """The cap stopped sections: the whole-document answer waits for the rest too
+        (a resume with a new cap makes it), and costs nothing now."""
+        return self.budget is not None and self.budget.reached is not None
 
     def _synthesis_step(self) -> SynthesisStep:
         """The whole-document step, with this run's backend while it is still open."""

@@ -49,7 +49,8 @@ def test_a_capped_run_skips_the_rest_and_retry_finishes_it(tmp_path: Path) -> No
 
         assert again.returncode == 0, again.stderr
         assert {s["status"] for s in json.loads(out.read_text())["sections"]} == {"done"}
-        assert fake.stats.count("generate") == SECTIONS
+        assert len(fake.stats.document_calls()) == SECTIONS  # and one synthesis request
+        assert len(fake.stats.text_only_calls()) == 1
 
 
 def test_a_negative_cap_is_one_line(tmp_path: Path) -> None:

@@ -65,7 +65,9 @@ async def test_a_cap_stops_new_sections_and_a_resume_finishes_them(
         )
         calls = fake_gemini.stats.count("generate")
         assert 1 <= len(outcome.results) < len(sections)
+        # no whole-document synthesis either: the cap was reached
         assert calls == len(outcome.results) < len(sections)
+        assert outcome.synthesis is None
         skipped = [outcome.failures[s.id] for s in sections if s.id not in outcome.results]
         assert skipped and all(f.skipped and f.attempts == 0 for f in skipped)
         assert all(f.reason.startswith("budget reached (") for f in skipped)
@@ -95,7 +97,9 @@ async def test_a_cap_stops_new_sections_and_a_resume_finishes_them(
         )
         assert finished.run_id == outcome.run_id
         assert finished.ok and not finished.failures
-        assert fake_gemini.stats.count("generate") == len(skipped)  # only the rest ran
+        # only the rest ran, then the whole-document synthesis (one text-only request)
+        assert len(fake_gemini.stats.document_calls()) == len(skipped)
+        assert len(fake_gemini.stats.text_only_calls()) == 1
         assert journal.runs()[0].complete
     finally:
         journal.close()

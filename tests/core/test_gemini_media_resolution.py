@@ -34,7 +34,7 @@ async def test_the_media_resolution_reaches_every_request(
     run = await run_sections(settings, workers, remote_ledger, pdf, sections)
 
     assert set(run.outcome.results) == {s.id for s in sections}
-    configs = [r.generation_config for r in fake_gemini.stats.generate_records()]
+    configs = [r.generation_config for r in fake_gemini.stats.document_calls()]
     assert len(configs) == len(sections)
     assert all(c.get("mediaResolution") == "MEDIA_RESOLUTION_LOW" for c in configs)
 
@@ -45,7 +45,7 @@ async def test_the_default_sends_no_media_resolution(
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [1])
     await run_sections(settings_for(fake_gemini), workers, remote_ledger, pdf, sections)
-    [record] = fake_gemini.stats.generate_records()
+    [record] = fake_gemini.stats.document_calls()
     assert "mediaResolution" not in record.generation_config
 
 

@@ -43,7 +43,7 @@ async def test_a_second_prompt_on_the_same_document_uploads_nothing_new(
     assert set(second.outcome.results) == {s.id for s in sections}
     assert fake_gemini.stats.count("upload") == uploads  # nothing new went up
     assert fake_gemini.stats.count("upload_chunk") == uploads
-    asked = [r for r in fake_gemini.stats.generate_records() if "risks named" in r.prompt]
+    asked = [r for r in fake_gemini.stats.document_calls() if "risks named" in r.prompt]
     assert len(asked) == len(sections)
     assert {name for r in asked for name in r.display_names} == {e.display_name for e in kept}
     assert all(r.stats["reused_uploads"] == 1 for r in second.outcome.results.values())

@@ -49,11 +49,14 @@ async def test_express_mode_sends_every_section_inline_on_vertex_paths(
     run = await run_sections(settings, workers, remote_ledger, pdf, sections)
 
     assert set(run.outcome.results) == {s.id for s in sections}
-    records = fake_gemini.stats.generate_records()
+    records = fake_gemini.stats.document_calls()
+    # the whole-document synthesis (text only) goes to Vertex the same way
+    synthesis = fake_gemini.stats.text_only_calls()
+    assert len(synthesis) == 1
     assert len(records) == len(sections)
     assert all(r.inline and r.service == "vertex-express" for r in records)
     assert all(r.api_key == KEY for r in records)
-    assert {r.path for r in records} == {
+    assert {r.path for r in [*records, *synthesis]} == {
         "/v1beta1/publishers/google/models/gemini-3.8-flash:generateContent"
     }
     assert_no_files_api(fake_gemini)
@@ -82,8 +85,11 @@ async def test_a_project_with_a_service_account_needs_no_api_key(
     run = await run_sections(settings, workers, remote_ledger, pdf, sections)
 
     assert set(run.outcome.results) == {s.id for s in sections}
-    records = fake_gemini.stats.generate_records()
-    assert {r.path for r in records} == {
+    records = fake_gemini.stats.document_calls()
+    # the whole-document synthesis (text only) goes to Vertex the same way
+    synthesis = fake_gemini.stats.text_only_calls()
+    assert len(synthesis) == 1
+    assert {r.path for r in [*records, *synthesis]} == {
         "/v1/projects/acme-research/locations/europe-west4/publishers/google/models/"
         "gemini-3.8-flash:generateContent"
     }

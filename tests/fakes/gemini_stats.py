@@ -156,6 +156,11 @@ class FakeStats:
         with self._cond:
             return [r for r in self.generate_calls if key is None or key in r.key]
 
+    def document_calls(self) -> list[GenerateRecord]:
+        """Generate calls that sent a document: one per section (or part of one)."""
+        with self._cond:
+            return [r for r in self.generate_calls if r.display_names or r.pages > 0]
+
     def text_only_calls(self) -> list[GenerateRecord]:
         """Generate calls that sent no document at all (the whole-document synthesis)."""
         with self._cond:
