@@ -59,6 +59,7 @@ from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
+from gui.wheel_guard import guard_wheel
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
 from gui.widgets.log_view import LogView
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         if startup_error:
             self.show_error(startup_error)
         self._filter_drops()
+        self.wheel_guard = guard_wheel(self)
 
     # ------------------------------------------------------------------ building
 
