@@ -87,6 +87,9 @@ class RunInfo:
     sections: int
     done: int
     failed: int
+    #: of the failed, those cancelled; of the done, those whose answer was cut off
+    cancelled: int = 0
+    partial: int = 0
 
     @property
     def complete(self) -> bool:
@@ -263,7 +266,9 @@ class Journal:
         query = (
             "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
             " r.processor, r.model, COUNT(s.section_id),"
-            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled'))"
+            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled')),"
+            " SUM(s.state='cancelled'),"
+            " SUM(s.state='done' AND json_extract(s.result, '$.partial') IS NOT NULL)"
             " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
         )
         args: tuple[Any, ...] = ()
@@ -272,9 +277,7 @@ class Journal:
             args = (document_sha256,)
         query += " GROUP BY r.run_id ORDER BY r.updated_at DESC LIMIT ?"
         rows = self._db().execute(query, (*args, limit)).fetchall()
-        return [
-            RunInfo(*row[:7], int(row[7] or 0), int(row[8] or 0), int(row[9] or 0)) for row in rows
-        ]
+        return [RunInfo(*row[:7], *(int(count or 0) for count in row[7:])) for row in rows]
 
     def unfinished_run(self, document_sha256: str) -> RunInfo | None:
         """The latest run of this document (matched by content) that left work undone."""

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from gui.state.outcome_words import outcome_tally, run_tally
 from gui.tasks import TaskKeeper
 from gui.widgets.history_dialog import HistoryDialog
 
@@ -37,7 +38,7 @@ log = logging.getLogger("sectionflow.gui.history")
 def resume_text(info: RunInfo) -> str:
     word = "section" if info.sections == 1 else "sections"
     if info.status == "finished":
-        ended = f"ended with {info.done} of {info.sections} {word} done ({info.failed} failed)"
+        ended = f"ended with {run_tally(info).text()} of {info.sections} {word}"
     else:
         ended = f"stopped with {info.done} of {info.sections} {word} done"
     return f"The last run of this PDF {ended}. Resume it?"
@@ -122,7 +123,7 @@ class HistoryController(QObject):
         for sid, result in outcome.results.items():
             self.results.add_result(sid, result)
         for sid, failure in outcome.failures.items():
-            self.results.add_failure(sid, "Cancelled" if failure.cancelled else failure.reason)
+            self.results.add_failure(sid, failure.reason or "Cancelled", failure.cancelled)
         self.run.outcome = outcome
         self.run.outcome_changed.emit(outcome)
         self.report.show_report(
@@ -133,7 +134,7 @@ class HistoryController(QObject):
         self.results_shown.emit()
         self.message.emit(
             f"Showing run {outcome.run_id} of {outcome.document.name}: "
-            f"{len(outcome.results)} done, {len(outcome.failures)} failed"
+            f"{outcome_tally(outcome).text()}"
         )
 
     # -- Resume -----------------------------------------------------------------------

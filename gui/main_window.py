@@ -55,6 +55,7 @@ from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
 from gui.run_controller import RunController
 from gui.state.batch_progress import BatchProgress
+from gui.state.outcome_words import badge, outcome_statuses, outcome_tally, retry_text
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
@@ -199,6 +200,9 @@ class MainWindow(QMainWindow):
         self.rss_label = QLabel("RSS —", self)
         self.rss_label.setToolTip("Memory used now by SectionFlow and its worker processes")
         self.rss_label.setMinimumWidth(110)
+        self.outcome_label = QLabel(self)
+        self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outcome_label.setVisible(False)
         self.doc_label = QLabel(self)
         self.doc_label.setToolTip("The open document")
         self.doc_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -396,6 +400,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.settings_dock.toggleViewAction())
 
         status = self.statusBar()
+        status.addPermanentWidget(self.outcome_label)
         status.addPermanentWidget(self.doc_label)
         status.addPermanentWidget(self.rss_label)
         self.resize(1440, 900)
@@ -415,6 +420,7 @@ class MainWindow(QMainWindow):
         self.run.error.connect(self.show_error)
         self.run.key_needed.connect(self.open_key_dialog)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
+        self.run.outcome_changed.connect(self._show_outcome_badge)
         self.bridge.running_changed.connect(self._on_running)
         self.bridge.running_changed.connect(self.batch.update_can_run)
         self.batch.running_changed.connect(lambda *_: self._update_actions())
@@ -506,6 +512,7 @@ class MainWindow(QMainWindow):
         self.memory_graph.clear()
         self.report.clear()
         self.run.outcome = None
+        self._show_outcome_badge(None)
         self.prewarm_thread = self.bridge.prestart_workers(
             min(info.page_count, self.settings.value("max_concurrent_splits"))
         )
@@ -658,14 +665,43 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(running)
         has_outcome = self.run.outcome is not None
         self.export_action.setEnabled(has_outcome and not running)
-        self.retry_action.setEnabled(bool(self.results.failed_ids()) and not running)
-        self.results.retry_button.setEnabled(bool(self.results.failed_ids()) and not running)
+        self._update_retry(running)
         for action in (self.open_action, self.sample_action):
             action.setEnabled(not running)
         self.recent_menu.setEnabled(not running and bool(self.store.recent_files()))
         self.sections_panel.setEnabled(not running)
         self.pages.add_button.setEnabled(not running and bool(self.pages.view.selected_pages()))
         self._update_estimate()
+
+    def _update_retry(self, running: bool) -> None:
+        """Retry runs the failed and the cancelled sections; its words say which."""
+        failed, cancelled = len(self.results.failed_ids()), len(self.results.cancelled_ids())
+        text = retry_text(failed, cancelled)
+        for target in (self.retry_action, self.results.retry_button):
+            target.setEnabled(bool(failed or cancelled) and not running)
+            target.setText(text)
+        self.retry_action.setToolTip(f"{text} (Ctrl+R)")
+
+    def _show_outcome_badge(self, outcome: RunOutcome | None) -> None:
+        """The status bar keeps how the shown run ended, with the badge of the ending that
+        most needs a look (a message would be gone in seconds)."""
+        if outcome is None:
+            self.outcome_label.clear()
+            self.outcome_label.setVisible(False)
+            return
+        tally = outcome_tally(outcome)
+        found = badge(tally.worst() or "")
+        self.outcome_label.setText(f"{found.mark} {tally.text()}" if found else tally.text())
+        self.outcome_label.setStyleSheet(
+            f"color: {found.color}; font-weight: bold;" if found and found.word != "done" else ""
+        )
+        statuses = outcome_statuses(outcome)
+        partial = [s.title for s in outcome.sections if statuses[s.id][0] == "partial"]
+        tip = f"Run {outcome.run_id}: {tally.text()}"
+        if partial:
+            tip += "\n⚠ Cut off (partial): " + ", ".join(partial)
+        self.outcome_label.setToolTip(tip)
+        self.outcome_label.setVisible(True)
 
     def _update_estimate(self, *_: object) -> None:
         text = self.run.estimate_text()

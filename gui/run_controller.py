@@ -26,6 +26,7 @@ from core.sections import Section
 from core.settings import ProcessorKind, Settings, SettingsError
 from gui.bridge import EngineBridge
 from gui.pdf_thread import OpenedDocument
+from gui.state.outcome_words import outcome_tally
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
@@ -143,7 +144,8 @@ class RunController(QObject):
         return self._start(self.sections.to_sections())
 
     def retry_failed(self) -> asyncio.Task | None:
-        failed = set(self.results.failed_ids())
+        """Run the failed and the cancelled sections again (the Retry action says which)."""
+        failed = set(self.results.failed_ids()) | set(self.results.cancelled_ids())
         if not failed or self.outcome is None or self.bridge.running:
             return None
         sections = [s for s in self.outcome.sections if s.id in failed]
@@ -243,16 +245,20 @@ class RunController(QObject):
         self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")
 
     def _on_failed(self, event: ev.SectionFailed) -> None:
-        reason = "Cancelled" if event.cancelled else event.reason
-        self.results.add_failure(event.section_id, reason)
+        reason = event.reason or ("Cancelled" if event.cancelled else "Failed")
+        self.results.add_failure(event.section_id, reason, cancelled=event.cancelled)
 
     def _on_completed(self, outcome: RunOutcome) -> None:
+        # this run's own time: a retry's message does not count the first run's
+        elapsed = outcome.elapsed_s
         if self._retrying and self.outcome is not None:
             outcome = merge_outcomes(self.outcome, outcome)
         self.outcome = outcome
-        done, failed = len(outcome.results), len(outcome.failures)
         state = "cancelled" if outcome.cancelled else "finished"
-        self.message.emit(f"Run {state}: {done} done, {failed} failed in {outcome.elapsed_s:.1f} s")
+        what = "Retry" if self._retrying else "Run"
+        tally = outcome_tally(outcome)
+        note = " (⚠ partial: an answer was cut off)" if tally.partial else ""
+        self.message.emit(f"{what} {state}: {tally.text()} in {elapsed:.1f} s{note}")
         self.outcome_changed.emit(outcome)
 
     # -- export -----------------------------------------------------------------------

@@ -13,14 +13,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from gui.state.outcome_words import BADGES, marked
 from gui.state.run_progress import RunProgress, SectionProgress, format_seconds
 from gui.widgets.list_model import Column
 from gui.widgets.state_table_view import StateTableView
 
 STATE_COLORS = {
-    "done": QColor("#2e7d32"),
-    "failed": QColor("#c62828"),
-    "cancelled": QColor("#8d6e63"),
+    **{status: QColor(badge.color) for status, badge in BADGES.items()},
     "waiting": QColor("#ef6c00"),
     "running": QColor("#1565c0"),
 }
@@ -43,9 +42,11 @@ COLUMNS: list[Column[SectionProgress]] = [
     Column("Pages", lambda r: r.pages, "Pages of the section"),
     Column(
         "State",
-        lambda r: r.state,
-        "queued, waiting, running, done, failed or cancelled",
+        lambda r: marked(r.state),
+        "queued, waiting, running; then ✓ done, ⚠ partial (the answer was cut off), "
+        "✗ failed or ⊘ cancelled",
         color=lambda r: STATE_COLORS.get(r.state),
+        tooltip=lambda r: _state_tip(r),
     ),
     Column("Stage", lambda r: r.stage, "The stage the section is in now"),
     Column(
@@ -74,11 +75,20 @@ COLUMNS: list[Column[SectionProgress]] = [
     Column(
         "Reason",
         lambda r: r.reason,
-        "Why a section failed, or what it waits for",
+        "Why a section failed or is partial, or what it waits for",
         tooltip=lambda r: r.reason or None,
     ),
 ]
 TIME_COLUMNS = (5, 6, 7, 8)
+
+
+def _state_tip(row: SectionProgress) -> str:
+    found = BADGES.get(row.state)
+    if found is None:
+        return row.state
+    return f"{found.mark} {found.word}: {found.meaning}" + (f"\n{row.reason}" if row.reason else "")
+
+
 WIDTHS = (170, 56, 70, 78, 40, 54, 54, 62, 54, 60)
 
 

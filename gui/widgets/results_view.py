@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.sections import Section
+from gui.state.outcome_words import BADGES, CANCELLED, DONE, FAILED, PARTIAL, Tally
 from gui.widgets.safe_browser import SafeTextBrowser
 
-OK_MARK, FAIL_MARK = "✓", "✗"
+OK_MARK, FAIL_MARK = BADGES[DONE].mark, BADGES[FAILED].mark
 
 
 class ResultsView(QWidget):
@@ -45,9 +46,14 @@ class ResultsView(QWidget):
         self._items: dict[str, QListWidgetItem] = {}
         self.results: dict[str, Any] = {}
         self.failures: dict[str, str] = {}
+        #: of the failures, the sections that were cancelled rather than failed
+        self.cancelled: set[str] = set()
 
         self.list = QListWidget(self)
-        self.list.setToolTip("Sections of the last run: ✓ done, ✗ failed (with its reason)")
+        self.list.setToolTip(
+            "Sections of the last run: ✓ done, ⚠ partial (the answer was cut off), "
+            "✗ failed (with its reason), ⊘ cancelled"
+        )
         self.list.setAccessibleName("Result sections")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(self._show_row)
@@ -124,11 +130,13 @@ class ResultsView(QWidget):
             self._order = []
             self.results.clear()
             self.failures.clear()
+            self.cancelled.clear()
             self._items.clear()
         for section in sections:
             if section.id not in self._order:
                 self._order.append(section.id)
             self._titles[section.id] = section.title
+            self.cancelled.discard(section.id)
             if self.failures.pop(section.id, None) is not None:
                 self._drop_item(section.id)
         self._update_summary()
@@ -138,16 +146,36 @@ class ResultsView(QWidget):
     def add_result(self, section_id: str, result: Any) -> None:
         self.results[section_id] = result
         self.failures.pop(section_id, None)
+        self.cancelled.discard(section_id)
         self._titles.setdefault(section_id, getattr(result, "title", section_id))
         self._upsert(section_id)
 
-    def add_failure(self, section_id: str, reason: str) -> None:
+    def add_failure(self, section_id: str, reason: str, cancelled: bool = False) -> None:
         self.failures[section_id] = reason
+        if cancelled:
+            self.cancelled.add(section_id)
+        else:
+            self.cancelled.discard(section_id)
         self.results.pop(section_id, None)
         self._upsert(section_id)
 
+    def status(self, section_id: str) -> str | None:
+        """done, partial, failed, cancelled, or None while it has no result."""
+        if section_id in self.results:
+            return PARTIAL if getattr(self.results[section_id], "partial", None) else DONE
+        if section_id in self.failures:
+            return CANCELLED if section_id in self.cancelled else FAILED
+        return None
+
     def failed_ids(self) -> list[str]:
-        return [sid for sid in self._order if sid in self.failures]
+        """Sections that failed (not those cancelled)."""
+        return [sid for sid in self._order if self.status(sid) == FAILED]
+
+    def cancelled_ids(self) -> list[str]:
+        return [sid for sid in self._order if self.status(sid) == CANCELLED]
+
+    def tally(self) -> Tally:
+        return Tally.of(status for sid in self._order if (status := self.status(sid)))
 
     # -- showing ----------------------------------------------------------------------
     # Items are updated one at a time (not rebuilt): with hundreds of sections a rebuild
@@ -164,13 +192,14 @@ class ResultsView(QWidget):
             row = sum(1 for other in self._items if rank.get(other, 1 << 30) < rank[sid])
             self._items[sid] = item
             self.list.insertItem(row, item)
-        if sid in self.results:
-            mark, color, tip = OK_MARK, QColor("#2e7d32"), "Done"
-        else:
-            mark, color, tip = FAIL_MARK, QColor("#c62828"), self.failures.get(sid, "")
-        item.setText(f"{mark}  {self._titles.get(sid, sid)}")
-        item.setForeground(color)
-        item.setToolTip(tip)
+        status = self.status(sid) or FAILED
+        found = BADGES[status]
+        reason = self.failures.get(sid) or getattr(self.results.get(sid), "partial", None)
+        item.setText(f"{found.mark}  {self._titles.get(sid, sid)}")
+        item.setForeground(QColor(found.color))
+        item.setToolTip(
+            f"{found.word.capitalize()}: {reason}" if reason else found.word.capitalize()
+        )
         self._update_summary()
         current = self.list.currentItem()
         if current is None:
@@ -184,11 +213,11 @@ class ResultsView(QWidget):
             self.list.takeItem(self.list.row(item))
 
     def _update_summary(self) -> None:
-        done, failed = len(self.results), len(self.failures)
+        tally = self.tally()
         self.summary.setText(
-            f"{done} done, {failed} failed" if done or failed else "No results yet"
+            tally.text() if tally.done or tally.finished or tally.cancelled else "No results yet"
         )
-        self.retry_button.setEnabled(bool(failed))
+        self.retry_button.setEnabled(bool(tally.failed or tally.cancelled))
 
     def _show_row(self, row: int) -> None:
         item = self.list.item(row) if row >= 0 else None
@@ -205,16 +234,21 @@ class ResultsView(QWidget):
         title = self._titles.get(sid, sid)
         self.heading.setText(title)
         if sid in self.failures:
-            self.meta.setText("Failed")
-            self.meta.setStyleSheet("color: #c62828;")
+            found = BADGES[self.status(sid) or FAILED]
+            self.meta.setText(f"{found.mark} {found.word.capitalize()}")
+            self.meta.setStyleSheet(f"color: {found.color};")
             # plain text, escaped: a reason may quote a title like "<<Annex>>"
             reason = html.escape(self.failures[sid])
-            self.browser.setHtml(f"<p><b>This section failed.</b></p><p>{reason}</p>")
+            what = "was cancelled" if sid in self.cancelled else "failed"
+            self.browser.setHtml(f"<p><b>This section {what}.</b></p><p>{reason}</p>")
             self.fields.setVisible(False)
             return
         result = self.results[sid]
         self.meta.setStyleSheet("")
         bits = [f"pages {result.pages}", result.processor]
+        if getattr(result, "partial", None):
+            bits.insert(0, f"{BADGES[PARTIAL].mark} Partial: {result.partial}")
+            self.meta.setStyleSheet(f"color: {BADGES[PARTIAL].color}; font-weight: bold;")
         if result.model:
             bits.append(result.model)
         if result.tokens.total:

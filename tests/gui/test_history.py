@@ -27,8 +27,8 @@ async def test_history_lists_shows_exports_and_clears(
     await dialog.task
     assert dialog.table.rowCount() == 1
     row = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
-    assert row[1] == "history.pdf" and row[2] == "finished" and row[3] == outcome.processor
-    assert row[5:] == ["3", "3", "0"]
+    assert row[1] == "history.pdf" and row[2] == "✓ done" and row[3] == outcome.processor
+    assert row[5:] == ["3", "3", "0", "0", "0"]
     assert dialog.selected_run_id() == outcome.run_id
     assert dialog.size > 0 and "Journal size:" in dialog.size_label.text()
 
