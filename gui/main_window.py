@@ -13,13 +13,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -63,6 +64,7 @@ from gui.suggestions import SuggestionService
 from gui.wheel_guard import guard_wheel
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.log_view import LogView
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.overall_progress import OverallProgress
@@ -74,6 +76,7 @@ from gui.widgets.results_view import ResultsView
 from gui.widgets.run_report import RunReport
 from gui.widgets.sections_panel import SectionsPanel
 from gui.widgets.settings_panel import SettingsPanel
+from gui.window_fit import fit_geometry, fits
 
 log = logging.getLogger("sectionflow.gui")
 
@@ -203,9 +206,8 @@ class MainWindow(QMainWindow):
         self.outcome_label = QLabel(self)
         self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome_label.setVisible(False)
-        self.doc_label = QLabel(self)
+        self.doc_label = ElidedLabel("", self, min_chars=12)
         self.doc_label.setToolTip("The open document")
-        self.doc_label.setTextFormat(Qt.TextFormat.PlainText)
 
     def _action(
         self, text: str, slot, *, shortcut: Any = None, tip: str = "", icon_name: str = ""
@@ -384,6 +386,10 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.settings_panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # never narrower than the panel (values were clipped): it scrolls up and down only
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.settings_panel.minimumSizeHint().width() + bar)
         self.settings_dock = QDockWidget("Settings", self)
         self.settings_dock.setObjectName("settingsDock")
         self.settings_dock.setWidget(scroll)
@@ -403,7 +409,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.outcome_label)
         status.addPermanentWidget(self.doc_label)
         status.addPermanentWidget(self.rss_label)
-        self.resize(1440, 900)
 
     def _connect(self) -> None:
         self.service.opened.connect(self._on_opened)
@@ -802,10 +807,24 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ persistence
 
+    def fit_to_screen(self, available: QRect | None = None) -> QRect:
+        """Size and centre the window within 90% of ``available`` (the screen's area
+        without task bars by default); the rectangle it was given."""
+        if available is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            available = screen.availableGeometry()
+        wanted = fit_geometry(available, minimum=self.minimumSizeHint())
+        self.setGeometry(wanted)
+        return wanted
+
     def _restore(self) -> None:
         geometry = self.store.bytes("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.fit_to_screen()
+        else:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if not fits(self.frameGeometry(), screen.availableGeometry()):
+                self.fit_to_screen()  # remembered from a bigger screen
         state = self.store.bytes("window/state")
         if state is not None:
             self.restoreState(state)

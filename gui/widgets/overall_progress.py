@@ -28,11 +28,12 @@ class OverallProgress(QWidget):
             "Done, partial (cut off), failed, cancelled and left; elapsed time and the "
             "estimated time left"
         )
-        self.label.setMinimumWidth(320)
+        self.label.setWordWrap(True)
+        self.label.setMinimumWidth(160)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar, 1)
-        layout.addWidget(self.label)
+        layout.addWidget(self.label, 1)
         self._timer = QTimer(self)
         self._timer.setInterval(500)
         self._timer.timeout.connect(self.refresh)

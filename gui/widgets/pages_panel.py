@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from core.sections import PageRangeError, format_ranges, parse_ranges
 from gui.pdf_thread import PdfService
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.thumbnail_model import ThumbnailModel
 from gui.widgets.thumbnail_view import ThumbnailView
 from gui.widgets.validity import mark_invalid
@@ -40,13 +41,11 @@ class PagesPanel(QWidget):
         service.set_wanted(self.view.is_wanted)
         self._syncing = False
 
-        self.title = QLabel("No document open", self)
+        self.title = ElidedLabel("No document open", self)  # plain text: metadata is untrusted
         self.title.setObjectName("documentTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)  # PDF metadata is untrusted
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.page_count_label = QLabel("", self)
         self.page_count_label.setToolTip("Number of pages in the open document")
 
@@ -56,6 +55,7 @@ class PagesPanel(QWidget):
         self.zoom.setSingleStep(8)
         self.zoom.setPageStep(48)
         self.zoom.setMaximumWidth(160)
+        self.zoom.setMinimumWidth(60)
         self.zoom.setToolTip("Thumbnail size (Ctrl++ / Ctrl+- also zoom)")
         self.zoom.setAccessibleName("Thumbnail size")
         self.zoom.valueChanged.connect(self.view.set_thumb_width)
@@ -70,6 +70,9 @@ class PagesPanel(QWidget):
             "press Enter to add them as a section"
         )
         self.range_box.setAccessibleName("Page range")
+        # wide enough for its hint and a range like "106-120,131-140" (never just "P…")
+        sample = self.range_box.placeholderText()
+        self.range_box.setMinimumWidth(self.range_box.fontMetrics().horizontalAdvance(sample) + 24)
         self.range_box.textEdited.connect(self._on_range_typed)
         self.range_box.returnPressed.connect(self._on_add)
 
@@ -84,12 +87,12 @@ class PagesPanel(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.page_count_label)
+        header.addSpacing(8)
+        header.addWidget(zoom_label)
+        header.addWidget(self.zoom)
         tools = QHBoxLayout()
         tools.addWidget(self.range_box, 1)
         tools.addWidget(self.add_button)
-        tools.addSpacing(8)
-        tools.addWidget(zoom_label)
-        tools.addWidget(self.zoom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from gui.state.observable import Change
 from gui.state.outcome_words import BADGES, marked
 from gui.state.run_progress import RunProgress, SectionProgress, format_seconds
 from gui.widgets.list_model import Column
@@ -80,6 +81,7 @@ COLUMNS: list[Column[SectionProgress]] = [
     ),
 ]
 TIME_COLUMNS = (5, 6, 7, 8)
+TITLE_MAX, PAGES_MAX = 360, 200
 
 
 def _state_tip(row: SectionProgress) -> str:
@@ -101,6 +103,23 @@ class ProgressTable(StateTableView):
         self._ticker = QTimer(self)
         self._ticker.setInterval(500)
         self._ticker.timeout.connect(lambda: self.model_.refresh_columns(TIME_COLUMNS))
+        progress.subscribe(self._on_change)
+
+    def _on_change(self, change: Change, index: int) -> None:
+        if change is Change.RESET:
+            self.fit_text_columns()
+
+    def fit_text_columns(self) -> None:
+        """Titles and page ranges whole ("106-120", not "106-1…"), measured once per run,
+        not per event (see StateTableView: re-measuring on each change was O(n²))."""
+        metrics = self.fontMetrics()
+        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 12
+        for column, texts, widest in (
+            (0, [row.title for row in self.progress], TITLE_MAX),
+            (1, [row.pages for row in self.progress], PAGES_MAX),
+        ):
+            needed = max((metrics.horizontalAdvance(text) for text in texts), default=0) + pad
+            self.horizontalHeader().resizeSection(column, max(WIDTHS[column], min(needed, widest)))
 
     def set_running(self, running: bool) -> None:
         if running:

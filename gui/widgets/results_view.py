@@ -56,6 +56,8 @@ class ResultsView(QWidget):
         )
         self.list.setAccessibleName("Result sections")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setWordWrap(True)  # long titles wrap instead of ending in "…"
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.currentRowChanged.connect(self._show_row)
 
         self.heading = QLabel(self)

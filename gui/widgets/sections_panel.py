@@ -105,6 +105,10 @@ class SectionsPanel(QWidget):
         self.level_combo = QComboBox(self)
         self.level_combo.setToolTip("Which bookmark level makes one section per entry")
         self.level_combo.setAccessibleName("Bookmark level")
+        self.level_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.level_combo.setMinimumContentsLength(8)
         self.bookmarks_button = QPushButton("From bookmarks", self)
         self.bookmarks_button.setToolTip(
             "Replace the sections with one per bookmark at the chosen level "
@@ -132,15 +136,16 @@ class SectionsPanel(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setToolTip("Number of sections, and whether they can be run")
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.level_combo)
-        row1.addWidget(self.bookmarks_button)
-        row1.addSpacing(8)
-        row1.addWidget(self.every_spin)
-        row1.addWidget(self.every_button)
-        row1.addSpacing(8)
-        row1.addWidget(self.whole_button)
-        row1.addStretch(1)
+        # two rows of ways to fill the table: one row was wider than a small screen
+        bookmarks_row = QHBoxLayout()
+        bookmarks_row.addWidget(self.level_combo)
+        bookmarks_row.addWidget(self.bookmarks_button)
+        bookmarks_row.addStretch(1)
+        split_row = QHBoxLayout()
+        split_row.addWidget(self.every_spin)
+        split_row.addWidget(self.every_button)
+        split_row.addWidget(self.whole_button)
+        split_row.addStretch(1)
         row2 = QHBoxLayout()
         row2.addWidget(self.count_label, 1)
         row2.addWidget(self.up_button)
@@ -148,7 +153,8 @@ class SectionsPanel(QWidget):
         row2.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(row1)
+        layout.addLayout(bookmarks_row)
+        layout.addLayout(split_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(row2)
 
@@ -240,7 +246,14 @@ class SectionsPanel(QWidget):
         current = self.table.currentIndex()
         if change is not Change.ROW or (current.isValid() and current.row() == index):
             self._emit_highlight()
+        if change is not Change.REMOVED:
+            self._fit_pages_column()
         self._update_buttons()
+
+    def _fit_pages_column(self) -> None:
+        """Page ranges whole ("106-120,131-140", not "106-1…"), within reason."""
+        hint = self.table.sizeHintForColumn(PAGES) if len(self.state) else 0
+        self.table.horizontalHeader().resizeSection(PAGES, max(110, min(hint + 8, 260)))
 
     def _emit_highlight(self, *_: object) -> None:
         current = self.table.currentIndex()

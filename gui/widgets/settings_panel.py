@@ -127,6 +127,13 @@ def known_models() -> list[str]:
         return []
 
 
+def narrow(combo: QComboBox, chars: int = 14) -> None:
+    """Ask for room for ``chars`` characters, not the longest item (which widened the
+    panel past a small screen); the open list still shows every item whole."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+
+
 class SettingsPanel(QWidget):
     #: the prompt template or its text changed
     prompt_changed = Signal()
@@ -257,6 +264,8 @@ class SettingsPanel(QWidget):
         form.addRow(self.use_cache)
         self.binder.bind("processor", self.backend, backend_label)
         self.binder.bind("gemini_model", self.model_box, model_label)
+        for combo in (self.backend, self.model_box, self.template):
+            narrow(combo)
         return group
 
     def _label(self, text: str, tip: str) -> QLabel:
