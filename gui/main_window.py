@@ -50,11 +50,11 @@ from gui.bridge import EngineBridge
 from gui.close_guard import CloseGuard
 from gui.history_controller import HistoryController
 from gui.icons import icon
-from gui.keystore import KeyStore
 from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
 from gui.run_controller import RunController
+from gui.state.api_keys import ApiKeys, KeySource
 from gui.state.batch_progress import BatchProgress
 from gui.state.outcome_words import badge, outcome_statuses, outcome_tally, retry_text
 from gui.state.run_progress import RunProgress
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         engine: Engine,
         settings: AppSettings,
         store: Store,
-        keys: KeyStore,
+        keys: ApiKeys,
         bridge: EngineBridge,
         batch_bridge: BatchBridge,
         log_handler: QtLogHandler | None = None,
@@ -114,7 +114,6 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.last_error = ""
         self._dialogs: list[QWidget] = []
-        self._cached_key: str | None = None
 
         self.service = PdfService(self)
         self.sections = SectionsState()
@@ -173,6 +172,7 @@ class MainWindow(QMainWindow):
         self._attach_log(log_handler)
         self._restore()
         self._update_actions()
+        self._show_key_source()
         if self.settings.value("processor") == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
         if startup_error:
@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
         self.rss_label = QLabel("RSS —", self)
         self.rss_label.setToolTip("Memory used now by SectionFlow and its worker processes")
         self.rss_label.setMinimumWidth(110)
+        self.key_label = QLabel(self)
+        self.key_label.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome_label = QLabel(self)
         self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome_label.setVisible(False)
@@ -407,6 +409,7 @@ class MainWindow(QMainWindow):
 
         status = self.statusBar()
         status.addPermanentWidget(self.outcome_label)
+        status.addPermanentWidget(self.key_label)
         status.addPermanentWidget(self.doc_label)
         status.addPermanentWidget(self.rss_label)
 
@@ -461,18 +464,20 @@ class MainWindow(QMainWindow):
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
         self.log_handler.add_secret(self.settings.base.api_key())
+        self.keys.watch_secrets(self._add_secret)
 
     # ------------------------------------------------------------------ settings
 
     def api_key(self) -> str | None:
-        key = self.settings.base.api_key()
-        if key:
-            return key
-        if self._cached_key is None:
-            self._cached_key = self.keys.load_key() or ""
-            self.log_handler.add_secret(self._cached_key)
-            log_files.add_secret(self._cached_key)
-        return self._cached_key or None
+        """The key in use (see :class:`gui.state.api_keys.ApiKeys` for the order)."""
+        key = self.keys.key()
+        self._show_key_source()
+        return key
+
+    def _add_secret(self, key: str) -> None:
+        """Scrub this key from the Log pane and the log file from now on."""
+        self.log_handler.add_secret(key)
+        log_files.add_secret(key)
 
     def _on_setting_changed(self, name: str, value: Any) -> None:
         if name == "processor" and value == ProcessorKind.GEMINI.value:
@@ -743,18 +748,43 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ API key
 
     def open_key_dialog(self) -> None:
-        dialog = ApiKeyDialog(self, save=self.keys.save_key, has_key=bool(self.api_key()))
+        dialog = ApiKeyDialog(
+            self,
+            save=self.keys.save,
+            has_key=self.keys.source() is KeySource.KEYRING,
+            keyring_available=self.keys.keyring_available(),
+        )
         dialog.key_saved.connect(self._on_key_saved)
+        dialog.key_for_session.connect(self._on_session_key)
         self._keep(dialog)
         self.key_dialog = dialog
         dialog.open()
 
     def _on_key_saved(self, key: str) -> None:
-        self._cached_key = key
-        self.log_handler.add_secret(key)
-        log_files.add_secret(key)
         self.show_message("API key saved in the system keyring" if key else "API key removed")
+        self._on_key_changed()
+
+    def _on_session_key(self, key: str) -> None:
+        self.keys.use_for_session(key)
+        self.show_message(
+            "The API key is used for this session only: it is not stored anywhere, so "
+            "enter it again next time (or put it in .env)"
+        )
+        self._on_key_changed()
+
+    def _on_key_changed(self) -> None:
+        self._show_key_source()
         self._update_actions()
+
+    def _show_key_source(self) -> None:
+        text = self.keys.describe()
+        if self.key_label.text() != text:
+            self.key_label.setText(text)
+            self.key_label.setToolTip(
+                "Where the Gemini API key in use comes from: the environment, .env, the "
+                "system keyring, or this session only (kept in memory, stored nowhere). "
+                "Settings ▸ Gemini API key… changes it"
+            )
 
     # ------------------------------------------------------------------ help
 

@@ -76,6 +76,9 @@ class FakeKeys:
         self.key = key
         self.is_available = available
 
+    def available(self) -> bool:
+        return self.is_available
+
     def load_key(self) -> str | None:
         return self.key
 
