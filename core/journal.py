@@ -356,16 +356,22 @@ class Journal:
                 )
         return outcome
 
-    def history(self, runs: int = 20) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+    def history(
+        self, runs: int = 20, processor: str | None = None
+    ) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
         """Section timings and run summaries of the most recent finished runs (for
-        :mod:`core.suggest`)."""
-        return self.call_sync(self._history, runs)
+        :mod:`core.suggest`), of one backend when ``processor`` is given: an offline
+        analysis takes milliseconds, Gemini's seconds, so mixing them suggests nonsense."""
+        return self.call_sync(self._history, runs, processor)
 
-    def _history(self, runs: int) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+    def _history(
+        self, runs: int, processor: str | None
+    ) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
         db = self._db()
         rows = db.execute(
-            "SELECT run_id, summary FROM runs WHERE status != ? ORDER BY updated_at DESC LIMIT ?",
-            (RUNNING, runs),
+            "SELECT run_id, summary FROM runs WHERE status != ? AND (? IS NULL OR processor = ?)"
+            " ORDER BY updated_at DESC LIMIT ?",
+            (RUNNING, processor, processor, runs),
         ).fetchall()
         summaries = [json.loads(summary) for _, summary in rows]
         timings: list[dict[str, float]] = []
