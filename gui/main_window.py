@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
             Engine.warm_gemini()
         if startup_error:
             self.show_error(startup_error)
+        elif self.settings.held_back:
+            self._say_held_back()
         self._filter_drops()
         self.wheel_guard = guard_wheel(self)
 
@@ -482,6 +484,8 @@ class MainWindow(QMainWindow):
     def _on_setting_changed(self, name: str, value: Any) -> None:
         if name == "processor" and value == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
+        if name == "processor":
+            self.suggestion_service.refresh()  # from that backend's past runs
         self._update_estimate()
 
     # ------------------------------------------------------------------ opening
@@ -774,7 +778,17 @@ class MainWindow(QMainWindow):
 
     def _on_key_changed(self) -> None:
         self._show_key_source()
+        if self.api_key() and self.settings.restore_held_back():
+            self.show_message("Gemini is chosen again, as last time, now that a key is available")
         self._update_actions()
+
+    def _say_held_back(self) -> None:
+        text = (
+            "Gemini was chosen last time, but no API key is available: using the offline "
+            "backend. Enter a key (Settings ▸ Gemini API key…) to go back to Gemini."
+        )
+        self.last_message = text
+        self.statusBar().showMessage(text, 30000)
 
     def _show_key_source(self) -> None:
         text = self.keys.describe()
