@@ -97,13 +97,7 @@ def gantt_bars(outcome: RunOutcome) -> list[dict[str, Any]]:
 def _cost(outcome: RunOutcome) -> float | None:
     if outcome.processor != "gemini" or not outcome.model:
         return None
-    from core.cost import load_prices
+    from core.cost import result_cost, total_cost
 
-    price = load_prices().price(outcome.model)
-    if price is None:
-        return None
-    tokens = outcome.tokens
-    return round(
-        tokens.prompt * price.input / 1e6 + (tokens.output + tokens.thoughts) * price.output / 1e6,
-        6,
-    )
+    # per section: the long-context rate applies to one request, not to the run's sum
+    return total_cost([result_cost(result) for result in outcome.results.values()])
