@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from gui.state.outcome_words import outcome_tally, run_tally
+from gui.state.result_text import RunLabel
 from gui.tasks import TaskKeeper
 from gui.widgets.history_dialog import HistoryDialog
 
@@ -120,6 +121,9 @@ class HistoryController(QObject):
             self.error.emit("Wait for the run to end before showing another run's results")
             return
         self.results.begin(list(outcome.sections), keep_results=False)
+        backend = outcome.processor + (f" ({outcome.model})" if outcome.model else "")
+        self.results.set_run(RunLabel(outcome.run_id, outcome.document.name, backend))
+        self.results.set_estimate(None)
         for sid, result in outcome.results.items():
             self.results.add_result(sid, result)
         for sid, failure in outcome.failures.items():

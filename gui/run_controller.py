@@ -14,7 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,12 +27,16 @@ from core.settings import ProcessorKind, Settings, SettingsError
 from gui.bridge import EngineBridge
 from gui.pdf_thread import OpenedDocument
 from gui.state.outcome_words import outcome_tally
+from gui.state.result_text import RunLabel
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.results_view import ResultsView
 from gui.widgets.settings_panel import SettingsPanel
+
+if TYPE_CHECKING:
+    from core.cost import Estimate
 
 log = logging.getLogger("sectionflow.gui.run")
 
@@ -117,23 +121,27 @@ class RunController(QObject):
             return ["A run is going"]
         return [*self._blocked(), *self.sections.problems()]
 
-    def estimate_text(self) -> str:
+    def estimate(self) -> Estimate | None:
+        """What a Gemini run of the sections should cost; None offline or not runnable."""
         if self.settings.value("processor") != ProcessorKind.GEMINI.value:
-            return ""
+            return None
         if not self.sections.all_valid:
-            return ""
+            return None
         from core.cost import estimate
 
         try:
-            guess = estimate(
+            return estimate(
                 self.sections.to_sections(),
                 model=self.settings.value("gemini_model"),
                 prompt_text=self.panel.prompt().text,
             )
         except Exception:
             log.debug("No estimate", exc_info=True)
-            return ""
-        return f"Gemini estimate: {guess.describe()}"
+            return None
+
+    def estimate_text(self) -> str:
+        guess = self.estimate()
+        return f"Gemini estimate: {guess.describe()}" if guess is not None else ""
 
     def run(self) -> asyncio.Task | None:
         """Run every section; returns the task, or None with the reason emitted."""
@@ -209,6 +217,10 @@ class RunController(QObject):
         self.results.begin(sections, keep_results=self._retrying)
         if not self._retrying:
             self.graph.clear()
+            guess = (
+                self.estimate() if settings.resolved_processor() is ProcessorKind.GEMINI else None
+            )
+            self.results.set_estimate(guess.cost_usd if guess is not None else None)
         self.graph.set_limits(
             settings.memory_throttle_threshold_mb,
             settings.max_memory_usage_mb,
@@ -243,6 +255,10 @@ class RunController(QObject):
 
     def _on_started(self, event: ev.RunStarted) -> None:
         self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")
+        document = self._document()
+        if not self._retrying:  # a retry's results merge into the run they retry
+            name = document.path.name if document is not None else ""
+            self.results.set_run(RunLabel(event.run_id, name, event.processor))
 
     def _on_failed(self, event: ev.SectionFailed) -> None:
         reason = event.reason or ("Cancelled" if event.cancelled else "Failed")

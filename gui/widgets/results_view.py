@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.cost import format_usd, result_cost, total_cost
 from core.sections import Section
 from gui.state.outcome_words import BADGES, CANCELLED, DONE, FAILED, PARTIAL, Tally
+from gui.state.result_text import RunLabel, clipboard_text, matches, searchable
+from gui.widgets.results_filter import ALL, ResultsFilter
 from gui.widgets.safe_browser import SafeTextBrowser
 
 OK_MARK, FAIL_MARK = BADGES[DONE].mark, BADGES[FAILED].mark
@@ -48,6 +51,11 @@ class ResultsView(QWidget):
         self.failures: dict[str, str] = {}
         #: of the failures, the sections that were cancelled rather than failed
         self.cancelled: set[str] = set()
+        self._pages: dict[str, str] = {}
+        self._haystacks: dict[str, str] = {}
+        self.run_label = RunLabel()
+        #: the run's cost estimate before it started (Gemini), shown beside the actual
+        self.estimate_usd: float | None = None
 
         self.list = QListWidget(self)
         self.list.setToolTip(
@@ -94,6 +102,21 @@ class ResultsView(QWidget):
         self.retry_button.setEnabled(False)
         self.retry_button.clicked.connect(self.retry_requested)
         self.summary = QLabel("No results yet", self)
+        self.summary.setToolTip(
+            "How the sections ended; on Gemini, what the answers cost beside the estimate "
+            "made before the run"
+        )
+        self.summary.setWordWrap(True)
+        self.filter = ResultsFilter(self)
+        self.filter.changed.connect(self.apply_filter)
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip(
+            "Copy the shown result with its title, pages and run to the clipboard (Ctrl+C)"
+        )
+        self.copy_button.clicked.connect(self.copy_current)
+        self.copy_button.setEnabled(False)
+        QShortcut(QKeySequence.StandardKey.Copy, self.list, activated=self.copy_current)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.filter.search.setFocus)
 
         detail = QWidget(self)
         detail_layout = QVBoxLayout(detail)
@@ -107,14 +130,20 @@ class ResultsView(QWidget):
         right.setStretchFactor(1, 1)
         detail_layout.addWidget(right, 1)
 
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filter)
+        left_layout.addWidget(self.list, 1)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(self.list)
+        split.addWidget(left)
         split.addWidget(detail)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setSizes([200, 600])
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.copy_button)
         bottom.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -134,10 +163,12 @@ class ResultsView(QWidget):
             self.failures.clear()
             self.cancelled.clear()
             self._items.clear()
+            self._haystacks.clear()
         for section in sections:
             if section.id not in self._order:
                 self._order.append(section.id)
             self._titles[section.id] = section.title
+            self._pages[section.id] = section.page_spec
             self.cancelled.discard(section.id)
             if self.failures.pop(section.id, None) is not None:
                 self._drop_item(section.id)
@@ -198,6 +229,9 @@ class ResultsView(QWidget):
         found = BADGES[status]
         reason = self.failures.get(sid) or getattr(self.results.get(sid), "partial", None)
         item.setText(f"{found.mark}  {self._titles.get(sid, sid)}")
+        title = self._titles.get(sid, sid)
+        self._haystacks[sid] = searchable(title, self.results.get(sid), reason or "")
+        item.setHidden(not self._wanted(sid))
         item.setForeground(QColor(found.color))
         item.setToolTip(
             f"{found.word.capitalize()}: {reason}" if reason else found.word.capitalize()
@@ -216,14 +250,14 @@ class ResultsView(QWidget):
 
     def _update_summary(self) -> None:
         tally = self.tally()
-        self.summary.setText(
-            tally.text() if tally.done or tally.finished or tally.cancelled else "No results yet"
-        )
+        text = tally.text() if tally.finished or tally.cancelled else "No results yet"
+        self.summary.setText(text + self._cost_text())
         self.retry_button.setEnabled(bool(tally.failed or tally.cancelled))
 
     def _show_row(self, row: int) -> None:
         item = self.list.item(row) if row >= 0 else None
         sid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.copy_button.setEnabled(sid is not None)
         if sid is None:
             self.heading.clear()
             self.meta.clear()
@@ -255,8 +289,10 @@ class ResultsView(QWidget):
             bits.append(result.model)
         if result.tokens.total:
             bits.append(f"{result.tokens.total:,} tokens")
+            bits.append(f"cost {format_usd(result_cost(result))}")
         self.meta.setText(" · ".join(bits))
         self.browser.setMarkdown(result.markdown or "*(empty answer)*")
+        self._find_query()
         fields = result.fields or {}
         self.fields.setRowCount(len(fields))
         for row, (name, value) in enumerate(fields.items()):
@@ -266,3 +302,78 @@ class ResultsView(QWidget):
             cell.setToolTip(shown[:2000])
             self.fields.setItem(row, 1, cell)
         self.fields.setVisible(bool(fields))
+
+    # -- search and filter ------------------------------------------------------------
+
+    def _wanted(self, sid: str) -> bool:
+        status = self.filter.wanted_status()
+        if status != ALL and self.status(sid) != status:
+            return False
+        return matches(self.filter.query(), self._haystacks.get(sid, ""))
+
+    def apply_filter(self, *_: object) -> None:
+        """Hide the sections the search or the status filter leaves out."""
+        for sid, item in self._items.items():
+            item.setHidden(not self._wanted(sid))
+        current = self.list.currentItem()
+        if current is not None and current.isHidden():
+            shown = [self.list.item(i) for i in range(self.list.count())]
+            self.list.setCurrentItem(next((i for i in shown if not i.isHidden()), None))
+        elif current is not None:
+            self._find_query()
+
+    def shown_ids(self) -> list[str]:
+        items = self._items
+        return [sid for sid in self._order if sid in items and not items[sid].isHidden()]
+
+    def _find_query(self) -> None:
+        """Select the first word searched for in the shown answer."""
+        words = self.filter.query().split()
+        if words:
+            self.browser.moveCursor(self.browser.textCursor().MoveOperation.Start)
+            self.browser.find(words[0])
+
+    # -- copying and cost -------------------------------------------------------------
+
+    def set_run(self, label: RunLabel) -> None:
+        """The run the results come from, which a copied result names."""
+        self.run_label = label
+
+    def set_estimate(self, estimate_usd: float | None) -> None:
+        self.estimate_usd = estimate_usd
+        self._update_summary()
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def copy_current(self) -> str:
+        """The shown result with its title, pages and run, on the clipboard."""
+        sid = self.current_id()
+        if sid is None:
+            return ""
+        result = self.results.get(sid)
+        status = self.status(sid) or FAILED
+        body = result.markdown if result is not None else self.failures.get(sid, "")
+        text = clipboard_text(
+            self._titles.get(sid, sid),
+            self._pages.get(sid) or getattr(result, "pages", ""),
+            BADGES[status].word,
+            self.run_label,
+            body,
+            result_cost(result) if result is not None else None,
+        )
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def total_cost(self) -> float | None:
+        return total_cost([result_cost(result) for result in self.results.values()])
+
+    def _cost_text(self) -> str:
+        cost = self.total_cost()
+        if not cost:
+            return ""
+        text = f" · cost {format_usd(cost)}"
+        if self.estimate_usd is not None:
+            text += f" (estimate {format_usd(self.estimate_usd)})"
+        return text

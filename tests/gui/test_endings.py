@@ -48,7 +48,7 @@ async def test_a_cut_off_answer_is_partial_everywhere(
     assert items[1].startswith("⚠") and items[0].startswith("✓")
     results.show_section("s2")
     assert results.meta.text().startswith("⚠ Partial:")
-    assert results.summary.text() == "2 done, 1 partial"
+    assert results.summary.text().startswith("2 done, 1 partial · cost $")
     results.show_section("s1")
     assert "Partial" not in results.meta.text()
 
