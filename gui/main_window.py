@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDropEvent,
     QGuiApplication,
     QKeySequence,
@@ -54,16 +55,20 @@ from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
 from gui.run_controller import RunController
+from gui.state.about import about_facts
 from gui.state.api_keys import ApiKeys, KeySource
 from gui.state.batch_progress import BatchProgress
+from gui.state.drops import Dropped, verdict
 from gui.state.outcome_words import badge, outcome_statuses, outcome_tally, retry_text
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
 from gui.wheel_guard import guard_wheel
+from gui.widgets.about_dialog import AboutDialog
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
+from gui.widgets.drop_overlay import DropOverlay
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.log_view import LogView
 from gui.widgets.memory_graph import MemoryGraph
@@ -196,6 +201,7 @@ class MainWindow(QMainWindow):
         self.report = RunReport(self)
         self.log_view = LogView(self)
         self.preview = PagePreview(self.service, self)
+        self.drop_overlay = DropOverlay(self)
         self.estimate_label = QLabel(self)
         self.estimate_label.setToolTip(
             "Rough tokens and cost of a Gemini run of these sections (pages × tokens per "
@@ -313,8 +319,14 @@ class MainWindow(QMainWindow):
             self.open_log_folder,
             tip=f"Show the folder of SectionFlow's log files ({log_dir()})",
         )
+        self.about_action = self._action(
+            "&About SectionFlow",
+            self.open_about,
+            tip="The version, where data and logs are kept, and the licences",
+        )
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(self.log_folder_action)
+        self.help_menu.addAction(self.about_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -420,6 +432,8 @@ class MainWindow(QMainWindow):
         self.service.open_failed.connect(self._on_open_failed)
         self.pages.add_section_requested.connect(self.add_section)
         self.pages.preview_requested.connect(self.preview.show_page)
+        self.pages.hint.open_requested.connect(self.open_dialog)
+        self.pages.hint.sample_requested.connect(self.open_sample)
         self.sections_panel.highlight_changed.connect(self.pages.model.set_highlight)
         self.sections_panel.message.connect(self.show_message)
         self.sections.subscribe(lambda *_: self._update_actions())
@@ -585,40 +599,44 @@ class MainWindow(QMainWindow):
                 self.dropEvent(event)
             else:
                 event.acceptProposedAction()
+                if kind == QEvent.Type.DragEnter:
+                    self.show_drop_feedback(event.mimeData().urls())
             return True
+        if kind == QEvent.Type.DragLeave and isinstance(watched, QWidget):
+            self.drop_overlay.hide()
         return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
+            self.show_drop_feedback(event.mimeData().urls())
 
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
         event.acceptProposedAction()
         self.open_urls(event.mimeData().urls())
 
+    def show_drop_feedback(self, urls: list[QUrl]) -> None:
+        """While a file is dragged over the window: where it goes and what it will do."""
+        found = verdict(_dropped(urls))
+        area = self.centralWidget().geometry()
+        if self.settings_dock.isVisible() and not self.settings_dock.isFloating():
+            area = area.united(self.settings_dock.geometry())
+        self.drop_overlay.show_for(found.text, found.ok, area)
+
     def open_urls(self, urls: list[QUrl]) -> None:
-        files = [url for url in urls if url.isLocalFile()]
-        if len(urls) != 1:
-            self.show_error(
-                f"{len(urls)} files were dropped: drop one PDF at a time"
-                if urls
-                else "Nothing usable was dropped: drop a PDF file"
-            )
+        found = verdict(_dropped(urls))
+        if not found.ok or found.path is None:
+            self.show_error(found.text)
             return
-        if not files:
-            self.show_error(
-                f"'{urls[0].toString()}' is not a file on this computer: drop a PDF file"
-            )
-            return
-        path = Path(files[0].toLocalFile())
-        if path.is_dir():
-            self.show_error(f"'{path.name}' is a folder: drop a PDF file")
-            return
-        self.open_file(path)
+        self.open_file(found.path)
 
     # ------------------------------------------------------------------ sections
 
@@ -813,6 +831,13 @@ class MainWindow(QMainWindow):
             self.show_message(f"Logs are in {folder}")
         return folder
 
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(about_facts(self.store.qs.fileName()), self)
+        self._keep(dialog)
+        self.about_dialog = dialog
+        dialog.open()
+        return dialog
+
     # ------------------------------------------------------------------ messages
 
     def show_message(self, text: str) -> None:
@@ -910,3 +935,10 @@ class MainWindow(QMainWindow):
         self.engine.close()
         logging.getLogger().removeHandler(self.log_handler)
         event.accept()
+
+
+def _dropped(urls: list[QUrl]) -> list[Dropped]:
+    return [
+        Dropped(Path(url.toLocalFile()) if url.isLocalFile() else None, url.toString())
+        for url in urls
+    ]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSlider,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.sections import PageRangeError, format_ranges, parse_ranges
 from gui.pdf_thread import PdfService
 from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.start_hint import StartHint
 from gui.widgets.thumbnail_model import ThumbnailModel
 from gui.widgets.thumbnail_view import ThumbnailView
 from gui.widgets.validity import mark_invalid
@@ -97,7 +99,11 @@ class PagesPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)
         layout.addLayout(tools)
-        layout.addWidget(self.view, 1)
+        self.hint = StartHint(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.hint)
+        self.stack.addWidget(self.view)
+        layout.addWidget(self.stack, 1)
 
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.view.preview_requested.connect(self.preview_requested)
@@ -113,6 +119,9 @@ class PagesPanel(QWidget):
         self.page_count_label.setText(f"{page_count} {word}" if page_count else "")
 
     def _on_reset(self) -> None:
+        # the first-run hint until a document is open, the pages after
+        self.stack.setCurrentWidget(self.view if self.model.page_count else self.hint)
+        self.view.scrollToTop()  # a new document starts at its first page
         self.range_box.clear()
         mark_invalid(self.range_box, None)
         self.add_button.setEnabled(False)
