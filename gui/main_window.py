@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
             document=lambda: self.document,
             last_folder=self.store.last_folder,
             keep=self._keep,
+            drafts=self.store,
             parent=self,
         )
         self.suggestion_service = SuggestionService(
@@ -305,6 +306,14 @@ class MainWindow(QMainWindow):
         menu.addAction(self.export_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        self.undo_action = self._action(
+            "&Undo sections change",
+            self.undo_sections,
+            shortcut=QKeySequence.StandardKey.Undo,
+            tip="Bring back the sections a replacement or deletion removed",
+        )
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.run_action)
         run_menu.addAction(self.cancel_action)
@@ -435,6 +444,7 @@ class MainWindow(QMainWindow):
         self.pages.hint.open_requested.connect(self.open_dialog)
         self.pages.hint.sample_requested.connect(self.open_sample)
         self.sections_panel.highlight_changed.connect(self.pages.model.set_highlight)
+        self.sections_panel.highlight_changed.connect(self.pages.show_pages)
         self.sections_panel.message.connect(self.show_message)
         self.sections.subscribe(lambda *_: self._update_actions())
         self.settings.subscribe(self._on_setting_changed)
@@ -646,6 +656,12 @@ class MainWindow(QMainWindow):
         if not self.batch_tab.folder() and self.batch_tab.folder_button.isEnabled():
             self.batch_tab.folder_button.click()
 
+    def undo_sections(self) -> None:
+        if self.bridge.running or not self.sections.can_undo:
+            return
+        count = self.sections.undo()
+        self.show_message(f"Back to the {count} sections before the last change")
+
     def add_section(self, pages: list[int]) -> None:
         row = self.sections.add_pages(pages)
         self.sections_panel.select_row(len(self.sections) - 1)
@@ -702,6 +718,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(not running)
         self.recent_menu.setEnabled(not running and bool(self.store.recent_files()))
         self.sections_panel.setEnabled(not running)
+        self.undo_action.setEnabled(self.sections.can_undo and not running)
         self.pages.add_button.setEnabled(not running and bool(self.pages.view.selected_pages()))
         self._update_estimate()
 

@@ -109,6 +109,15 @@ class PagesPanel(QWidget):
         self.view.preview_requested.connect(self.preview_requested)
         self.model.modelReset.connect(self._on_reset)
 
+    def show_pages(self, pages: frozenset[int]) -> None:
+        """Scroll the grid to a chosen section's first page, unless it is in sight."""
+        if not pages:
+            return
+        first_shown, last_shown = self.view.visible_pages()
+        first = min(pages)
+        if not first_shown <= first <= last_shown:
+            self.view.scroll_to_page(first)
+
     def _zoom_by(self, delta: int) -> None:
         self.zoom.setValue(self.zoom.value() + delta)
 

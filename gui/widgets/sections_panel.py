@@ -10,7 +10,7 @@ highlight and the table in agreement.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 
 from core.sections import OutlineEntry, PageRangeError
 from gui.state.observable import Change
-from gui.state.sections import SectionDraft, SectionsState
+from gui.state.sections import SectionDraft, SectionsState, overlap_text
 from gui.widgets.list_model import Column, StateTableModel
 
 TITLE, PAGES, PROMPT = range(3)
+OVERLAP_COLOR = QColor("#e65100")
 
 
 class SectionsPanel(QWidget):
@@ -52,11 +53,16 @@ class SectionsPanel(QWidget):
             ),
             Column(
                 "Pages",
-                lambda row: row.spec,
-                header_tooltip="Pages in range syntax, e.g. 1-3,5,8- (double-click to edit)",
+                lambda row: f"⚠ {row.spec}" if row.id in state.overlaps else row.spec,
+                header_tooltip=(
+                    "Pages in range syntax, e.g. 1-3,5,8- (double-click to edit); ⚠ marks "
+                    "pages another section also covers (allowed, but they are analysed twice)"
+                ),
                 edit=state.set_spec,
-                tooltip=lambda row: row.error or f"{len(row.pages)} pages: {row.spec}",
+                edit_value=lambda row: row.spec,
+                tooltip=lambda row: self._pages_tip(row),
                 invalid=lambda row: row.error is not None,
+                color=lambda row: OVERLAP_COLOR if row.id in state.overlaps else None,
             ),
             Column(
                 "Own prompt",
@@ -164,6 +170,13 @@ class SectionsPanel(QWidget):
         self.set_outline(())
         self._on_state(Change.RESET, -1)
 
+    def _pages_tip(self, row: SectionDraft) -> str:
+        if row.error:
+            return row.error
+        tip = f"{len(row.pages)} pages: {row.spec}"
+        overlaps = self.state.overlaps.get(row.id)
+        return f"{tip}\n⚠ {overlap_text(overlaps)}" if overlaps else tip
+
     def _tool(self, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
         button.setText(text)
@@ -197,12 +210,14 @@ class SectionsPanel(QWidget):
         self._replace(self.state.from_bookmarks, self._outline, int(level))
 
     def _replace(self, fn, *args: object) -> None:
+        before = len(self.state)
         try:
             count = fn(*args)
         except PageRangeError as exc:
             self.message.emit(str(exc))
             return
-        self.message.emit(f"{count} sections")
+        undo = f"; they replace {before} (Edit ▸ Undo, Ctrl+Z, brings those back)" if before else ""
+        self.message.emit(f"{count} sections{undo}")
         if len(self.state):
             self.select_row(0)
 
@@ -242,6 +257,8 @@ class SectionsPanel(QWidget):
         text = f"{count} section{'s' if count != 1 else ''}"
         if problems:
             text += f" · {len(problems)} with a bad page range"
+        if self.state.overlaps:
+            text += f" · ⚠ {len(self.state.overlaps)} overlapping"
         self.count_label.setText(text)
         current = self.table.currentIndex()
         if change is not Change.ROW or (current.isValid() and current.row() == index):
