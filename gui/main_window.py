@@ -54,7 +54,7 @@ from gui.icons import icon
 from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
-from gui.run_controller import RunController
+from gui.run_controller import RunController, missing_text
 from gui.state.about import about_facts
 from gui.state.api_keys import ApiKeys, KeySource
 from gui.state.batch_progress import BatchProgress
@@ -439,6 +439,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.service.opened.connect(self._on_opened)
         self.service.open_failed.connect(self._on_open_failed)
+        self.service.document_missing.connect(self._on_document_missing)
         self.pages.add_section_requested.connect(self.add_section)
         self.pages.preview_requested.connect(self.preview.show_page)
         self.pages.hint.open_requested.connect(self.open_dialog)
@@ -557,9 +558,10 @@ class MainWindow(QMainWindow):
         self.store.add_recent(info.path)
         self._fill_recent()
         self.setWindowTitle(f"{info.path.name} — {APP_NAME}")
-        self.doc_label.setText(f"{info.path.name} · {info.page_count} pages")
+        pages = f"{info.page_count} page{'' if info.page_count == 1 else 's'}"
+        self.doc_label.setText(f"{info.path.name} · {pages}")
         note = " (it was damaged and has been repaired)" if info.repaired else ""
-        self.show_message(f"Opened {info.path.name}: {info.page_count} pages{note}")
+        self.show_message(f"Opened {info.path.name}: {pages}{note}")
         self._update_actions()
 
     def _on_open_failed(self, path: str, error: Exception) -> None:
@@ -571,6 +573,10 @@ class MainWindow(QMainWindow):
             dialog.open()
             return
         self.show_error(str(error) or f"Could not open {Path(path).name}")
+
+    def _on_document_missing(self, path: str) -> None:
+        if self.document is not None and str(self.document.path) == path:
+            self.show_error(missing_text(Path(path)))
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

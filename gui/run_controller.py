@@ -94,7 +94,7 @@ class RunController(QObject):
         bridge.event.connect(self._on_event)
         bridge.event.connect(progress.apply)
         bridge.completed.connect(self._on_completed)
-        bridge.failed.connect(self.error)
+        bridge.failed.connect(self._on_run_failed)
         bridge.follow(settings, self.message.emit)
         settings.subscribe(self._on_setting_changed)
 
@@ -191,6 +191,9 @@ class RunController(QObject):
         if document is None:
             self.error.emit("Open a PDF first")
             return None
+        if not Path(document.path).is_file():
+            self.error.emit(missing_text(Path(document.path)))
+            return None
         try:
             settings = self.build_settings()
         except SettingsError as exc:
@@ -215,8 +218,8 @@ class RunController(QObject):
         keep = list(self.progress) if self._retrying else []
         self.progress.reset(sections, keep=keep)
         self.results.begin(sections, keep_results=self._retrying)
+        self.graph.clear()  # a retry is a run of its own: its time axis starts at 0
         if not self._retrying:
-            self.graph.clear()
             guess = (
                 self.estimate() if settings.resolved_processor() is ProcessorKind.GEMINI else None
             )
@@ -259,6 +262,11 @@ class RunController(QObject):
         if not self._retrying:  # a retry's results merge into the run they retry
             name = document.path.name if document is not None else ""
             self.results.set_run(RunLabel(event.run_id, name, event.processor))
+
+    def _on_run_failed(self, text: str) -> None:
+        """The run could not start or crashed: its rows say so, and the user is told."""
+        self.progress.abandon(text)
+        self.error.emit(text)
 
     def _on_failed(self, event: ev.SectionFailed) -> None:
         reason = event.reason or ("Cancelled" if event.cancelled else "Failed")
@@ -315,4 +323,12 @@ def merge_outcomes(previous: RunOutcome, retry: RunOutcome) -> RunOutcome:
         attempts=attempts,
         cancelled=retry.cancelled,
         elapsed_s=previous.elapsed_s + retry.elapsed_s,
+    )
+
+
+def missing_text(path: Path) -> str:
+    """What the user reads when the open PDF is no longer where it was opened from."""
+    return (
+        f"'{path.name}' is no longer where it was opened from (moved, renamed or deleted?): "
+        "open it again from where it is now"
     )

@@ -138,6 +138,19 @@ class RunProgress(ObservableRows["SectionProgress"]):
             row.timings[key] = row.timings.get(key, 0.0) + self._clock() - row.stage_since
         row.stage_since = None
 
+    def abandon(self, reason: str) -> int:
+        """The run stopped before these rows ended (it could not start, or crashed): they
+        show why instead of staying "queued" forever. How many there were."""
+        left = [i for i, row in enumerate(self._rows) if not row.finished]
+        for index in left:
+            row = self._rows[index]
+            row.state, row.stage, row.reason = "failed", "", f"Not run: {reason}"
+        if self.finished_at is None:
+            self.finished_at = self._clock()
+        if left:
+            self._notify(Change.RESET)
+        return len(left)
+
     # -- totals -----------------------------------------------------------------------
 
     def tally(self) -> Tally:

@@ -103,11 +103,27 @@ class ProgressTable(StateTableView):
         self._ticker = QTimer(self)
         self._ticker.setInterval(500)
         self._ticker.timeout.connect(lambda: self.model_.refresh_columns(TIME_COLUMNS))
+        self._ticker.timeout.connect(self.follow_running)
         progress.subscribe(self._on_change)
+        #: keep the running rows in sight, until the user scrolls the table themselves
+        self.following = True
+        self.verticalScrollBar().actionTriggered.connect(self._user_scrolled)
+
+    def _user_scrolled(self, *_: object) -> None:
+        self.following = False
 
     def _on_change(self, change: Change, index: int) -> None:
         if change is Change.RESET:
             self.fit_text_columns()
+
+    def follow_running(self) -> None:
+        """Scroll so the first row still running (or waiting) is in sight."""
+        if not self.following:
+            return
+        for index, row in enumerate(self.progress):
+            if row.state in ("running", "waiting"):
+                self.scrollTo(self.model_.index(index, 0))
+                return
 
     def fit_text_columns(self) -> None:
         """Titles and page ranges whole ("106-120", not "106-1…"), measured once per run,
@@ -123,6 +139,7 @@ class ProgressTable(StateTableView):
 
     def set_running(self, running: bool) -> None:
         if running:
+            self.following = True
             self._ticker.start()
         else:
             self._ticker.stop()
