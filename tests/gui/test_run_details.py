@@ -116,3 +116,19 @@ async def test_progress_table_keeps_the_running_rows_in_sight(make_window, pdf_f
     assert not table.following
     await task
     assert table.verticalScrollBar().value() == 0
+
+
+async def test_a_live_eta_while_the_run_goes(make_window, pdf_factory) -> None:
+    processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.2)
+    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
+    window.open_file(pdf_factory(pages=8))
+    await wait_until(lambda: window.document is not None)
+    window.sections.every_n(1)
+    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
+    task = window.start_run()
+    bar = window.overall.bar
+    await wait_until(lambda: "ETA" in bar.text(), timeout=30)
+    assert re.search(r"ETA [0-9:.]+", bar.text())  # sections left × time per section so far
+    assert "ETA" in window.overall.label.text()
+    await task
+    assert "ETA" not in bar.text() and bar.text() == "8 of 8 sections"

@@ -65,6 +65,14 @@ def test_window_fits_1024x768_and_everything_is_reachable(qtbot, make_window, pd
     assert table.columnWidth(1) >= metrics.horizontalAdvance("106-120,131-140")
     assert table.columnWidth(0) >= metrics.horizontalAdvance(window.sections[0].title)
 
+    # and a long title in the results list wraps onto more lines instead of ending in "…"
+    results = window.results
+    results.begin(window.sections.to_sections())
+    results.add_failure("s1", "stopped")
+    results.list.setFixedWidth(140)
+    rect = results.list.visualItemRect(results.list.item(0))
+    assert rect.height() >= 2 * results.list.fontMetrics().height()
+
 
 def test_a_geometry_remembered_from_a_bigger_screen_is_fitted(
     qtbot, make_window, isolated_qsettings
