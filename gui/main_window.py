@@ -511,6 +511,7 @@ class MainWindow(QMainWindow):
             Engine.warm_gemini()
         if name == "processor":
             self.suggestion_service.refresh()  # from that backend's past runs
+            self._show_key_source()
         self._update_estimate()
 
     # ------------------------------------------------------------------ opening
@@ -832,7 +833,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 30000)
 
     def _show_key_source(self) -> None:
+        """Where the key in use comes from; nothing to say offline with no key at all."""
         text = self.keys.describe()
+        gemini = self.settings.value("processor") == ProcessorKind.GEMINI.value
+        self.key_label.setVisible(gemini or self.keys.source() is not KeySource.NONE)
         if self.key_label.text() != text:
             self.key_label.setText(text)
             self.key_label.setToolTip(
@@ -920,6 +924,10 @@ class MainWindow(QMainWindow):
         state = self.store.bytes("window/state")
         if state is not None:
             self.restoreState(state)
+        else:  # a first start: the settings get room for their prompt on a wide window
+            least = self.settings_dock.minimumSizeHint().width()
+            wide = max(least, min(340, int(self.width() * 0.24)))
+            self.resizeDocks([self.settings_dock], [wide], Qt.Orientation.Horizontal)
         for splitter in (self.main_split, self.right_split, self.run_split):
             sizes = self.store.bytes(f"splitters/{splitter.objectName()}")
             if sizes is not None:

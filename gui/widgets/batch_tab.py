@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
@@ -288,7 +290,10 @@ class BatchTab(QWidget):
         self.status.setToolTip("What the batch did last")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        layout = QVBoxLayout(self)
+        # in a scroll area: on a small screen the tab would otherwise squeeze the rest of
+        # the window (the sections table) to make room for all of itself
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(paths)
         layout.addWidget(rule)
@@ -297,6 +302,13 @@ class BatchTab(QWidget):
         layout.addLayout(progress)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(500)

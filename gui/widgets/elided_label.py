@@ -17,7 +17,8 @@ class ElidedLabel(QLabel):
         super().__init__(text, parent)
         self._min_chars = min_chars
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Preferred: as wide as the text when there is room, down to min_chars when not
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()

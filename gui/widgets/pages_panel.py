@@ -43,7 +43,7 @@ class PagesPanel(QWidget):
         service.set_wanted(self.view.is_wanted)
         self._syncing = False
 
-        self.title = ElidedLabel("No document open", self)  # plain text: metadata is untrusted
+        self.title = ElidedLabel("", self)  # plain text: metadata is untrusted
         self.title.setObjectName("documentTitle")
         font = self.title.font()
         font.setBold(True)
@@ -86,12 +86,13 @@ class PagesPanel(QWidget):
         QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=lambda: self._zoom_by(24))
         QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=lambda: self._zoom_by(-24))
 
+        # the title gets the whole width (the pane may be narrow); the zoom goes below
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(self.page_count_label)
-        header.addSpacing(8)
-        header.addWidget(zoom_label)
-        header.addWidget(self.zoom)
+        footer = QHBoxLayout()
+        footer.addWidget(self.page_count_label, 1)
+        footer.addWidget(zoom_label)
+        footer.addWidget(self.zoom)
         tools = QHBoxLayout()
         tools.addWidget(self.range_box, 1)
         tools.addWidget(self.add_button)
@@ -104,6 +105,7 @@ class PagesPanel(QWidget):
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.view)
         layout.addWidget(self.stack, 1)
+        layout.addLayout(footer)
 
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.view.preview_requested.connect(self.preview_requested)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QVBoxLayout, QWidget
 
 from gui.state.outcome_words import BADGES, ENDINGS
 
@@ -31,9 +31,10 @@ class ResultsFilter(QWidget):
             self.status.addItem(f"{found.mark} {found.word.capitalize()}", status)
         self.status.setToolTip("Show only the sections that ended this way")
         self.status.setAccessibleName("Status filter")
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)  # one above the other: the list may be narrow
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search, 1)
+        layout.setSpacing(2)
+        layout.addWidget(self.search)
         layout.addWidget(self.status)
         self.search.textChanged.connect(self._emit)
         self.status.currentIndexChanged.connect(self._emit)

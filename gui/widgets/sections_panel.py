@@ -90,8 +90,9 @@ class SectionsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PAGES, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(PAGES, 110)
+        header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(PAGES, 80)
+        header.resizeSection(PROMPT, 120)  # the title gets the rest of the width
         self.table.setToolTip(
             "Sections to analyse. F2 or double-click edits a cell; Delete removes; "
             "Alt+Up/Alt+Down reorders."
@@ -270,7 +271,7 @@ class SectionsPanel(QWidget):
     def _fit_pages_column(self) -> None:
         """Page ranges whole ("106-120,131-140", not "106-1…"), within reason."""
         hint = self.table.sizeHintForColumn(PAGES) if len(self.state) else 0
-        self.table.horizontalHeader().resizeSection(PAGES, max(110, min(hint + 8, 260)))
+        self.table.horizontalHeader().resizeSection(PAGES, max(70, min(hint + 8, 260)))
 
     def _emit_highlight(self, *_: object) -> None:
         current = self.table.currentIndex()

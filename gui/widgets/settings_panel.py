@@ -112,7 +112,7 @@ TIMEOUTS = (
     ("processing_timeout_seconds", "Analysis", "Longest one analysis call may take"),
 )
 BACKENDS = (
-    (ProcessorKind.LOCAL, "Offline (no network, no key)"),
+    (ProcessorKind.LOCAL, "Offline (no key)"),
     (ProcessorKind.GEMINI, "Gemini"),
 )
 
