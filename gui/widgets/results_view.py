@@ -251,7 +251,7 @@ class ResultsView(QWidget):
     def _update_summary(self) -> None:
         tally = self.tally()
         text = tally.text() if tally.finished or tally.cancelled else "No results yet"
-        self.summary.setText(text + self._cost_text())
+        self.summary.setText(text + self._cost_text() + self._shown_text())
         self.retry_button.setEnabled(bool(tally.failed or tally.cancelled))
 
     def _show_row(self, row: int) -> None:
@@ -315,12 +315,17 @@ class ResultsView(QWidget):
         """Hide the sections the search or the status filter leaves out."""
         for sid, item in self._items.items():
             item.setHidden(not self._wanted(sid))
+        self._update_summary()
         current = self.list.currentItem()
         if current is not None and current.isHidden():
             shown = [self.list.item(i) for i in range(self.list.count())]
             self.list.setCurrentItem(next((i for i in shown if not i.isHidden()), None))
         elif current is not None:
             self._find_query()
+
+    def _shown_text(self) -> str:
+        filtering = self.filter.query() or self.filter.wanted_status() != ALL
+        return f" · {len(self.shown_ids())} shown" if filtering and self._items else ""
 
     def shown_ids(self) -> list[str]:
         items = self._items

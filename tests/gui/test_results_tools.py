@@ -34,6 +34,7 @@ async def test_search_and_filter_by_status(make_window, pdf_factory) -> None:
 
     results.filter.search.setText("page 10")  # in End's text only
     assert results.shown_ids() == ["s3"]
+    assert results.summary.text() == "2 done, 1 failed · 1 shown"
     assert results.current_id() == "s3"  # the shown section follows the search
     assert results.browser.textCursor().selectedText().lower() == "page"
     results.filter.search.setText("bad request")  # the failure's reason
@@ -50,6 +51,7 @@ async def test_search_and_filter_by_status(make_window, pdf_factory) -> None:
     status.setCurrentIndex(status.findData(""))
     results.filter.search.clear()
     assert results.shown_ids() == ["s1", "s2", "s3"]
+    assert results.summary.text() == "2 done, 1 failed"
 
 
 async def test_copy_one_result_with_title_pages_and_run(make_window, pdf_factory) -> None:
