@@ -8,8 +8,7 @@ import asyncio
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from core.engine import Engine
-from tests.gui.conftest import wait_signal, wait_until
+from tests.gui.conftest import wait_signal, wait_until, window_over
 from tests.helpers.processors import InstrumentedProcessor
 
 YES, NO = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
@@ -30,10 +29,7 @@ async def held_run(make_window, pdf_factory):
     """A window whose run holds every analysis until the test lets it go."""
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.0)
     processor.release = asyncio.Event()
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
-    window.open_file(pdf_factory(pages=4))
-    await wait_until(lambda: window.document is not None)
-    window.sections.every_n(2)
+    window = await window_over(make_window, processor, pdf_factory(pages=4), every=2)
     window.run_action.trigger()  # F5
     await wait_until(lambda: processor.analyses.now > 0)
     return window, processor

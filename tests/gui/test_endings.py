@@ -3,8 +3,7 @@ plain ✓; a cancelled section is "⊘ cancelled", never a failure."""
 
 from __future__ import annotations
 
-from core.engine import Engine
-from tests.gui.conftest import make_pdf, wait_until
+from tests.gui.conftest import make_pdf, wait_until, window_over
 from tests.gui.test_run_gemini import fake, gemini_env, gemini_window  # noqa: F401
 from tests.helpers.processors import InstrumentedProcessor
 
@@ -67,11 +66,7 @@ async def test_cancelled_sections_are_their_own_state(make_window, pdf_factory) 
     """One section at a time, the second hangs: Cancel leaves one done and three
     cancelled, none of them failed."""
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.0, hang={"s2"})
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
-    window.open_file(pdf_factory(pages=8))
-    await wait_until(lambda: window.document is not None)
-    window.sections.every_n(2)
-    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
+    window = await window_over(make_window, processor, pdf_factory(pages=8), every=2, at_once=1)
     task = window.start_run()
     await wait_until(lambda: processor.analyses.now == 1 and "s2" in processor.calls)
     window.cancel_action.trigger()

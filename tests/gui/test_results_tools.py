@@ -7,8 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from core.engine import Engine
-from tests.gui.conftest import make_pdf, wait_until
+from tests.gui.conftest import make_pdf, window_over
 from tests.gui.test_run_gemini import fake, gemini_env, gemini_window  # noqa: F401
 from tests.helpers.processors import InstrumentedProcessor
 
@@ -17,9 +16,7 @@ SECTIONS = [("Intro", "1-3"), ("Body", "4-8"), ("End", "9-10")]
 
 async def finished_run(make_window, pdf_factory):
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.0, permanent_failures={"s2"})
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
-    window.open_file(pdf_factory("filing.pdf", pages=10))
-    await wait_until(lambda: window.document is not None)
+    window = await window_over(make_window, processor, pdf_factory("filing.pdf", pages=10))
     for title, spec in SECTIONS:
         window.sections.add(spec, title)
     outcome = await window.start_run()

@@ -8,9 +8,8 @@ import re
 
 from PySide6.QtWidgets import QAbstractSlider
 
-from core.engine import Engine
 from core.errors import NotAPdfError
-from tests.gui.conftest import open_pdf, wait_signal, wait_until
+from tests.gui.conftest import open_pdf, wait_signal, wait_until, window_over
 from tests.helpers.processors import InstrumentedProcessor
 
 
@@ -71,11 +70,7 @@ def test_one_page_is_one_page(qtbot, make_window, pdf_factory) -> None:
 
 async def test_a_retry_has_its_own_time_and_memory_graph(make_window, pdf_factory) -> None:
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.4, permanent_failures={"s2"})
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
-    window.open_file(pdf_factory(pages=6))
-    await wait_until(lambda: window.document is not None)
-    window.sections.every_n(2)
-    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
+    window = await window_over(make_window, processor, pdf_factory(pages=6), every=2, at_once=1)
     first = await window.start_run()
     assert set(first.failures) == {"s2"} and first.elapsed_s >= 1.0
 
@@ -93,12 +88,8 @@ async def test_a_retry_has_its_own_time_and_memory_graph(make_window, pdf_factor
 
 async def test_progress_table_keeps_the_running_rows_in_sight(make_window, pdf_factory) -> None:
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.05)
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
+    window = await window_over(make_window, processor, pdf_factory(pages=40), every=1, at_once=1)
     window.run_split.setSizes([90, 400])  # a table with room for three rows or so
-    window.open_file(pdf_factory(pages=40))
-    await wait_until(lambda: window.document is not None)
-    window.sections.every_n(1)
-    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
     table = window.progress_table
     task = window.start_run()
 
@@ -120,11 +111,7 @@ async def test_progress_table_keeps_the_running_rows_in_sight(make_window, pdf_f
 
 async def test_a_live_eta_while_the_run_goes(make_window, pdf_factory) -> None:
     processor = InstrumentedProcessor(uses_upload=False, analyze_s=0.2)
-    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
-    window.open_file(pdf_factory(pages=8))
-    await wait_until(lambda: window.document is not None)
-    window.sections.every_n(1)
-    window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(1)
+    window = await window_over(make_window, processor, pdf_factory(pages=8), every=1, at_once=1)
     task = window.start_run()
     bar = window.overall.bar
     await wait_until(lambda: "ETA" in bar.text(), timeout=30)
