@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from core.results import TokenUsage
+from core.results import SectionResult, TokenUsage
 from core.sections import Section
 from core.settings import Settings
 
@@ -317,6 +317,54 @@ async def estimate_with_count_tokens(
     return estimate(
         sections, model=model, tokens_per_page=per_page, method="count_tokens", **kwargs
     )
+
+
+# ------------------------------------------------------------------- actual cost
+def service_of(settings: Mapping[str, Any]) -> str:
+    """The price list a run's settings bill on: Vertex AI's or the Gemini API's."""
+    return "vertex" if settings.get("google_genai_use_vertexai") else "gemini-api"
+
+
+def tokens_cost(
+    model: str | None,
+    tokens: TokenUsage,
+    *,
+    service: str = "gemini-api",
+    table: PriceTable | None = None,
+) -> float | None:
+    """What these tokens cost at the table's prices for ``model``: the prompt at the input
+    rate, the answer and the model's thoughts at the output rate (the long-context rates
+    above 200k prompt tokens); None when the model has no price."""
+    if not tokens.total and not tokens.prompt:
+        return 0.0
+    price = (table or load_prices()).price(model, service=service) if model else None
+    if price is None:
+        return None
+    long = tokens.prompt > LONG_CONTEXT_TOKENS
+    rate_in = price.input_long if long and price.input_long is not None else price.input
+    rate_out = price.output_long if long and price.output_long is not None else price.output
+    billed = tokens.prompt * rate_in + (tokens.output + tokens.thoughts) * rate_out
+    return round(billed / 1e6, 6)
+
+
+def result_cost(
+    result: SectionResult, *, service: str = "gemini-api", table: PriceTable | None = None
+) -> float | None:
+    """One section's answer: free offline, priced by its model's tokens on Gemini."""
+    return tokens_cost(result.model, result.tokens, service=service, table=table)
+
+
+def total_cost(costs: Sequence[float | None]) -> float | None:
+    """The sum of the known costs; None when none is known."""
+    known = [cost for cost in costs if cost is not None]
+    return round(sum(known), 6) if known else None
+
+
+def format_usd(value: float | None) -> str:
+    """ "$0.0123", "$1.23"; "price unknown" for None."""
+    if value is None:
+        return "price unknown"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
 
 
 # ------------------------------------------------------------------- batch mode

@@ -194,6 +194,17 @@ class Engine:
         sha = await asyncio.to_thread(file_sha256, path)
         return await asyncio.to_thread(self.journal.unfinished_run, sha)
 
+    async def fingerprint_async(self, path: Path) -> str:
+        """The PDF's content hash (a worker thread), which the journal knows it by."""
+        from core.pdf import file_sha256
+
+        return await asyncio.to_thread(file_sha256, path)
+
+    async def last_run_async(self, document_sha256: str) -> RunInfo | None:
+        """The latest run of the document with this content, finished or not."""
+        runs = await self.journal.runs_async(1, document_sha256)
+        return runs[0] if runs else None
+
     def resumed(self, request: RunRequest, info: RunInfo) -> RunRequest:
         """``request`` continuing the journaled run ``info``: its sections and prompt."""
         from dataclasses import replace

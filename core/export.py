@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.citations.render import sources_markdown
+from core.cost import format_usd, result_cost, service_of, total_cost
 from core.errors import ExportError
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
@@ -33,7 +34,7 @@ _HEADING = re.compile(r"^(#{1,6})(\s)")
 
 # ------------------------------------------------------------------------------ JSON
 def to_json_dict(outcome: RunOutcome) -> dict[str, Any]:
-    """The run as plain data, sections in document order (first page, then id)."""
+    """The run as plain data, sections in the order the user listed them."""
     prompt = outcome.prompt
     return {
         "schema": SCHEMA,
@@ -55,7 +56,7 @@ def to_json_dict(outcome: RunOutcome) -> dict[str, Any]:
             "prompt": {"name": prompt.name, "text": prompt.text, "schema": prompt.schema},
         },
         "settings": dict(outcome.settings),
-        "summary": dict(outcome.summary),
+        "summary": {**outcome.summary, "cost_usd": run_cost(outcome)},
         "synthesis": _synthesis_dict(outcome),
         "sections": [_section_dict(outcome, section) for section in ordered_sections(outcome)],
     }
@@ -80,9 +81,24 @@ def _synthesis_dict(outcome: RunOutcome) -> dict[str, Any] | None:
 
 
 def ordered_sections(outcome: RunOutcome) -> list[Section]:
-    """Document order: by first page; ties (sections sharing a page) keep request order."""
-    indexed = list(enumerate(outcome.sections))
-    return [section for _, section in sorted(indexed, key=lambda p: (p[1].first_page, p[0]))]
+    """As the user listed them: the app's sections table, the CLI's --sections."""
+    return list(outcome.sections)
+
+
+def section_cost(outcome: RunOutcome, section: Section) -> float | None:
+    """What the section's answer cost (0 offline; None without a result or a price)."""
+    result = outcome.results.get(section.id)
+    if result is None:
+        return None
+    return result_cost(result, service=service_of(outcome.settings))
+
+
+def run_cost(outcome: RunOutcome) -> float | None:
+    """Every section's answer and the whole-document synthesis."""
+    costs = [section_cost(outcome, section) for section in outcome.sections]
+    if outcome.synthesis is not None:
+        costs.append(result_cost(outcome.synthesis, service=service_of(outcome.settings)))
+    return total_cost(costs)
 
 
 def section_status(outcome: RunOutcome, section: Section) -> tuple[str, str | None]:
@@ -114,6 +130,7 @@ def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
         "attempts": outcome.attempts.get(section.id, 0 if status == "cancelled" else 1),
         "timings": {k: round(v, 3) for k, v in outcome.timings.get(section.id, {}).items()},
         "tokens": tokens.model_dump(),
+        "cost_usd": section_cost(outcome, section),
     }
     if section.prompt:
         entry["prompt"] = section.prompt
@@ -170,9 +187,11 @@ def document_title(outcome: RunOutcome) -> str:
 def render_markdown(outcome: RunOutcome) -> str:
     """A readable report: a header and run line, then one heading per section."""
     lines = [f"# {document_title(outcome)}", "", f"_{_run_line(outcome)}_", ""]
+    lines += _prompt_lines(outcome)
     lines += _synthesis_markdown(outcome)
     for section in ordered_sections(outcome):
         lines += [f"## {section.title} ({_pages_label(section)})", ""]
+        lines += _section_lines(outcome, section)
         status, reason = section_status(outcome, section)
         result = outcome.results.get(section.id)
         if result is None:
@@ -219,7 +238,31 @@ def _run_line(outcome: RunOutcome) -> str:
     tokens = outcome.tokens.total
     if tokens:
         parts.append(f"{tokens:,} tokens")
+    cost = run_cost(outcome)
+    if cost:
+        parts.append(f"cost {format_usd(cost)}")
     return " · ".join(parts)
+
+
+def _prompt_lines(outcome: RunOutcome) -> list[str]:
+    """The question asked, so the report reads without the app (quoted, line by line)."""
+    text = outcome.prompt.text.strip()
+    if not text:
+        return []
+    quoted = [f"> {line}".rstrip() for line in text.splitlines()]
+    return [f"**Prompt** ({outcome.prompt.name}):", "", *quoted, ""]
+
+
+def _section_lines(outcome: RunOutcome, section: Section) -> list[str]:
+    """A section's own prompt (when it has one) and what its answer cost."""
+    lines: list[str] = []
+    if section.prompt:
+        lines += [f"**Prompt for this section:** {section.prompt.strip()}", ""]
+    result = outcome.results.get(section.id)
+    cost = section_cost(outcome, section)
+    if result is not None and result.tokens.total:
+        lines += [f"_{result.tokens.total:,} tokens · cost {format_usd(cost)}_", ""]
+    return lines
 
 
 def _pages_label(section: Section) -> str:

@@ -93,6 +93,9 @@ class RunInfo:
     sections: int
     done: int
     failed: int
+    #: of the failed, those cancelled; of the done, those whose answer was cut off
+    cancelled: int = 0
+    partial: int = 0
 
     @property
     def complete(self) -> bool:
@@ -290,7 +293,9 @@ class Journal:
         query = (
             "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
             " r.processor, r.model, COUNT(s.section_id),"
-            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled','skipped'))"
+            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled','skipped')),"
+            " SUM(s.state='cancelled'),"
+            " SUM(s.state='done' AND json_extract(s.result, '$.partial') IS NOT NULL)"
             " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
         )
         args: tuple[Any, ...] = ()
@@ -299,9 +304,7 @@ class Journal:
             args = (document_sha256,)
         query += " GROUP BY r.run_id ORDER BY r.updated_at DESC LIMIT ?"
         rows = self._db().execute(query, (*args, limit)).fetchall()
-        return [
-            RunInfo(*row[:7], int(row[7] or 0), int(row[8] or 0), int(row[9] or 0)) for row in rows
-        ]
+        return [RunInfo(*row[:7], *(int(count or 0) for count in row[7:])) for row in rows]
 
     def unfinished_run(self, document_sha256: str) -> RunInfo | None:
         """The latest run of this document (matched by content) that left work undone."""
@@ -387,16 +390,22 @@ class Journal:
             outcome.synthesis_failure = reason
         return outcome
 
-    def history(self, runs: int = 20) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+    def history(
+        self, runs: int = 20, processor: str | None = None
+    ) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
         """Section timings and run summaries of the most recent finished runs (for
-        :mod:`core.suggest`)."""
-        return self.call_sync(self._history, runs)
+        :mod:`core.suggest`), of one backend when ``processor`` is given: an offline
+        analysis takes milliseconds, Gemini's seconds, so mixing them suggests nonsense."""
+        return self.call_sync(self._history, runs, processor)
 
-    def _history(self, runs: int) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
+    def _history(
+        self, runs: int, processor: str | None
+    ) -> tuple[list[dict[str, float]], list[dict[str, Any]]]:
         db = self._db()
         rows = db.execute(
-            "SELECT run_id, summary FROM runs WHERE status != ? ORDER BY updated_at DESC LIMIT ?",
-            (RUNNING, runs),
+            "SELECT run_id, summary FROM runs WHERE status != ? AND (? IS NULL OR processor = ?)"
+            " ORDER BY updated_at DESC LIMIT ?",
+            (RUNNING, processor, processor, runs),
         ).fetchall()
         summaries = [json.loads(summary) for _, summary in rows]
         timings: list[dict[str, float]] = []

@@ -97,10 +97,9 @@ def gantt_bars(outcome: RunOutcome) -> list[dict[str, Any]]:
 def _cost(outcome: RunOutcome) -> float | None:
     if outcome.processor != "gemini" or not outcome.model:
         return None
-    from core.cost import load_prices
+    from core.cost import result_cost, service_of, total_cost
 
-    service = "vertex" if outcome.settings.get("google_genai_use_vertexai") else "gemini-api"
-    price = load_prices().price(outcome.model, service=service)
-    if price is None:
-        return None
-    return round(price.cost(outcome.tokens), 6)
+    # per section: the long-context rate applies to one request, not to the run's sum
+    service = service_of(outcome.settings)
+    costs = [result_cost(result, service=service) for result in outcome.results.values()]
+    return total_cost(costs)

@@ -92,13 +92,18 @@ class CloseGuard(QObject):
         bridge.cancel()
 
     def _on_running(self, running: bool) -> None:
+        box = self.box
         if running:
+            # a new task began while the box said the last one had ended: ask about it
+            bridge = self.busy()
+            if box is not None and box.isVisible() and bridge is not None:
+                box.setProperty("noun", bridge.noun)
+                box.setText(_QUESTIONS.get(bridge.noun, _QUESTIONS["run"]))
             return
         if self._stopping is not None and not self._stopping.running:
             self._stopping = None
             if self.busy() is None:
                 QTimer.singleShot(0, self.window.close)
             return
-        box = self.box
         if box is not None and box.isVisible() and self.busy() is None:
             box.setText(_ENDED.format(noun=box.property("noun") or "run"))

@@ -18,6 +18,7 @@ from gui.batch_bridge import BatchBridge, RunnerFactory
 from gui.bridge import EngineBridge, PipelineFactory
 from gui.main_window import MainWindow
 from gui.persistence import Store
+from gui.state.api_keys import ApiKeys
 from gui.state.settings import AppSettings
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def build_window(
         engine=engine,
         settings=settings,
         store=store,
-        keys=keys,
+        keys=ApiKeys(keys, settings),
         bridge=EngineBridge(engine, pipeline_factory),
         batch_bridge=BatchBridge(engine, batch_runner_factory),
         log_handler=log_handler,

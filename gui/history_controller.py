@@ -1,9 +1,12 @@
-"""The journal in the window: File ▸ History…, and the offer to resume an unfinished run.
+"""The journal in the window: File ▸ History…, what comes back when a PDF is reopened,
+and the offer to resume an unfinished run.
 
-Opening a PDF hashes it (a worker thread) and asks the journal (its own thread) whether
-the last run of those bytes left work undone; if so a non-blocking box offers to resume
-it: the run's sections come back into the sections table and a run with
-``resume_run_id`` keeps the finished sections and runs the rest.
+Opening a PDF hashes it (a worker thread) and asks the journal (its own thread) for the
+last run of those bytes. The sections drafted for the document last time come back (or
+that run's sections), and that run's results are shown, so closing a PDF loses nothing;
+if the run left work undone a non-blocking box offers to resume it: a run with
+``resume_run_id`` keeps the finished sections and runs the rest. The drafted sections are
+kept per document (by content) as they change.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from gui.state.outcome_words import outcome_tally, run_tally
+from gui.state.result_text import RunLabel
 from gui.tasks import TaskKeeper
 from gui.widgets.compare_dialog import CompareDialog
 from gui.widgets.history_dialog import HistoryDialog
@@ -38,10 +43,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("sectionflow.gui.history")
 
 
+class SavedDrafts(Protocol):
+    """Where the sections drafted for each document are kept (the window's Store)."""
+
+    def document_sections(self, sha256: str) -> list[dict[str, str]] | None: ...
+
+    def set_document_sections(self, sha256: str, drafts: list[dict[str, str]]) -> None: ...
+
+
 def resume_text(info: RunInfo) -> str:
     word = "section" if info.sections == 1 else "sections"
     if info.status == "finished":
-        ended = f"ended with {info.done} of {info.sections} {word} done ({info.failed} failed)"
+        ended = f"ended with {run_tally(info).text()} of {info.sections} {word}"
     else:
         ended = f"stopped with {info.done} of {info.sections} {word} done"
     return f"The last run of this PDF {ended}. Resume it?"
@@ -69,6 +82,7 @@ class HistoryController(QObject):
         document: Callable[[], OpenedDocument | None],
         last_folder: Callable[[], str],
         keep: Callable[[QWidget], None],
+        drafts: SavedDrafts,
         parent: QWidget,
     ) -> None:
         """``keep`` holds a dialog until it closes; ``parent`` owns the dialogs."""
@@ -87,7 +101,11 @@ class HistoryController(QObject):
         self.resume_box: QMessageBox | None = None
         self.check_task: asyncio.Task | None = None
         self.offered: RunInfo | None = None
+        self._drafts = drafts
+        #: the open document and its content hash, once known
+        self._known: tuple[OpenedDocument, str] | None = None
         self._keeper = TaskKeeper()
+        sections.subscribe(lambda *_: self._keep_drafts())
         self.action = QAction("&History…", parent)
         self.action.setShortcut(QKeySequence("Ctrl+H"))
         tip = "Past runs: show or export their results again; the journal's size"
@@ -117,17 +135,20 @@ class HistoryController(QObject):
         dialog.refresh()
         return dialog
 
-    def show_outcome(self, outcome: RunOutcome) -> None:
+    def show_outcome(self, outcome: RunOutcome, *, switch: bool = True) -> None:
         """Show a journaled run as a finished run's outcome is shown: results, report,
-        and the window's Export."""
+        and the window's Export (``switch``: and bring the Results tab forward)."""
         if self.bridge.running:
             self.error.emit("Wait for the run to end before showing another run's results")
             return
         self.results.begin(list(outcome.sections), keep_results=False)
+        backend = outcome.processor + (f" ({outcome.model})" if outcome.model else "")
+        self.results.set_run(RunLabel(outcome.run_id, outcome.document.name, backend))
+        self.results.set_estimate(None)
         for sid, result in outcome.results.items():
             self.results.add_result(sid, result)
         for sid, failure in outcome.failures.items():
-            self.results.add_failure(sid, "Cancelled" if failure.cancelled else failure.reason)
+            self.results.add_failure(sid, failure.reason or "Cancelled", failure.cancelled)
         if outcome.synthesis is not None:
             self.results.set_synthesis(outcome.synthesis)
         self.run.outcome = outcome
@@ -137,10 +158,11 @@ class HistoryController(QObject):
             processor=outcome.processor,
             elapsed_s=outcome.elapsed_s,
         )
-        self.results_shown.emit()
+        if switch:
+            self.results_shown.emit()
         self.message.emit(
             f"Showing run {outcome.run_id} of {outcome.document.name}: "
-            f"{len(outcome.results)} done, {len(outcome.failures)} failed"
+            f"{outcome_tally(outcome).text()}"
         )
 
     # -- Compare ----------------------------------------------------------------------
@@ -196,13 +218,43 @@ class HistoryController(QObject):
 
     async def _check(self, document: OpenedDocument) -> None:
         try:
-            info = await self.engine.unfinished_run_async(document.path)
-        except Exception:  # the offer is a convenience: never an error for the user
-            log.debug("No resume check for %s", document.path, exc_info=True)
+            sha = await self.engine.fingerprint_async(document.path)
+            info = await self.engine.last_run_async(sha)
+            last = await self.engine.journal.load_async(info.run_id) if info else None
+        except Exception:  # what comes back is a convenience: never an error for the user
+            log.debug("No history check for %s", document.path, exc_info=True)
             return
-        if info is None or self._document() is not document or self.bridge.running:
+        if self._document() is not document or self.bridge.running:
             return
-        self.offer(info)
+        self._known = (document, sha)
+        self._bring_back(document, self._drafts.document_sections(sha), last)
+        if info is not None and not info.complete:
+            self.offer(info)
+
+    def _bring_back(
+        self,
+        document: OpenedDocument,
+        drafts: list[dict[str, str]] | None,
+        last: RunOutcome | None,
+    ) -> None:
+        """The sections drafted last time (else the last run's) and the last run's results,
+        unless the user has begun new ones meanwhile."""
+        name = document.path.name
+        if len(self.sections) == 0 and (drafts or last is not None):
+            if drafts:
+                count = self.sections.restore_drafts(drafts)
+            else:
+                self.sections.replace_all(last.sections)
+                count = len(last.sections)
+            self.message.emit(f"The {count} sections of {name} from last time are back")
+        if last is not None and self.run.outcome is None:
+            self.show_outcome(last, switch=False)
+
+    def _keep_drafts(self) -> None:
+        """Remember the open document's sections as they change (for its next opening)."""
+        known = self._known
+        if known is not None and known[0] is self._document():
+            self._drafts.set_document_sections(known[1], self.sections.drafts())
 
     def offer(self, info: RunInfo) -> QMessageBox:
         box = QMessageBox(

@@ -7,24 +7,16 @@ four small calls it can swap out in tests.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from core import keys
 from core.settings import Settings
+from gui.state.api_keys import KeyStore
 
 NO_BACKEND = (
-    "This computer has no keyring to store the API key in. Put GEMINI_API_KEY=<your key> "
-    "in the .env file or the environment instead"
+    "This computer has no keyring to store the API key in. Use it for this session only, "
+    "or put GEMINI_API_KEY=<your key> in the .env file or the environment"
 )
 KeyringUnavailable = keys.KeyringUnavailableError
-
-
-class KeyStore(Protocol):
-    """What the window needs of a key store: this module, or a stand-in in tests."""
-
-    def load_key(self) -> str | None: ...
-
-    def save_key(self, key: str) -> None: ...
+__all__ = ["KeyStore", "KeyringUnavailable", "available", "load_key", "save_key"]
 
 
 def available() -> bool:

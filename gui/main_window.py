@@ -13,13 +13,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -51,19 +53,26 @@ from gui.bridge import EngineBridge
 from gui.close_guard import CloseGuard
 from gui.history_controller import HistoryController
 from gui.icons import icon
-from gui.keystore import KeyStore
 from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
-from gui.run_controller import RunController
+from gui.run_controller import RunController, missing_text
+from gui.state.about import about_facts
+from gui.state.api_keys import ApiKeys, KeySource
 from gui.state.batch_progress import BatchProgress
+from gui.state.drops import Dropped, verdict
+from gui.state.outcome_words import badge, outcome_statuses, outcome_tally, retry_text
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
 from gui.tasks import TaskKeeper
+from gui.wheel_guard import guard_wheel
+from gui.widgets.about_dialog import AboutDialog
 from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
+from gui.widgets.drop_overlay import DropOverlay
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.log_view import LogView
 from gui.widgets.memory_graph import MemoryGraph
 from gui.widgets.overall_progress import OverallProgress
@@ -75,6 +84,7 @@ from gui.widgets.results_view import ResultsView
 from gui.widgets.run_report import RunReport
 from gui.widgets.sections_panel import SectionsPanel
 from gui.widgets.settings_panel import SettingsPanel
+from gui.window_fit import fit_geometry, fits
 
 log = logging.getLogger("sectionflow.gui")
 
@@ -93,7 +103,7 @@ class MainWindow(QMainWindow):
         engine: Engine,
         settings: AppSettings,
         store: Store,
-        keys: KeyStore,
+        keys: ApiKeys,
         bridge: EngineBridge,
         batch_bridge: BatchBridge,
         log_handler: QtLogHandler | None = None,
@@ -112,7 +122,6 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.last_error = ""
         self._dialogs: list[QWidget] = []
-        self._cached_key: str | None = None
 
         self.service = PdfService(self)
         self.sections = SectionsState()
@@ -160,6 +169,7 @@ class MainWindow(QMainWindow):
             document=lambda: self.document,
             last_folder=self.store.last_folder,
             keep=self._keep,
+            drafts=self.store,
             parent=self,
         )
         self.suggestion_service = SuggestionService(
@@ -172,11 +182,15 @@ class MainWindow(QMainWindow):
         self._attach_log(log_handler)
         self._restore()
         self._update_actions()
+        self._show_key_source()
         if self.settings.value("processor") == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
         if startup_error:
             self.show_error(startup_error)
+        elif self.settings.held_back:
+            self._say_held_back()
         self._filter_drops()
+        self.wheel_guard = guard_wheel(self)
 
     # ------------------------------------------------------------------ building
 
@@ -192,6 +206,7 @@ class MainWindow(QMainWindow):
         self.report = RunReport(self)
         self.log_view = LogView(self)
         self.preview = PagePreview(self.service, self)
+        self.drop_overlay = DropOverlay(self)
         self.estimate_label = QLabel(self)
         self.estimate_label.setToolTip(
             "Rough tokens and cost of a Gemini run of these sections (pages × tokens per "
@@ -201,9 +216,13 @@ class MainWindow(QMainWindow):
         self.rss_label = QLabel("RSS —", self)
         self.rss_label.setToolTip("Memory used now by SectionFlow and its worker processes")
         self.rss_label.setMinimumWidth(110)
-        self.doc_label = QLabel(self)
+        self.key_label = QLabel(self)
+        self.key_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outcome_label = QLabel(self)
+        self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outcome_label.setVisible(False)
+        self.doc_label = ElidedLabel("", self, min_chars=12)
         self.doc_label.setToolTip("The open document")
-        self.doc_label.setTextFormat(Qt.TextFormat.PlainText)
 
     def _action(
         self, text: str, slot, *, shortcut: Any = None, tip: str = "", icon_name: str = ""
@@ -297,6 +316,14 @@ class MainWindow(QMainWindow):
         menu.addAction(self.tables_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        self.undo_action = self._action(
+            "&Undo sections change",
+            self.undo_sections,
+            shortcut=QKeySequence.StandardKey.Undo,
+            tip="Bring back the sections a replacement or deletion removed",
+        )
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.run_action)
         run_menu.addAction(self.cancel_action)
@@ -311,8 +338,14 @@ class MainWindow(QMainWindow):
             self.open_log_folder,
             tip=f"Show the folder of SectionFlow's log files ({log_dir()})",
         )
+        self.about_action = self._action(
+            "&About SectionFlow",
+            self.open_about,
+            tip="The version, where data and logs are kept, and the licences",
+        )
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(self.log_folder_action)
+        self.help_menu.addAction(self.about_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -388,6 +421,10 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.settings_panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # never narrower than the panel (values were clipped): it scrolls up and down only
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.settings_panel.minimumSizeHint().width() + bar)
         self.settings_dock = QDockWidget("Settings", self)
         self.settings_dock.setObjectName("settingsDock")
         self.settings_dock.setWidget(scroll)
@@ -404,16 +441,21 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.settings_dock.toggleViewAction())
 
         status = self.statusBar()
+        status.addPermanentWidget(self.outcome_label)
+        status.addPermanentWidget(self.key_label)
         status.addPermanentWidget(self.doc_label)
         status.addPermanentWidget(self.rss_label)
-        self.resize(1440, 900)
 
     def _connect(self) -> None:
         self.service.opened.connect(self._on_opened)
         self.service.open_failed.connect(self._on_open_failed)
+        self.service.document_missing.connect(self._on_document_missing)
         self.pages.add_section_requested.connect(self.add_section)
         self.pages.preview_requested.connect(self.preview.show_page)
+        self.pages.hint.open_requested.connect(self.open_dialog)
+        self.pages.hint.sample_requested.connect(self.open_sample)
         self.sections_panel.highlight_changed.connect(self.pages.model.set_highlight)
+        self.sections_panel.highlight_changed.connect(self.pages.show_pages)
         self.sections_panel.message.connect(self.show_message)
         self.sections.subscribe(lambda *_: self._update_actions())
         self.settings.subscribe(self._on_setting_changed)
@@ -424,6 +466,7 @@ class MainWindow(QMainWindow):
         self.run.error.connect(self.show_error)
         self.run.key_needed.connect(self.open_key_dialog)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
+        self.run.outcome_changed.connect(self._show_outcome_badge)
         self.bridge.running_changed.connect(self._on_running)
         self.bridge.running_changed.connect(self.batch.update_can_run)
         self.batch.running_changed.connect(lambda *_: self._update_actions())
@@ -461,22 +504,27 @@ class MainWindow(QMainWindow):
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
         self.log_handler.add_secret(self.settings.base.api_key())
+        self.keys.watch_secrets(self._add_secret)
 
     # ------------------------------------------------------------------ settings
 
     def api_key(self) -> str | None:
-        key = self.settings.base.api_key()
-        if key:
-            return key
-        if self._cached_key is None:
-            self._cached_key = self.keys.load_key() or ""
-            self.log_handler.add_secret(self._cached_key)
-            log_files.add_secret(self._cached_key)
-        return self._cached_key or None
+        """The key in use (see :class:`gui.state.api_keys.ApiKeys` for the order)."""
+        key = self.keys.key()
+        self._show_key_source()
+        return key
+
+    def _add_secret(self, key: str) -> None:
+        """Scrub this key from the Log pane and the log file from now on."""
+        self.log_handler.add_secret(key)
+        log_files.add_secret(key)
 
     def _on_setting_changed(self, name: str, value: Any) -> None:
         if name == "processor" and value == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
+        if name == "processor":
+            self.suggestion_service.refresh()  # from that backend's past runs
+            self._show_key_source()
         self._update_estimate()
 
     # ------------------------------------------------------------------ opening
@@ -517,15 +565,17 @@ class MainWindow(QMainWindow):
         self.memory_graph.clear()
         self.report.clear()
         self.run.outcome = None
+        self._show_outcome_badge(None)
         self.prewarm_thread = self.bridge.prestart_workers(
             min(info.page_count, self.settings.value("max_concurrent_splits"))
         )
         self.store.add_recent(info.path)
         self._fill_recent()
         self.setWindowTitle(f"{info.path.name} — {APP_NAME}")
-        self.doc_label.setText(f"{info.path.name} · {info.page_count} pages")
+        pages = f"{info.page_count} page{'' if info.page_count == 1 else 's'}"
+        self.doc_label.setText(f"{info.path.name} · {pages}")
         note = " (it was damaged and has been repaired)" if info.repaired else ""
-        self.show_message(f"Opened {info.path.name}: {info.page_count} pages{note}")
+        self.show_message(f"Opened {info.path.name}: {pages}{note}")
         self._update_actions()
 
     def _on_open_failed(self, path: str, error: Exception) -> None:
@@ -537,6 +587,10 @@ class MainWindow(QMainWindow):
             dialog.open()
             return
         self.show_error(str(error) or f"Could not open {Path(path).name}")
+
+    def _on_document_missing(self, path: str) -> None:
+        if self.document is not None and str(self.document.path) == path:
+            self.show_error(missing_text(Path(path)))
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -575,40 +629,44 @@ class MainWindow(QMainWindow):
                 self.dropEvent(event)
             else:
                 event.acceptProposedAction()
+                if kind == QEvent.Type.DragEnter:
+                    self.show_drop_feedback(event.mimeData().urls())
             return True
+        if kind == QEvent.Type.DragLeave and isinstance(watched, QWidget):
+            self.drop_overlay.hide()
         return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
+            self.show_drop_feedback(event.mimeData().urls())
 
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
         event.acceptProposedAction()
         self.open_urls(event.mimeData().urls())
 
+    def show_drop_feedback(self, urls: list[QUrl]) -> None:
+        """While a file is dragged over the window: where it goes and what it will do."""
+        found = verdict(_dropped(urls))
+        area = self.centralWidget().geometry()
+        if self.settings_dock.isVisible() and not self.settings_dock.isFloating():
+            area = area.united(self.settings_dock.geometry())
+        self.drop_overlay.show_for(found.text, found.ok, area)
+
     def open_urls(self, urls: list[QUrl]) -> None:
-        files = [url for url in urls if url.isLocalFile()]
-        if len(urls) != 1:
-            self.show_error(
-                f"{len(urls)} files were dropped: drop one PDF at a time"
-                if urls
-                else "Nothing usable was dropped: drop a PDF file"
-            )
+        found = verdict(_dropped(urls))
+        if not found.ok or found.path is None:
+            self.show_error(found.text)
             return
-        if not files:
-            self.show_error(
-                f"'{urls[0].toString()}' is not a file on this computer: drop a PDF file"
-            )
-            return
-        path = Path(files[0].toLocalFile())
-        if path.is_dir():
-            self.show_error(f"'{path.name}' is a folder: drop a PDF file")
-            return
-        self.open_file(path)
+        self.open_file(found.path)
 
     # ------------------------------------------------------------------ sections
 
@@ -617,6 +675,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.batch_tab)
         if not self.batch_tab.folder() and self.batch_tab.folder_button.isEnabled():
             self.batch_tab.folder_button.click()
+
+    def undo_sections(self) -> None:
+        if self.bridge.running or not self.sections.can_undo:
+            return
+        count = self.sections.undo()
+        self.show_message(f"Back to the {count} sections before the last change")
 
     def add_section(self, pages: list[int]) -> None:
         row = self.sections.add_pages(pages)
@@ -686,14 +750,44 @@ class MainWindow(QMainWindow):
         has_outcome = self.run.outcome is not None
         self.export_action.setEnabled(has_outcome and not running)
         self.tables_action.setEnabled(has_outcome and not running)
-        self.retry_action.setEnabled(bool(self.results.failed_ids()) and not running)
-        self.results.retry_button.setEnabled(bool(self.results.failed_ids()) and not running)
+        self._update_retry(running)
         for action in (self.open_action, self.sample_action):
             action.setEnabled(not running)
         self.recent_menu.setEnabled(not running and bool(self.store.recent_files()))
         self.sections_panel.setEnabled(not running)
+        self.undo_action.setEnabled(self.sections.can_undo and not running)
         self.pages.add_button.setEnabled(not running and bool(self.pages.view.selected_pages()))
         self._update_estimate()
+
+    def _update_retry(self, running: bool) -> None:
+        """Retry runs the failed and the cancelled sections; its words say which."""
+        failed, cancelled = len(self.results.failed_ids()), len(self.results.cancelled_ids())
+        text = retry_text(failed, cancelled)
+        for target in (self.retry_action, self.results.retry_button):
+            target.setEnabled(bool(failed or cancelled) and not running)
+            target.setText(text)
+        self.retry_action.setToolTip(f"{text} (Ctrl+R)")
+
+    def _show_outcome_badge(self, outcome: RunOutcome | None) -> None:
+        """The status bar keeps how the shown run ended, with the badge of the ending that
+        most needs a look (a message would be gone in seconds)."""
+        if outcome is None:
+            self.outcome_label.clear()
+            self.outcome_label.setVisible(False)
+            return
+        tally = outcome_tally(outcome)
+        found = badge(tally.worst() or "")
+        self.outcome_label.setText(f"{found.mark} {tally.text()}" if found else tally.text())
+        self.outcome_label.setStyleSheet(
+            f"color: {found.color}; font-weight: bold;" if found and found.word != "done" else ""
+        )
+        statuses = outcome_statuses(outcome)
+        partial = [s.title for s in outcome.sections if statuses[s.id][0] == "partial"]
+        tip = f"Run {outcome.run_id}: {tally.text()}"
+        if partial:
+            tip += "\n⚠ Cut off (partial): " + ", ".join(partial)
+        self.outcome_label.setToolTip(tip)
+        self.outcome_label.setVisible(True)
 
     def _update_estimate(self, *_: object) -> None:
         text = self.run.estimate_text()
@@ -759,18 +853,56 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ API key
 
     def open_key_dialog(self) -> None:
-        dialog = ApiKeyDialog(self, save=self.keys.save_key, has_key=bool(self.api_key()))
+        dialog = ApiKeyDialog(
+            self,
+            save=self.keys.save,
+            has_key=self.keys.source() is KeySource.KEYRING,
+            keyring_available=self.keys.keyring_available(),
+        )
         dialog.key_saved.connect(self._on_key_saved)
+        dialog.key_for_session.connect(self._on_session_key)
         self._keep(dialog)
         self.key_dialog = dialog
         dialog.open()
 
     def _on_key_saved(self, key: str) -> None:
-        self._cached_key = key
-        self.log_handler.add_secret(key)
-        log_files.add_secret(key)
         self.show_message("API key saved in the system keyring" if key else "API key removed")
+        self._on_key_changed()
+
+    def _on_session_key(self, key: str) -> None:
+        self.keys.use_for_session(key)
+        self.show_message(
+            "The API key is used for this session only: it is not stored anywhere, so "
+            "enter it again next time (or put it in .env)"
+        )
+        self._on_key_changed()
+
+    def _on_key_changed(self) -> None:
+        self._show_key_source()
+        if self.api_key() and self.settings.restore_held_back():
+            self.show_message("Gemini is chosen again, as last time, now that a key is available")
         self._update_actions()
+
+    def _say_held_back(self) -> None:
+        text = (
+            "Gemini was chosen last time, but no API key is available: using the offline "
+            "backend. Enter a key (Settings ▸ Gemini API key…) to go back to Gemini."
+        )
+        self.last_message = text
+        self.statusBar().showMessage(text, 30000)
+
+    def _show_key_source(self) -> None:
+        """Where the key in use comes from; nothing to say offline with no key at all."""
+        text = self.keys.describe()
+        gemini = self.settings.value("processor") == ProcessorKind.GEMINI.value
+        self.key_label.setVisible(gemini or self.keys.source() is not KeySource.NONE)
+        if self.key_label.text() != text:
+            self.key_label.setText(text)
+            self.key_label.setToolTip(
+                "Where the Gemini API key in use comes from: the environment, .env, the "
+                "system keyring, or this session only (kept in memory, stored nowhere). "
+                "Settings ▸ Gemini API key… changes it"
+            )
 
     # ------------------------------------------------------------------ help
 
@@ -784,6 +916,13 @@ class MainWindow(QMainWindow):
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             self.show_message(f"Logs are in {folder}")
         return folder
+
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(about_facts(self.store.qs.fileName()), self)
+        self._keep(dialog)
+        self.about_dialog = dialog
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------------ messages
 
@@ -823,13 +962,31 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ persistence
 
+    def fit_to_screen(self, available: QRect | None = None) -> QRect:
+        """Size and centre the window within 90% of ``available`` (the screen's area
+        without task bars by default); the rectangle it was given."""
+        if available is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            available = screen.availableGeometry()
+        wanted = fit_geometry(available, minimum=self.minimumSizeHint())
+        self.setGeometry(wanted)
+        return wanted
+
     def _restore(self) -> None:
         geometry = self.store.bytes("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.fit_to_screen()
+        else:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if not fits(self.frameGeometry(), screen.availableGeometry()):
+                self.fit_to_screen()  # remembered from a bigger screen
         state = self.store.bytes("window/state")
         if state is not None:
             self.restoreState(state)
+        else:  # a first start: the settings get room for their prompt on a wide window
+            least = self.settings_dock.minimumSizeHint().width()
+            wide = max(least, min(340, int(self.width() * 0.24)))
+            self.resizeDocks([self.settings_dock], [wide], Qt.Orientation.Horizontal)
         for splitter in (self.main_split, self.right_split, self.run_split):
             sizes = self.store.bytes(f"splitters/{splitter.objectName()}")
             if sizes is not None:
@@ -882,3 +1039,10 @@ def _same_file(one: Path, other: Path) -> bool:
         return one.resolve() == other.resolve()
     except OSError:
         return False
+
+
+def _dropped(urls: list[QUrl]) -> list[Dropped]:
+    return [
+        Dropped(Path(url.toLocalFile()) if url.isLocalFile() else None, url.toString())
+        for url in urls
+    ]

@@ -87,6 +87,8 @@ class PdfService(QObject):
     page_rendered = Signal(int, int, int, QImage)
     #: generation, page (1-based), quote, QuoteRects (empty when it was not found)
     quote_found = Signal(int, int, str, object)
+    #: the open document's file is gone (moved, renamed, deleted); once per document
+    document_missing = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +99,7 @@ class PdfService(QObject):
         #: pages the views still want; read by the worker to skip renders scrolled away
         self._wanted: Callable[[int], bool] = lambda page: True
         self._closed = False
+        self._missing_told = -1  # the generation whose missing file was reported
         # start the render process now, off the GUI thread, so the first page is quick
         self._submit(lambda: renderer().prestart(1))
 
@@ -151,6 +154,9 @@ class PdfService(QObject):
             if not force and not self._wanted(page):
                 self.page_rendered.emit(generation, page, width_px, QImage())
                 return
+            if self._gone(document):
+                self.page_rendered.emit(generation, page, width_px, _blank())
+                return
             try:
                 drawn = renderer().call(
                     pdf.render_page,
@@ -166,8 +172,7 @@ class PdfService(QObject):
                 log.warning("Could not render page %d of %s", page, document.path.name)
                 image = QImage()
             if image.isNull():
-                image = QImage(1, 1, QImage.Format.Format_RGB32)
-                image.fill(0xFFFFFFFF)
+                image = _blank()
             self.page_rendered.emit(generation, page, width_px, image)
 
         return self._document_job(job)
@@ -207,12 +212,29 @@ class PdfService(QObject):
 
         return self._submit(job)
 
+    def _gone(self, document: OpenedDocument) -> bool:
+        """On the worker thread: the file is not there any more (told once, not a warning
+        per page)."""
+        if document.path.is_file():
+            return False
+        if self._missing_told != document.generation:
+            self._missing_told = document.generation
+            log.warning("%s is no longer where it was opened from", document.path.name)
+            self.document_missing.emit(str(document.path))
+        return True
+
     def shutdown(self) -> None:
         """Drop queued renders and wait for the one running (a render is milliseconds)."""
         self._closed = True
         with self._lock:
             self._generation += 1
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _blank() -> QImage:
+    image = QImage(1, 1, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFFFF)
+    return image
 
 
 def _log_crash(future: Future) -> None:

@@ -9,6 +9,7 @@ keyring).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from core.settings import Settings
 
 ENGINE_GROUP = "engine"
 MAX_RECENT = 10
+#: documents whose drafted sections are remembered (the oldest are forgotten)
+MAX_DOCUMENTS = 50
 _SECRET = {"gemini_api_key", "google_api_key"}
 
 
@@ -72,6 +75,28 @@ class Store:
 
     def set_last_folder(self, folder: str) -> None:
         self.qs.setValue("files/last_folder", folder)
+
+    # -- sections drafted per document (gui.history_controller.SavedDrafts) -----------
+
+    def document_sections(self, sha256: str) -> list[dict[str, str]] | None:
+        """The sections last drafted for the document with this content, or None."""
+        text = self.qs.value(f"documents/{sha256}")
+        try:
+            drafts = json.loads(str(text)) if text else None
+        except ValueError:
+            return None
+        return drafts if isinstance(drafts, list) else None
+
+    def set_document_sections(self, sha256: str, drafts: list[dict[str, str]]) -> None:
+        order = [sha256, *(s for s in self._documents() if s != sha256)]
+        for dropped in order[MAX_DOCUMENTS:]:
+            self.qs.remove(f"documents/{dropped}")
+        self.qs.setValue("documents_order", order[:MAX_DOCUMENTS])
+        self.qs.setValue(f"documents/{sha256}", json.dumps(drafts, ensure_ascii=False))
+
+    def _documents(self) -> list[str]:
+        value = self.qs.value("documents_order", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value or []]
 
     # -- window -----------------------------------------------------------------------
 

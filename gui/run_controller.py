@@ -27,6 +27,8 @@ from core.sections import Section
 from core.settings import ProcessorKind, Settings, SettingsError
 from gui.bridge import EngineBridge
 from gui.pdf_thread import OpenedDocument
+from gui.state.outcome_words import outcome_tally
+from gui.state.result_text import RunLabel
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
@@ -35,6 +37,7 @@ from gui.widgets.results_view import ResultsView
 from gui.widgets.settings_panel import SettingsPanel
 
 if TYPE_CHECKING:
+    from core.cost import Estimate
     from core.tables.write import TablesWritten
 
 log = logging.getLogger("sectionflow.gui.run")
@@ -97,7 +100,7 @@ class RunController(QObject):
         bridge.event.connect(self._on_event)
         bridge.event.connect(progress.apply)
         bridge.completed.connect(self._on_completed)
-        bridge.failed.connect(self.error)
+        bridge.failed.connect(self._on_run_failed)
         bridge.follow(settings, self.message.emit)
         settings.subscribe(self._on_setting_changed)
 
@@ -124,26 +127,34 @@ class RunController(QObject):
             return ["A run is going"]
         return [*self._blocked(), *self.sections.problems()]
 
-    def estimate_text(self) -> str:
+    def estimate(self) -> Estimate | None:
+        """What a Gemini run of the sections should cost; None offline or not runnable."""
         if self.settings.value("processor") != ProcessorKind.GEMINI.value:
-            return ""
+            return None
         if not self.sections.all_valid:
-            return ""
-        from core.budget import describe_reach
+            return None
         from core.cost import estimate_for
 
-        settings, sections = self.settings.settings(), self.sections.to_sections()
         try:
-            guess = estimate_for(
-                settings,
-                sections,
+            return estimate_for(
+                self.settings.settings(),
+                self.sections.to_sections(),
                 self.panel.prompt().text,
                 synthesis=self.panel.synthesis.isChecked(),
             )
-            reach = describe_reach(settings, sections, self.panel.prompt().text)
         except Exception:
             log.debug("No estimate", exc_info=True)
+            return None
+
+    def estimate_text(self) -> str:
+        """The estimate line under the sections, with how far a budget cap reaches."""
+        guess = self.estimate()
+        if guess is None:
             return ""
+        from core.budget import describe_reach
+
+        prompt = self.panel.prompt().text
+        reach = describe_reach(self.settings.settings(), self.sections.to_sections(), prompt)
         text = f"Gemini estimate: {guess.describe()}"
         return f"{text}; {reach}" if reach else text
 
@@ -156,7 +167,8 @@ class RunController(QObject):
         return self._start(self.sections.to_sections())
 
     def retry_failed(self) -> asyncio.Task | None:
-        failed = set(self.results.failed_ids())
+        """Run the failed and the cancelled sections again (the Retry action says which)."""
+        failed = set(self.results.failed_ids()) | set(self.results.cancelled_ids())
         if not failed or self.outcome is None or self.bridge.running:
             return None
         sections = [s for s in self.outcome.sections if s.id in failed]
@@ -194,6 +206,9 @@ class RunController(QObject):
         if document is None:
             self.error.emit("Open a PDF first")
             return None
+        if not Path(document.path).is_file():
+            self.error.emit(missing_text(Path(document.path)))
+            return None
         try:
             settings = self.build_settings()
         except SettingsError as exc:
@@ -220,8 +235,12 @@ class RunController(QObject):
         keep = list(self.progress) if self._retrying else []
         self.progress.reset(sections, keep=keep)
         self.results.begin(sections, keep_results=self._retrying)
+        self.graph.clear()  # a retry is a run of its own: its time axis starts at 0
         if not self._retrying:
-            self.graph.clear()
+            guess = (
+                self.estimate() if settings.resolved_processor() is ProcessorKind.GEMINI else None
+            )
+            self.results.set_estimate(guess.cost_usd if guess is not None else None)
         self.graph.set_limits(
             settings.memory_throttle_threshold_mb,
             settings.max_memory_usage_mb,
@@ -256,18 +275,31 @@ class RunController(QObject):
 
     def _on_started(self, event: ev.RunStarted) -> None:
         self.message.emit(f"Run {event.run_id} started with the {event.processor} backend")
+        document = self._document()
+        if not self._retrying:  # a retry's results merge into the run they retry
+            name = document.path.name if document is not None else ""
+            self.results.set_run(RunLabel(event.run_id, name, event.processor))
+
+    def _on_run_failed(self, text: str) -> None:
+        """The run could not start or crashed: its rows say so, and the user is told."""
+        self.progress.abandon(text)
+        self.error.emit(text)
 
     def _on_failed(self, event: ev.SectionFailed) -> None:
-        reason = "Cancelled" if event.cancelled else event.reason
-        self.results.add_failure(event.section_id, reason)
+        reason = event.reason or ("Cancelled" if event.cancelled else "Failed")
+        self.results.add_failure(event.section_id, reason, cancelled=event.cancelled)
 
     def _on_completed(self, outcome: RunOutcome) -> None:
+        # this run's own time: a retry's message does not count the first run's
+        elapsed = outcome.elapsed_s
         if self._retrying and self.outcome is not None:
             outcome = merge_outcomes(self.outcome, outcome)
         self.outcome = outcome
-        done, failed = len(outcome.results), len(outcome.failures)
         state = "cancelled" if outcome.cancelled else "finished"
-        self.message.emit(f"Run {state}: {done} done, {failed} failed in {outcome.elapsed_s:.1f} s")
+        what = "Retry" if self._retrying else "Run"
+        tally = outcome_tally(outcome)
+        note = " (⚠ partial: an answer was cut off)" if tally.partial else ""
+        self.message.emit(f"{what} {state}: {tally.text()} in {elapsed:.1f} s{note}")
         self.outcome_changed.emit(outcome)
 
     # -- export -----------------------------------------------------------------------
@@ -318,4 +350,12 @@ def merge_outcomes(previous: RunOutcome, retry: RunOutcome) -> RunOutcome:
         attempts=attempts,
         cancelled=retry.cancelled,
         elapsed_s=previous.elapsed_s + retry.elapsed_s,
+    )
+
+
+def missing_text(path: Path) -> str:
+    """What the user reads when the open PDF is no longer where it was opened from."""
+    return (
+        f"'{path.name}' is no longer where it was opened from (moved, renamed or deleted?): "
+        "open it again from where it is now"
     )

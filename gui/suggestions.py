@@ -28,8 +28,10 @@ RECENT_RUNS = 20
 def compute(
     journal: Any, settings: Settings, runs: int = RECENT_RUNS
 ) -> tuple[list[Suggestion], History]:
-    """The suggestions and how much history they rest on; blocking: call it from a thread."""
-    timings, summaries = journal.history(runs)
+    """The suggestions and how much history they rest on, from past runs of the backend
+    these settings choose only; blocking: call it from a thread."""
+    backend = settings.resolved_processor().value
+    timings, summaries = journal.history(runs, processor=backend)
     return suggest(timings, summaries, settings), History(len(summaries), len(timings))
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from core import events as ev
+from core.errors import SectionFlowError
 from core.limits import FIELD_SLOTS, MEMORY_FIELDS, Limits
 
 if TYPE_CHECKING:
@@ -93,6 +94,9 @@ class TaskBridge(QObject):
         except asyncio.CancelledError:
             log.warning("The %s was stopped before it could finish", self.noun)
             self.failed.emit(f"The {self.noun} was stopped")
+        except SectionFlowError as exc:  # said in the user's words: no traceback
+            log.warning("The %s could not go on: %s", self.noun, exc)
+            self.failed.emit(str(exc) or type(exc).__name__)
         except Exception as exc:
             log.exception("The %s failed", self.noun)
             self.failed.emit(str(exc) or type(exc).__name__)

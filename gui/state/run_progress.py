@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from core import events as ev
 from core.sections import Section
 from gui.state.observable import Change, ObservableRows
+from gui.state.outcome_words import ENDINGS, PARTIAL, Tally
 
 FINAL = {ev.Stage.DONE, ev.Stage.FAILED, ev.Stage.CANCELLED, ev.Stage.SKIPPED}
 
@@ -32,7 +33,7 @@ class SectionProgress:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed", "cancelled")
+        return self.state in ENDINGS
 
     def stage_seconds(self, key: str, now: float) -> float | None:
         """Time spent in a stage so far, counting the stage under way."""
@@ -112,10 +113,12 @@ class RunProgress(ObservableRows["SectionProgress"]):
             row.attempts = max(row.attempts, event.attempt)
             row.reason = f"retry {event.operation} in {event.delay_s:.1f} s: {event.reason}"
         elif isinstance(event, ev.SectionDone):
-            row.state, row.stage = "done", ev.Stage.DONE.value
+            partial = getattr(event.result, "partial", None)
+            row.state = PARTIAL if partial else "done"
+            row.stage = ev.Stage.DONE.value
             row.attempts = event.attempts
             row.timings = dict(event.timings)
-            row.reason = ""
+            row.reason = partial or ""
             tokens = getattr(getattr(event.result, "tokens", None), "total", None)
             row.tokens = tokens
         elif isinstance(event, ev.SectionFailed):
@@ -135,13 +138,25 @@ class RunProgress(ObservableRows["SectionProgress"]):
             row.timings[key] = row.timings.get(key, 0.0) + self._clock() - row.stage_since
         row.stage_since = None
 
+    def abandon(self, reason: str) -> int:
+        """The run stopped before these rows ended (it could not start, or crashed): they
+        show why instead of staying "queued" forever. How many there were."""
+        left = [i for i, row in enumerate(self._rows) if not row.finished]
+        for index in left:
+            row = self._rows[index]
+            row.state, row.stage, row.reason = "failed", "", f"Not run: {reason}"
+        if self.finished_at is None:
+            self.finished_at = self._clock()
+        if left:
+            self._notify(Change.RESET)
+        return len(left)
+
     # -- totals -----------------------------------------------------------------------
 
-    def counts(self) -> tuple[int, int, int]:
-        """(done, failed or cancelled, left)."""
-        done = sum(1 for r in self._rows if r.state == "done")
-        failed = sum(1 for r in self._rows if r.state in ("failed", "cancelled"))
-        return done, failed, len(self._rows) - done - failed
+    def tally(self) -> Tally:
+        """Done, partial, failed, cancelled and left (queued, waiting or running)."""
+        ended = [r.state for r in self._rows if r.state in ENDINGS]
+        return Tally.of(ended, left=len(self._rows) - len(ended))
 
     def tokens(self) -> int:
         return sum(r.tokens or 0 for r in self._rows)
@@ -149,8 +164,8 @@ class RunProgress(ObservableRows["SectionProgress"]):
     def eta_seconds(self) -> float | None:
         """Left × elapsed per finished section so far: the observed throughput, which
         already includes the concurrency actually achieved."""
-        done, failed, left = self.counts()
-        finished = done + failed
+        tally = self.tally()
+        finished, left = tally.finished, tally.left
         if self.started_at is None or not finished or not left or self.finished_at:
             return None
         elapsed = self._clock() - self.started_at

@@ -10,6 +10,8 @@ the same object.
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -47,6 +49,10 @@ class SectionDraft:
         return self.error is None and bool(self.pages)
 
 
+#: how many replacements or deletions Edit ▸ Undo can take back
+UNDO_DEPTH = 20
+
+
 class SectionsState(ObservableRows["SectionDraft"]):
     """An ordered list of section drafts for one document."""
 
@@ -54,6 +60,34 @@ class SectionsState(ObservableRows["SectionDraft"]):
         super().__init__()
         self.page_count = page_count
         self._ids = SectionIds()
+        self._undo: list[tuple[list[SectionDraft], SectionIds]] = []
+        #: section id -> (other section's title, pages both cover), for rows that overlap
+        self.overlaps: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+
+    def _notify(self, change: Change, index: int = -1) -> None:
+        self.overlaps = _overlaps(self._rows)
+        super()._notify(change, index)
+
+    # -- undo -------------------------------------------------------------------------
+    # Bookmarks, Split, Whole document and Delete throw rows away: each keeps what it
+    # replaced, so a click on the wrong button costs one Ctrl+Z, not the hand-made rows.
+
+    def _remember(self) -> None:
+        if self._rows:
+            self._undo.append((list(self._rows), copy.deepcopy(self._ids)))
+            del self._undo[:-UNDO_DEPTH]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> int:
+        """Bring back the rows before the last replacement or deletion; how many."""
+        if not self._undo:
+            return 0
+        self._rows, self._ids = self._undo.pop()
+        self._notify(Change.RESET)
+        return len(self._rows)
 
     # -- observation ------------------------------------------------------------------
 
@@ -102,6 +136,7 @@ class SectionsState(ObservableRows["SectionDraft"]):
         self.page_count = page_count
         self._rows = []
         self._ids = SectionIds()
+        self._undo.clear()
         self._notify(Change.RESET)
 
     def add_pages(self, pages: Iterable[int], title: str | None = None) -> SectionDraft:
@@ -118,6 +153,7 @@ class SectionsState(ObservableRows["SectionDraft"]):
         return row
 
     def replace_all(self, sections: Sequence[Section]) -> None:
+        self._remember()
         self._ids = SectionIds()
         self._rows = []
         for section in sections:
@@ -154,6 +190,8 @@ class SectionsState(ObservableRows["SectionDraft"]):
         self._notify(Change.ROW, index)
 
     def remove(self, indices: Iterable[int]) -> None:
+        if any(0 <= index < len(self._rows) for index in indices):
+            self._remember()
         for index in sorted(set(indices), reverse=True):
             if 0 <= index < len(self._rows):
                 del self._rows[index]
@@ -169,9 +207,59 @@ class SectionsState(ObservableRows["SectionDraft"]):
         return target
 
     def clear(self) -> None:
+        self._remember()
         self._rows = []
         self._notify(Change.RESET)
+
+    # -- remembered per document ------------------------------------------------------
+
+    def drafts(self) -> list[dict[str, str]]:
+        """The rows as typed (bad ranges too), to be kept and given back on reopening."""
+        return [
+            {"title": row.title, "spec": row.spec, **({"prompt": row.prompt} if row.prompt else {})}
+            for row in self._rows
+        ]
+
+    def restore_drafts(self, drafts: Sequence[dict[str, str]]) -> int:
+        """Rows kept by :meth:`drafts` (for this document); how many came back."""
+        self._ids = SectionIds()
+        self._rows = [
+            self._draft(
+                self._ids.next(), str(d.get("title", "")), str(d.get("spec", "")), d.get("prompt")
+            )
+            for d in drafts
+            if d.get("spec")
+        ]
+        self._notify(Change.RESET)
+        return len(self._rows)
 
     @staticmethod
     def _default_title(spec: str) -> str:
         return f"Pages {spec}" if ("-" in spec or "," in spec) else f"Page {spec}"
+
+
+def _overlaps(rows: Sequence[SectionDraft]) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
+    """Sections sharing pages: allowed (an overview beside its chapters), but flagged."""
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        for page in row.pages:
+            by_page[page].append(index)
+    shared: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for page, owners in by_page.items():
+        if len(owners) > 1:
+            for a in owners:
+                for b in owners:
+                    if a != b:
+                        shared[(a, b)].append(page)
+    found: dict[str, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
+    for (a, b), pages in sorted(shared.items()):
+        found[rows[a].id].append((rows[b].title, tuple(sorted(pages))))
+    return dict(found)
+
+
+def overlap_text(overlaps: Sequence[tuple[str, tuple[int, ...]]]) -> str:
+    """ "Overlaps 'Intro' on pages 3-4" (one clause per other section)."""
+    return "; ".join(
+        f"Overlaps '{title}' on page{'s' if len(pages) > 1 else ''} {format_ranges(pages)}"
+        for title, pages in overlaps
+    )

@@ -107,6 +107,8 @@ class AppSettings:
         self._defaults = self._resolved(base)
         self._current = self._defaults
         self._choices: dict[str, Any] = {}
+        #: a saved backend not used this session (Gemini with no key), kept for later
+        self.held_back: str | None = None
         saved_choices = self._saved.load_choices()
         # the maximum first, so a saved threshold above the default maximum fits
         for name in sorted(saved_choices, key=lambda n: n != MAXIMUM):
@@ -184,10 +186,22 @@ class AppSettings:
             current = with_value(current, field, wanted)
         self._apply(current, changes)
 
+    def restore_held_back(self) -> bool:
+        """Use the saved backend set aside at launch (a key is available now)."""
+        held, self.held_back = self.held_back, None
+        if held is None or held == self.value("processor"):
+            return False
+        self.set("processor", held)
+        return True
+
     def reset(self, names: Iterable[str] | None = None) -> None:
         """Back to what ``.env`` or the environment says (the built-in default where
         neither sets it)."""
-        todo = [n for n in (APP_FIELDS if names is None else names) if n in self._choices]
+        asked = APP_FIELDS if names is None else tuple(names)
+        if "processor" in asked and self.held_back is not None:
+            self.held_back = None  # the backend set aside at launch goes too
+            self._saved.forget_choice("processor")
+        todo = [n for n in asked if n in self._choices]
         current = self._current.model_copy(
             update={name: getattr(self._defaults, name) for name in todo}
         )
@@ -200,6 +214,8 @@ class AppSettings:
     # ----------------------------------------------------------------- plumbing
     def _apply(self, current: Settings, changes: Mapping[str, Any]) -> None:
         self._current = current
+        if "processor" in changes:
+            self.held_back = None  # the user chose a backend: that choice is the one kept
         for name in changes:
             if self.value(name) == self.default(name):
                 self._choices.pop(name, None)
@@ -214,6 +230,11 @@ class AppSettings:
     def _restore(self, name: str, value: Any) -> None:
         """A saved choice from an earlier session; one no longer allowed is dropped."""
         if name not in APP_FIELDS:
+            return
+        if name == "processor" and str(value) == ProcessorKind.GEMINI.value and not self._has_key():
+            # Gemini without a key would only open the key dialog at every Run: offline
+            # for this session, and the saved choice kept for when a key is there
+            self.held_back = ProcessorKind.GEMINI.value
             return
         try:
             current = with_value(self._current, name, value)

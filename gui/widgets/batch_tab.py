@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
@@ -183,7 +185,7 @@ class BatchTab(QWidget):
         # -- how each file is cut ------------------------------------------------------
         rule = QGroupBox("Sections of each file", self)
         rule.setToolTip("One rule for every file of the folder")
-        row = QHBoxLayout(rule)
+        row = QGridLayout(rule)  # two rows: one was wider than a small screen
         self.rule_group = QButtonGroup(self)
         self.outline_radio = QRadioButton("Outline level", rule)
         self.outline_radio.setToolTip(
@@ -216,15 +218,13 @@ class BatchTab(QWidget):
             "from the history, nothing is sent); unfinished runs continue where they "
             "stopped; other files run fresh"
         )
-        for widget in (self.outline_radio, self.outline_level):
-            row.addWidget(widget)
-        row.addSpacing(16)
-        for widget in (self.every_radio, self.every_pages):
-            row.addWidget(widget)
-        row.addSpacing(16)
-        row.addWidget(self.whole_radio)
-        row.addStretch(1)
-        row.addWidget(self.resume_box)
+        row.addWidget(self.outline_radio, 0, 0)
+        row.addWidget(self.outline_level, 0, 1)
+        row.addWidget(self.every_radio, 0, 2)
+        row.addWidget(self.every_pages, 0, 3)
+        row.addWidget(self.whole_radio, 1, 0)
+        row.addWidget(self.resume_box, 1, 2, 1, 2)
+        row.setColumnStretch(4, 1)
         self._sync_spins()
 
         # -- cost and time -------------------------------------------------------------
@@ -253,21 +253,21 @@ class BatchTab(QWidget):
         )
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.cancel_button.setEnabled(False)
-        self.open_folder_button = QPushButton(icon("open"), "Open results folder", self)
+        self.open_folder_button = QPushButton(icon("open"), "Results folder", self)
         self.open_folder_button.setToolTip("Show the output folder in the file manager")
         self.open_folder_button.clicked.connect(self.open_folder_requested)
-        self.open_index_button = QPushButton(icon("export"), "Open index.md", self)
+        self.open_index_button = QPushButton(icon("export"), "index.md", self)
         self.open_index_button.setToolTip(
             "Open the batch index: every file, its status, section counts and links to its results"
         )
         self.open_index_button.clicked.connect(self.open_index_requested)
         self.set_results_available(False)
-        actions = QHBoxLayout()
-        actions.addWidget(self.run_button)
-        actions.addWidget(self.cancel_button)
-        actions.addStretch(1)
-        actions.addWidget(self.open_folder_button)
-        actions.addWidget(self.open_index_button)
+        actions = QGridLayout()  # two rows: one was wider than a small screen
+        actions.addWidget(self.run_button, 0, 0)
+        actions.addWidget(self.cancel_button, 0, 1)
+        actions.addWidget(self.open_folder_button, 1, 0)
+        actions.addWidget(self.open_index_button, 1, 1)
+        actions.setColumnStretch(2, 1)
 
         # -- progress ------------------------------------------------------------------
         self.bar = QProgressBar(self)
@@ -276,7 +276,8 @@ class BatchTab(QWidget):
         self.bar.setAccessibleName("Batch progress")
         self.summary = QLabel("No batch yet", self)
         self.summary.setToolTip("Files finished, files per status and the time so far")
-        self.summary.setMinimumWidth(300)
+        self.summary.setMinimumWidth(160)
+        self.summary.setWordWrap(True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         progress = QHBoxLayout()
         progress.addWidget(self.bar, 1)
@@ -289,7 +290,10 @@ class BatchTab(QWidget):
         self.status.setToolTip("What the batch did last")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        layout = QVBoxLayout(self)
+        # in a scroll area: on a small screen the tab would otherwise squeeze the rest of
+        # the window (the sections table) to make room for all of itself
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(paths)
         layout.addWidget(rule)
@@ -298,6 +302,13 @@ class BatchTab(QWidget):
         layout.addLayout(progress)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(500)

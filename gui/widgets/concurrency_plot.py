@@ -37,7 +37,7 @@ def steps(times: Sequence[float], values: Sequence[float], end: float) -> tuple[
 
 class ConcurrencyPlot(DrawnWhenShown, PlotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, left="sections", min_height=110)
+        super().__init__(parent, left="sections", min_height=80)
         self.samples: list[dict[str, Any]] = []
         self._end = 0.0
         self.legend.set_entries(

@@ -44,7 +44,7 @@ _STAGE_TIPS = {
 
 class GanttChart(DrawnWhenShown, PlotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, min_height=160)
+        super().__init__(parent, min_height=120)
         self.sections: list[tuple[str, str]] = []
         self.bars: list[dict[str, Any]] = []
         self._items: list[pg.GraphicsObject] = []

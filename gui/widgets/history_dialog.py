@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -28,12 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.state.outcome_words import badge, marked, run_status, run_tally
 from gui.tasks import TaskKeeper
 from gui.widgets.row_table import row_table
 
 log = logging.getLogger("sectionflow.gui.history")
 
-COLUMNS = ("Started", "Document", "Status", "Backend", "Model", "Sections", "Done", "Failed")
+COLUMNS = (
+    "Started",
+    "Document",
+    "Status",
+    "Backend",
+    "Model",
+    "Sections",
+    "Done",
+    "Partial",
+    "Failed",
+    "Cancelled",
+)
+STATUS, COUNTS = 2, 5
 RUN_LIMIT = 200
 
 
@@ -155,19 +169,21 @@ class HistoryDialog(QDialog):
         chosen = self.selected_run_id()  # kept across a refresh (e.g. when a run ends)
         self.table.setRowCount(len(self.runs))
         for row, info in enumerate(self.runs):
+            tally = run_tally(info)
             cells = (
                 info.started_at,
                 info.document_name,
-                info.status,
+                marked(run_status(info)),
                 info.processor,
                 info.model or "",
-                str(info.sections),
-                str(info.done),
-                str(info.failed),
+                *(str(n) for n in (info.sections, tally.done, tally.partial, tally.failed)),
+                str(tally.cancelled),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column >= 5:
+                if column == STATUS:
+                    self._badge(item, info)
+                if column >= COUNTS:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -181,6 +197,15 @@ class HistoryDialog(QDialog):
             self.table.selectRow(ids.index(chosen) if chosen in ids else 0)
         self.size_label.setText(f"Journal size: {human_size(self.size)} ({len(self.runs)} runs)")
         self._update_buttons()
+
+    @staticmethod
+    def _badge(item: QTableWidgetItem, info: Any) -> None:
+        found = badge(run_status(info))
+        if found is None:
+            item.setToolTip(f"The run is {info.status}")
+            return
+        item.setForeground(QColor(found.color))
+        item.setToolTip(f"{found.mark} {found.word}: {run_tally(info).text()} ({found.meaning})")
 
     def _update_buttons(self) -> None:
         chosen = len(self.selected_run_ids())

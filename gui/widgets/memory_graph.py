@@ -50,7 +50,7 @@ class MemoryGraph(QWidget):
         self.plot.setLabel("bottom", "time", units="s")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(120)
         self.plot.setToolTip(
             "Memory of the app and its worker processes during the run. Dashed lines: "
             "throttle threshold (orange) and maximum (red); shaded: throttled periods"

@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSlider,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from core.sections import PageRangeError, format_ranges, parse_ranges
 from gui.pdf_thread import PdfService
+from gui.widgets.elided_label import ElidedLabel
+from gui.widgets.start_hint import StartHint
 from gui.widgets.thumbnail_model import ThumbnailModel
 from gui.widgets.thumbnail_view import ThumbnailView
 from gui.widgets.validity import mark_invalid
@@ -40,13 +43,11 @@ class PagesPanel(QWidget):
         service.set_wanted(self.view.is_wanted)
         self._syncing = False
 
-        self.title = QLabel("No document open", self)
+        self.title = ElidedLabel("", self)  # plain text: metadata is untrusted
         self.title.setObjectName("documentTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)  # PDF metadata is untrusted
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.page_count_label = QLabel("", self)
         self.page_count_label.setToolTip("Number of pages in the open document")
 
@@ -56,6 +57,7 @@ class PagesPanel(QWidget):
         self.zoom.setSingleStep(8)
         self.zoom.setPageStep(48)
         self.zoom.setMaximumWidth(160)
+        self.zoom.setMinimumWidth(60)
         self.zoom.setToolTip("Thumbnail size (Ctrl++ / Ctrl+- also zoom)")
         self.zoom.setAccessibleName("Thumbnail size")
         self.zoom.valueChanged.connect(self.view.set_thumb_width)
@@ -70,6 +72,9 @@ class PagesPanel(QWidget):
             "press Enter to add them as a section"
         )
         self.range_box.setAccessibleName("Page range")
+        # wide enough for its hint and a range like "106-120,131-140" (never just "P…")
+        sample = self.range_box.placeholderText()
+        self.range_box.setMinimumWidth(self.range_box.fontMetrics().horizontalAdvance(sample) + 24)
         self.range_box.textEdited.connect(self._on_range_typed)
         self.range_box.returnPressed.connect(self._on_add)
 
@@ -81,24 +86,39 @@ class PagesPanel(QWidget):
         QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=lambda: self._zoom_by(24))
         QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=lambda: self._zoom_by(-24))
 
+        # the title gets the whole width (the pane may be narrow); the zoom goes below
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(self.page_count_label)
+        footer = QHBoxLayout()
+        footer.addWidget(self.page_count_label, 1)
+        footer.addWidget(zoom_label)
+        footer.addWidget(self.zoom)
         tools = QHBoxLayout()
         tools.addWidget(self.range_box, 1)
         tools.addWidget(self.add_button)
-        tools.addSpacing(8)
-        tools.addWidget(zoom_label)
-        tools.addWidget(self.zoom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)
         layout.addLayout(tools)
-        layout.addWidget(self.view, 1)
+        self.hint = StartHint(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.hint)
+        self.stack.addWidget(self.view)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(footer)
 
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.view.preview_requested.connect(self.preview_requested)
         self.model.modelReset.connect(self._on_reset)
+
+    def show_pages(self, pages: frozenset[int]) -> None:
+        """Scroll the grid to a chosen section's first page, unless it is in sight."""
+        if not pages:
+            return
+        first_shown, last_shown = self.view.visible_pages()
+        first = min(pages)
+        if not first_shown <= first <= last_shown:
+            self.view.scroll_to_page(first)
 
     def _zoom_by(self, delta: int) -> None:
         self.zoom.setValue(self.zoom.value() + delta)
@@ -110,6 +130,9 @@ class PagesPanel(QWidget):
         self.page_count_label.setText(f"{page_count} {word}" if page_count else "")
 
     def _on_reset(self) -> None:
+        # the first-run hint until a document is open, the pages after
+        self.stack.setCurrentWidget(self.view if self.model.page_count else self.hint)
+        self.view.scrollToTop()  # a new document starts at its first page
         self.range_box.clear()
         mark_invalid(self.range_box, None)
         self.add_button.setEnabled(False)

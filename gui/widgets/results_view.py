@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,12 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.cost import format_usd, result_cost, total_cost
 from core.sections import Section
 from core.synthesis.inputs import SYNTHESIS_ID, SYNTHESIS_TITLE
+from gui.state.outcome_words import BADGES, CANCELLED, DONE, FAILED, PARTIAL, Tally
+from gui.state.result_text import RunLabel, clipboard_text, matches, searchable
 from gui.widgets.citation_list import CitationList
+from gui.widgets.results_filter import ALL, ResultsFilter
 from gui.widgets.safe_browser import SafeTextBrowser
 
-OK_MARK, FAIL_MARK = "✓", "✗"
+OK_MARK, FAIL_MARK = BADGES[DONE].mark, BADGES[FAILED].mark
 
 
 class ResultsView(QWidget):
@@ -49,11 +53,23 @@ class ResultsView(QWidget):
         self._items: dict[str, QListWidgetItem] = {}
         self.results: dict[str, Any] = {}
         self.failures: dict[str, str] = {}
+        #: of the failures, the sections that were cancelled rather than failed
+        self.cancelled: set[str] = set()
+        self._pages: dict[str, str] = {}
+        self._haystacks: dict[str, str] = {}
+        self.run_label = RunLabel()
+        #: the run's cost estimate before it started (Gemini), shown beside the actual
+        self.estimate_usd: float | None = None
 
         self.list = QListWidget(self)
-        self.list.setToolTip("Sections of the last run: ✓ done, ✗ failed (with its reason)")
+        self.list.setToolTip(
+            "Sections of the last run: ✓ done, ⚠ partial (the answer was cut off), "
+            "✗ failed (with its reason), ⊘ cancelled"
+        )
         self.list.setAccessibleName("Result sections")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setWordWrap(True)  # long titles wrap instead of ending in "…"
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.currentRowChanged.connect(self._show_row)
 
         self.heading = QLabel(self)
@@ -90,6 +106,21 @@ class ResultsView(QWidget):
         self.retry_button.setEnabled(False)
         self.retry_button.clicked.connect(self.retry_requested)
         self.summary = QLabel("No results yet", self)
+        self.summary.setToolTip(
+            "How the sections ended; on Gemini, what the answers cost beside the estimate "
+            "made before the run"
+        )
+        self.summary.setWordWrap(True)
+        self.filter = ResultsFilter(self)
+        self.filter.changed.connect(self.apply_filter)
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip(
+            "Copy the shown result with its title, pages and run to the clipboard (Ctrl+C)"
+        )
+        self.copy_button.clicked.connect(self.copy_current)
+        self.copy_button.setEnabled(False)
+        QShortcut(QKeySequence.StandardKey.Copy, self.list, activated=self.copy_current)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.filter.search.setFocus)
 
         detail = QWidget(self)
         detail_layout = QVBoxLayout(detail)
@@ -104,14 +135,20 @@ class ResultsView(QWidget):
         self._add_citations(right)
         detail_layout.addWidget(right, 1)
 
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filter)
+        left_layout.addWidget(self.list, 1)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(self.list)
+        split.addWidget(left)
         split.addWidget(detail)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setSizes([200, 600])
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.copy_button)
         bottom.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -129,11 +166,15 @@ class ResultsView(QWidget):
             self._order = []
             self.results.clear()
             self.failures.clear()
+            self.cancelled.clear()
             self._items.clear()
+            self._haystacks.clear()
         for section in sections:
             if section.id not in self._order:
                 self._order.append(section.id)
             self._titles[section.id] = section.title
+            self._pages[section.id] = section.page_spec
+            self.cancelled.discard(section.id)
             if self.failures.pop(section.id, None) is not None:
                 self._drop_item(section.id)
         self._update_summary()
@@ -143,11 +184,16 @@ class ResultsView(QWidget):
     def add_result(self, section_id: str, result: Any) -> None:
         self.results[section_id] = result
         self.failures.pop(section_id, None)
+        self.cancelled.discard(section_id)
         self._titles.setdefault(section_id, getattr(result, "title", section_id))
         self._upsert(section_id)
 
-    def add_failure(self, section_id: str, reason: str) -> None:
+    def add_failure(self, section_id: str, reason: str, cancelled: bool = False) -> None:
         self.failures[section_id] = reason
+        if cancelled:
+            self.cancelled.add(section_id)
+        else:
+            self.cancelled.discard(section_id)
         self.results.pop(section_id, None)
         self._upsert(section_id)
 
@@ -164,8 +210,25 @@ class ResultsView(QWidget):
         item.setFont(font)
         item.setToolTip("The answer for the whole document, built from the section answers")
 
+    def status(self, section_id: str) -> str | None:
+        """done, partial, failed, cancelled, or None while it has no result."""
+        if section_id in self.results:
+            return PARTIAL if getattr(self.results[section_id], "partial", None) else DONE
+        if section_id in self.failures:
+            return CANCELLED if section_id in self.cancelled else FAILED
+        return None
+
     def failed_ids(self) -> list[str]:
-        return [sid for sid in self._order if sid in self.failures]
+        """Sections that failed (not those cancelled)."""
+        return [sid for sid in self._order if self.status(sid) == FAILED]
+
+    def cancelled_ids(self) -> list[str]:
+        return [sid for sid in self._order if self.status(sid) == CANCELLED]
+
+    def tally(self) -> Tally:
+        """The sections' endings (the whole-document answer is not a section)."""
+        sections = (sid for sid in self._order if sid != SYNTHESIS_ID)
+        return Tally.of(status for sid in sections if (status := self.status(sid)))
 
     # -- showing ----------------------------------------------------------------------
     # Items are updated one at a time (not rebuilt): with hundreds of sections a rebuild
@@ -182,13 +245,17 @@ class ResultsView(QWidget):
             row = sum(1 for other in self._items if rank.get(other, 1 << 30) < rank[sid])
             self._items[sid] = item
             self.list.insertItem(row, item)
-        if sid in self.results:
-            mark, color, tip = OK_MARK, QColor("#2e7d32"), "Done"
-        else:
-            mark, color, tip = FAIL_MARK, QColor("#c62828"), self.failures.get(sid, "")
-        item.setText(f"{mark}  {self._titles.get(sid, sid)}")
-        item.setForeground(color)
-        item.setToolTip(tip)
+        status = self.status(sid) or FAILED
+        found = BADGES[status]
+        reason = self.failures.get(sid) or getattr(self.results.get(sid), "partial", None)
+        item.setText(f"{found.mark}  {self._titles.get(sid, sid)}")
+        title = self._titles.get(sid, sid)
+        self._haystacks[sid] = searchable(title, self.results.get(sid), reason or "")
+        item.setHidden(not self._wanted(sid))
+        item.setForeground(QColor(found.color))
+        item.setToolTip(
+            f"{found.word.capitalize()}: {reason}" if reason else found.word.capitalize()
+        )
         self._update_summary()
         current = self.list.currentItem()
         if current is None:
@@ -202,16 +269,15 @@ class ResultsView(QWidget):
             self.list.takeItem(self.list.row(item))
 
     def _update_summary(self) -> None:
-        done = len(self.results) - (SYNTHESIS_ID in self.results)
-        failed = len(self.failures)
-        self.summary.setText(
-            f"{done} done, {failed} failed" if done or failed else "No results yet"
-        )
-        self.retry_button.setEnabled(bool(failed))
+        tally = self.tally()
+        text = tally.text() if tally.finished or tally.cancelled else "No results yet"
+        self.summary.setText(text + self._cost_text() + self._shown_text())
+        self.retry_button.setEnabled(bool(tally.failed or tally.cancelled))
 
     def _show_row(self, row: int) -> None:
         item = self.list.item(row) if row >= 0 else None
         sid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.copy_button.setEnabled(sid is not None)
         if sid is None:
             self.heading.clear()
             self.meta.clear()
@@ -233,22 +299,29 @@ class ResultsView(QWidget):
         result = self.results.get(sid)
         self.citations.show_citations(getattr(result, "citations", None) or [], title)
         if sid in self.failures:
-            self.meta.setText("Failed")
-            self.meta.setStyleSheet("color: #c62828;")
+            found = BADGES[self.status(sid) or FAILED]
+            self.meta.setText(f"{found.mark} {found.word.capitalize()}")
+            self.meta.setStyleSheet(f"color: {found.color};")
             # plain text, escaped: a reason may quote a title like "<<Annex>>"
             reason = html.escape(self.failures[sid])
-            self.browser.setHtml(f"<p><b>This section failed.</b></p><p>{reason}</p>")
+            what = "was cancelled" if sid in self.cancelled else "failed"
+            self.browser.setHtml(f"<p><b>This section {what}.</b></p><p>{reason}</p>")
             self.fields.setVisible(False)
             return
         result = self.results[sid]
         self.meta.setStyleSheet("")
         bits = [f"pages {result.pages}", result.processor]
+        if getattr(result, "partial", None):
+            bits.insert(0, f"{BADGES[PARTIAL].mark} Partial: {result.partial}")
+            self.meta.setStyleSheet(f"color: {BADGES[PARTIAL].color}; font-weight: bold;")
         if result.model:
             bits.append(result.model)
         if result.tokens.total:
             bits.append(f"{result.tokens.total:,} tokens")
+            bits.append(f"cost {format_usd(result_cost(result))}")
         self.meta.setText(" · ".join(bits))
         self.browser.setMarkdown(result.markdown or "*(empty answer)*")
+        self._find_query()
         fields = result.fields or {}
         self.fields.setRowCount(len(fields))
         for row, (name, value) in enumerate(fields.items()):
@@ -258,3 +331,83 @@ class ResultsView(QWidget):
             cell.setToolTip(shown[:2000])
             self.fields.setItem(row, 1, cell)
         self.fields.setVisible(bool(fields))
+
+    # -- search and filter ------------------------------------------------------------
+
+    def _wanted(self, sid: str) -> bool:
+        status = self.filter.wanted_status()
+        if status != ALL and self.status(sid) != status:
+            return False
+        return matches(self.filter.query(), self._haystacks.get(sid, ""))
+
+    def apply_filter(self, *_: object) -> None:
+        """Hide the sections the search or the status filter leaves out."""
+        for sid, item in self._items.items():
+            item.setHidden(not self._wanted(sid))
+        self._update_summary()
+        current = self.list.currentItem()
+        if current is not None and current.isHidden():
+            shown = [self.list.item(i) for i in range(self.list.count())]
+            self.list.setCurrentItem(next((i for i in shown if not i.isHidden()), None))
+        elif current is not None:
+            self._find_query()
+
+    def _shown_text(self) -> str:
+        filtering = self.filter.query() or self.filter.wanted_status() != ALL
+        return f" · {len(self.shown_ids())} shown" if filtering and self._items else ""
+
+    def shown_ids(self) -> list[str]:
+        items = self._items
+        return [sid for sid in self._order if sid in items and not items[sid].isHidden()]
+
+    def _find_query(self) -> None:
+        """Select the first word searched for in the shown answer."""
+        words = self.filter.query().split()
+        if words:
+            self.browser.moveCursor(self.browser.textCursor().MoveOperation.Start)
+            self.browser.find(words[0])
+
+    # -- copying and cost -------------------------------------------------------------
+
+    def set_run(self, label: RunLabel) -> None:
+        """The run the results come from, which a copied result names."""
+        self.run_label = label
+
+    def set_estimate(self, estimate_usd: float | None) -> None:
+        self.estimate_usd = estimate_usd
+        self._update_summary()
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def copy_current(self) -> str:
+        """The shown result with its title, pages and run, on the clipboard."""
+        sid = self.current_id()
+        if sid is None:
+            return ""
+        result = self.results.get(sid)
+        status = self.status(sid) or FAILED
+        body = result.markdown if result is not None else self.failures.get(sid, "")
+        text = clipboard_text(
+            self._titles.get(sid, sid),
+            self._pages.get(sid) or getattr(result, "pages", ""),
+            BADGES[status].word,
+            self.run_label,
+            body,
+            result_cost(result) if result is not None else None,
+        )
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def total_cost(self) -> float | None:
+        return total_cost([result_cost(result) for result in self.results.values()])
+
+    def _cost_text(self) -> str:
+        cost = self.total_cost()
+        if not cost:
+            return ""
+        text = f" · cost {format_usd(cost)}"
+        if self.estimate_usd is not None:
+            text += f" (estimate {format_usd(self.estimate_usd)})"
+        return text

@@ -63,7 +63,7 @@ class RunReport(DrawnWhenShown, QWidget):
         self.figures_area = QScrollArea(self)
         self.figures_area.setWidgetResizable(True)
         self.figures_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.figures_area.setMinimumWidth(250)
+        self.figures_area.setMinimumWidth(170)
         self.figures_area.setToolTip("The run's figures; hover over one for what it means")
 
         self.gantt = GanttChart(self)

@@ -10,7 +10,7 @@ highlight and the table in agreement.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 
 from core.sections import OutlineEntry, PageRangeError
 from gui.state.observable import Change
-from gui.state.sections import SectionDraft, SectionsState
+from gui.state.sections import SectionDraft, SectionsState, overlap_text
 from gui.widgets.list_model import Column, StateTableModel
 
 TITLE, PAGES, PROMPT = range(3)
+OVERLAP_COLOR = QColor("#e65100")
 
 
 class SectionsPanel(QWidget):
@@ -52,11 +53,16 @@ class SectionsPanel(QWidget):
             ),
             Column(
                 "Pages",
-                lambda row: row.spec,
-                header_tooltip="Pages in range syntax, e.g. 1-3,5,8- (double-click to edit)",
+                lambda row: f"⚠ {row.spec}" if row.id in state.overlaps else row.spec,
+                header_tooltip=(
+                    "Pages in range syntax, e.g. 1-3,5,8- (double-click to edit); ⚠ marks "
+                    "pages another section also covers (allowed, but they are analysed twice)"
+                ),
                 edit=state.set_spec,
-                tooltip=lambda row: row.error or f"{len(row.pages)} pages: {row.spec}",
+                edit_value=lambda row: row.spec,
+                tooltip=lambda row: self._pages_tip(row),
                 invalid=lambda row: row.error is not None,
+                color=lambda row: OVERLAP_COLOR if row.id in state.overlaps else None,
             ),
             Column(
                 "Own prompt",
@@ -84,8 +90,9 @@ class SectionsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PAGES, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(PAGES, 110)
+        header.setSectionResizeMode(PROMPT, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(PAGES, 80)
+        header.resizeSection(PROMPT, 120)  # the title gets the rest of the width
         self.table.setToolTip(
             "Sections to analyse. F2 or double-click edits a cell; Delete removes; "
             "Alt+Up/Alt+Down reorders."
@@ -105,6 +112,10 @@ class SectionsPanel(QWidget):
         self.level_combo = QComboBox(self)
         self.level_combo.setToolTip("Which bookmark level makes one section per entry")
         self.level_combo.setAccessibleName("Bookmark level")
+        self.level_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.level_combo.setMinimumContentsLength(8)
         self.bookmarks_button = QPushButton("From bookmarks", self)
         self.bookmarks_button.setToolTip(
             "Replace the sections with one per bookmark at the chosen level "
@@ -132,15 +143,16 @@ class SectionsPanel(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setToolTip("Number of sections, and whether they can be run")
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.level_combo)
-        row1.addWidget(self.bookmarks_button)
-        row1.addSpacing(8)
-        row1.addWidget(self.every_spin)
-        row1.addWidget(self.every_button)
-        row1.addSpacing(8)
-        row1.addWidget(self.whole_button)
-        row1.addStretch(1)
+        # two rows of ways to fill the table: one row was wider than a small screen
+        bookmarks_row = QHBoxLayout()
+        bookmarks_row.addWidget(self.level_combo)
+        bookmarks_row.addWidget(self.bookmarks_button)
+        bookmarks_row.addStretch(1)
+        split_row = QHBoxLayout()
+        split_row.addWidget(self.every_spin)
+        split_row.addWidget(self.every_button)
+        split_row.addWidget(self.whole_button)
+        split_row.addStretch(1)
         row2 = QHBoxLayout()
         row2.addWidget(self.count_label, 1)
         row2.addWidget(self.up_button)
@@ -148,7 +160,8 @@ class SectionsPanel(QWidget):
         row2.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(row1)
+        layout.addLayout(bookmarks_row)
+        layout.addLayout(split_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(row2)
 
@@ -157,6 +170,13 @@ class SectionsPanel(QWidget):
         state.subscribe(self._on_state)
         self.set_outline(())
         self._on_state(Change.RESET, -1)
+
+    def _pages_tip(self, row: SectionDraft) -> str:
+        if row.error:
+            return row.error
+        tip = f"{len(row.pages)} pages: {row.spec}"
+        overlaps = self.state.overlaps.get(row.id)
+        return f"{tip}\n⚠ {overlap_text(overlaps)}" if overlaps else tip
 
     def _tool(self, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -191,12 +211,14 @@ class SectionsPanel(QWidget):
         self._replace(self.state.from_bookmarks, self._outline, int(level))
 
     def _replace(self, fn, *args: object) -> None:
+        before = len(self.state)
         try:
             count = fn(*args)
         except PageRangeError as exc:
             self.message.emit(str(exc))
             return
-        self.message.emit(f"{count} sections")
+        undo = f"; they replace {before} (Edit ▸ Undo, Ctrl+Z, brings those back)" if before else ""
+        self.message.emit(f"{count} sections{undo}")
         if len(self.state):
             self.select_row(0)
 
@@ -236,11 +258,20 @@ class SectionsPanel(QWidget):
         text = f"{count} section{'s' if count != 1 else ''}"
         if problems:
             text += f" · {len(problems)} with a bad page range"
+        if self.state.overlaps:
+            text += f" · ⚠ {len(self.state.overlaps)} overlapping"
         self.count_label.setText(text)
         current = self.table.currentIndex()
         if change is not Change.ROW or (current.isValid() and current.row() == index):
             self._emit_highlight()
+        if change is not Change.REMOVED:
+            self._fit_pages_column()
         self._update_buttons()
+
+    def _fit_pages_column(self) -> None:
+        """Page ranges whole ("106-120,131-140", not "106-1…"), within reason."""
+        hint = self.table.sizeHintForColumn(PAGES) if len(self.state) else 0
+        self.table.horizontalHeader().resizeSection(PAGES, max(70, min(hint + 8, 260)))
 
     def _emit_highlight(self, *_: object) -> None:
         current = self.table.currentIndex()

@@ -114,7 +114,7 @@ TIMEOUTS = (
     ("processing_timeout_seconds", "Analysis", "Longest one analysis call may take"),
 )
 BACKENDS = (
-    (ProcessorKind.LOCAL, "Offline (no network, no key)"),
+    (ProcessorKind.LOCAL, "Offline (no key)"),
     (ProcessorKind.GEMINI, "Gemini"),
 )
 DETAIL = (
@@ -133,6 +133,13 @@ def known_models() -> list[str]:
         return list(load_prices().models)
     except Exception:
         return []
+
+
+def narrow(combo: QComboBox, chars: int = 14) -> None:
+    """Ask for room for ``chars`` characters, not the longest item (which widened the
+    panel past a small screen); the open list still shows every item whole."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
 
 
 class SettingsPanel(QWidget):
@@ -280,6 +287,8 @@ class SettingsPanel(QWidget):
         form.addRow(self.synthesis)
         self.binder.bind("processor", self.backend, backend_label)
         self.binder.bind("gemini_model", self.model_box, model_label)
+        for combo in (self.backend, self.model_box, self.template):
+            narrow(combo)
         return group
 
     def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
@@ -320,6 +329,7 @@ class SettingsPanel(QWidget):
             box.addItem(text, value.value)
         box.setToolTip(tip)
         box.setAccessibleName(name)
+        narrow(box)
         return box
 
     def _label(self, text: str, tip: str) -> QLabel:

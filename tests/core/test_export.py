@@ -1,4 +1,5 @@
-"""JSON and Markdown exports: the versioned schema, document order, failures, atomicity."""
+"""JSON and Markdown exports: the versioned schema, the table's order, failures, cost,
+atomicity."""
 
 from __future__ import annotations
 
@@ -91,15 +92,15 @@ def test_json_schema_fields(outcome: RunOutcome) -> None:
     assert (run["processor"], run["model"]) == ("gemini", "gemini-test")
     assert run["prompt"]["name"] == "key_facts" and run["prompt"]["text"] == "List facts"
     assert data["settings"] == outcome.settings
-    assert data["summary"] == outcome.summary
+    assert data["summary"] == {**outcome.summary, "cost_usd": None}  # no price for the model
     json.dumps(data)  # plain data all the way down
 
 
-def test_json_sections_in_document_order_with_status(outcome: RunOutcome) -> None:
+def test_json_sections_in_the_tables_order_with_status(outcome: RunOutcome) -> None:
     sections = export.to_json_dict(outcome)["sections"]
-    assert [s["id"] for s in sections] == ["s1", "s2", "s3", "s4"]
-    assert [s["status"] for s in sections] == ["done", "done", "failed", "cancelled"]
-    intro, body, annex, late = sections
+    assert [s["id"] for s in sections] == ["s2", "s4", "s1", "s3"]  # as listed, not by page
+    assert [s["status"] for s in sections] == ["done", "cancelled", "done", "failed"]
+    body, late, intro, annex = sections
     assert intro["pages"] == "1-3" and intro["page_count"] == 3
     assert intro["timings"] == {"split": 0.123, "total": 2.0}
     assert body["attempts"] == 3
@@ -149,14 +150,32 @@ def test_markdown_report(outcome: RunOutcome) -> None:
     assert lines[2].startswith("_Run run123") and "2 of 4 sections done" in lines[2]
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
-        "## Intro (pages 1-3)",
         "## Body (pages 4-6)",
-        "## Annex (page 7)",
         "## Late (pages 8-9)",
+        "## Intro (pages 1-3)",
+        "## Annex (page 7)",
     ]
+    assert "**Prompt** (key_facts):" in lines and "> List facts" in lines
+    assert "**Prompt for this section:** Only tables" in lines
     assert "> Failed: Gemini blocked the answer (SAFETY)" in lines
     assert "> Cancelled: Cancelled" in lines
     assert "> Note: answer was cut at the token limit" in lines
+
+
+def test_cost_per_section_and_in_all(outcome: RunOutcome) -> None:
+    """At gemini-2.5-flash's $0.30 in and $2.50 out per million tokens: Intro 0 + 10
+    tokens, Body 500 + 10; the annex failed and costs nothing known."""
+    for result in outcome.results.values():
+        result.model = "gemini-2.5-flash"
+    data = export.to_json_dict(outcome)
+    costs = {s["id"]: s["cost_usd"] for s in data["sections"]}
+    intro = 10 * 2.50 / 1e6
+    body = (500 * 0.30 + 10 * 2.50) / 1e6
+    assert costs == {"s1": round(intro, 6), "s2": round(body, 6), "s3": None, "s4": None}
+    assert data["summary"]["cost_usd"] == round(intro + body, 6)
+    text = export.render_markdown(outcome)
+    assert f"cost ${intro + body:.4f}" in text.splitlines()[2]
+    assert f"_510 tokens · cost ${body:.4f}_" in text
 
 
 def test_markdown_nests_answer_headings_under_the_section(outcome: RunOutcome) -> None:

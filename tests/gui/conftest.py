@@ -76,6 +76,9 @@ class FakeKeys:
         self.key = key
         self.is_available = available
 
+    def available(self) -> bool:
+        return self.is_available
+
     def load_key(self) -> str | None:
         return self.key
 
@@ -184,3 +187,25 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> No
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def window_over(
+    make_window,
+    processor: Any,
+    pdf: Path,
+    *,
+    every: int | None = None,
+    at_once: int | None = None,
+):
+    """A window whose engine runs ``processor`` (an instrumented backend), with ``pdf``
+    open, cut every ``every`` pages, ``at_once`` sections at a time."""
+    from core.engine import Engine
+
+    window = make_window(engine=Engine(processor_factory=lambda settings, engine: processor))
+    window.open_file(pdf)
+    await wait_until(lambda: window.document is not None)
+    if every is not None:
+        window.sections.every_n(every)
+    if at_once is not None:
+        window.settings_panel.sliders["max_concurrent_section_tasks"].setValue(at_once)
+    return window

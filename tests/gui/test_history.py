@@ -28,8 +28,8 @@ async def test_history_lists_shows_exports_and_clears(
     await dialog.task
     assert dialog.table.rowCount() == 1
     row = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
-    assert row[1] == "history.pdf" and row[2] == "finished" and row[3] == outcome.processor
-    assert row[5:] == ["3", "3", "0"]
+    assert row[1] == "history.pdf" and row[2] == "✓ done" and row[3] == outcome.processor
+    assert row[5:] == ["3", "3", "0", "0", "0"]
     assert dialog.selected_run_id() == outcome.run_id
     assert dialog.size > 0 and "Journal size:" in dialog.size_label.text()
 
@@ -126,7 +126,8 @@ async def test_start_fresh_closes_the_offer(make_window, pdf_factory) -> None:
     await wait_until(lambda: history.resume_box is not None and history.resume_box.isVisible())
     history.fresh_button.click()
     await wait_until(lambda: history.resume_box is None or not history.resume_box.isVisible())
-    assert not window.bridge.running and len(window.sections) == 0
+    # nothing runs; the sections of last time are back in the table, as drafted
+    assert not window.bridge.running and len(window.sections) == 12
 
 
 async def test_cache_checkbox_maps_to_the_request(make_window, pdf_factory) -> None:

@@ -55,7 +55,7 @@ async def test_offline_run_fills_progress_results_and_graph(
     model = window.progress_table.model()
     assert model.rowCount() == 3
     assert model.index(0, 0).data() == "Intro"
-    assert model.index(1, 2).data() == "done"
+    assert model.index(1, 2).data() == "✓ done"
     assert model.index(1, 4).data() == "1"  # attempts
     assert model.index(1, 5).data()  # split time shown
     assert model.index(1, 7).data()  # analysis time shown

@@ -255,7 +255,8 @@ def test_a_bad_value_typed_is_refused_with_the_variable_named(qtbot) -> None:
     assert panel.model_box.currentText() == panel.model.value("gemini_model") != ""
 
 
-def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None:
+def test_settings_are_remembered(qtbot, make_window, isolated_qsettings, fake_keys) -> None:
+    fake_keys.key = "AIzaSyKEYFORGEMINI-0123456789abcdef"  # Gemini needs one to come back
     window = make_window()
     window.settings_panel.sliders["max_concurrent_uploads"].setValue(9)
     window.settings_panel.backend.setCurrentIndex(1)  # Gemini
@@ -268,3 +269,37 @@ def test_settings_are_remembered(qtbot, make_window, isolated_qsettings) -> None
     assert again.settings.value("processor") == "gemini"
     assert again.settings.origin("max_concurrent_uploads") is Origin.USER
     assert again.store.bytes("splitters/mainSplit") is not None
+
+
+def test_saved_gemini_without_a_key_starts_offline_and_is_kept(
+    qtbot, make_window, isolated_qsettings, fake_keys
+) -> None:
+    store = Store(isolated_qsettings)
+    store.save_choice("processor", "gemini")
+    window = make_window(store=store)  # no key in the keyring, none in the environment
+    assert window.settings.value("processor") == "local"
+    assert window.settings_panel.backend.currentData() == "local"
+    assert "no API key" in window.last_message and "offline" in window.last_message
+    assert "no API key" in window.statusBar().currentMessage()
+    window.save_state()
+    assert store.load_choices()["processor"] == "gemini"  # not forgotten
+
+    # a key entered now brings Gemini back
+    window.key_action.trigger()
+    window.key_dialog.edit.setText("AIzaSyKEYFORGEMINI-0123456789abcdef")
+    window.key_dialog.save_button.click()
+    assert window.settings.value("processor") == "gemini"
+    assert window.settings_panel.backend.currentData() == "gemini"
+
+    # with a key at launch, Gemini is used straight away
+    again = make_window(store=store)
+    assert again.settings.value("processor") == "gemini"
+
+
+def test_choosing_offline_forgets_the_saved_gemini(qtbot, make_window, isolated_qsettings) -> None:
+    store = Store(isolated_qsettings)
+    store.save_choice("processor", "gemini")
+    window = make_window(store=store)
+    window.settings_panel.reset_to_defaults()
+    assert "processor" not in store.load_choices()
+    assert window.settings.held_back is None

@@ -88,3 +88,29 @@ def test_the_note_says_how_much_history_there_is() -> None:
     assert History().note() == NO_HISTORY
     assert "once 10 sections have finished (7 so far)" in History(1, 7).note()
     assert "last 1 run;" in History(1, 7).note()
+
+
+async def test_suggestions_come_from_runs_of_the_chosen_backend(
+    make_window, pdf_factory, fake_keys
+) -> None:
+    """Offline runs say 300 s is far too long for an analysis; with Gemini chosen they
+    are not Gemini's history, so no timeout is offered from them."""
+    fake_keys.key = "AIzaSyKEYFORGEMINI-0123456789abcdef"
+    window = make_window()
+    panel = window.settings_panel
+    panel.backend.setCurrentIndex(panel.backend.findData("local"))
+    box = panel.suggestions
+    window.open_file(pdf_factory(pages=12))
+    await wait_until(lambda: window.document is not None)
+    window.sections.every_n(1)
+    await window.start_run()
+    await wait_until(lambda: "processing_timeout_seconds" in {r.field for r in box.rows})
+
+    panel.backend.setCurrentIndex(panel.backend.findData("gemini"))
+    await wait_until(lambda: window.suggestion_service.task is not None)
+    await window.suggestion_service.task
+    assert box.rows == [] and box.note.text() == NO_HISTORY
+
+    panel.backend.setCurrentIndex(panel.backend.findData("local"))
+    await window.suggestion_service.task
+    assert "processing_timeout_seconds" in {r.field for r in box.rows}

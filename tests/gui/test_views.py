@@ -82,7 +82,8 @@ def test_run_progress_folds_events() -> None:
             section_id="s1", result=None, attempts=2, timings={"split": 1.0, "total": 4.0}
         )
     )
-    assert progress.counts() == (1, 1, 0)
+    tally = progress.tally()
+    assert (tally.done, tally.failed, tally.left) == (1, 1, 0)
     assert progress.row("s2").reason == "nope"
     assert progress.eta_seconds() is None  # nothing left
 
