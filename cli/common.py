@@ -29,8 +29,9 @@ from core.engine import Emit, Engine
 from core.events import Event, Slot
 from core.keys import get_key
 from core.limits import SLOT_FIELDS, Limits
-from core.logs import file_handler
+from core.logs import SecretFilter, file_handler
 from core.metrics import Metrics, MetricsError, fan_out
+from core.redact import url_secrets
 from core.settings import ProcessorKind, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -186,27 +187,45 @@ def command_settings(**overrides: object) -> tuple[Settings, Console]:
     return settings, console
 
 
+class _WithoutTraceback(logging.Formatter):
+    """A console line without the traceback a record may carry: the terminal gets one
+    line per problem, the log file (formatted apart) keeps the whole traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        kept = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = kept
+
+
 def configure_logging(level: str, console: Console, settings: Settings | None = None) -> None:
-    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise;
-    and the same rotating log file the app writes, with the API key scrubbed."""
+    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise,
+    one line per record; and the same rotating log file the app writes, tracebacks
+    included. The API key and the credentials of GEMINI_BASE_URL are scrubbed from both."""
     root = logging.getLogger()
     remove_log_handlers()  # ours from an earlier call; others' handlers stay
     handler: logging.Handler
     if console.is_terminal:
         handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False)
-        handler.setFormatter(logging.Formatter("%(message)s", datefmt="%H:%M:%S"))
+        handler.setFormatter(_WithoutTraceback("%(message)s", datefmt="%H:%M:%S"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+            _WithoutTraceback("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
+    secrets: tuple[str, ...] = ()
+    if settings is not None:
+        key = settings.api_key()
+        secrets = ((key,) if key else ()) + url_secrets(settings.gemini_base_url)
+    handler.addFilter(SecretFilter(secrets))
     handler._sectionflow = True  # type: ignore[attr-defined]
     root.setLevel(level)
     root.addHandler(handler)
     if settings is not None:
-        key = settings.api_key()
         try:
-            to_file = file_handler(secrets=(key,) if key else ())
+            to_file = file_handler(secrets=secrets)
         except OSError:  # no writable log folder: the terminal still has everything
             return
         to_file._sectionflow = True  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ pydantic traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +18,8 @@ from pydantic import Field, SecretStr, StringConstraints, ValidationError, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PositiveInt = Annotated[int, Field(ge=1)]
-PositiveFloat = Annotated[float, Field(gt=0)]
+#: ``inf`` and ``nan`` parse as floats; a timeout of ``inf`` would wait forever
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 
@@ -144,6 +146,8 @@ def _allowed(item: dict, message: str) -> str:
         return "it must be a whole number"
     if kind == "float_parsing":
         return "it must be a number"
+    if kind == "finite_number":
+        return "it must be a finite number (inf and nan wait forever or never)"
     if kind == "bool_parsing":
         return "it must be true or false"
     if kind == "enum":
@@ -159,6 +163,17 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_error(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(not_utf8(Path(".env"), exc)) from None
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    """The one line for a settings file that is not UTF-8 text (pydantic-settings and
+    python-dotenv only say which byte failed, not in which file)."""
+    return (
+        f"{path.resolve()} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+        f"position {exc.start}): save it as UTF-8"
+    )
 
 
 class Source(StrEnum):
@@ -181,7 +196,9 @@ def setting_sources(env_file: str | os.PathLike[str] | None = ".env") -> dict[st
     if env_file is not None and Path(env_file).is_file():
         from dotenv import dotenv_values
 
-        dotenv = {name.lower() for name in dotenv_values(env_file, encoding="utf-8")}
+        # a .env that is not UTF-8 gives no values; load_settings has named it already
+        with contextlib.suppress(UnicodeDecodeError):
+            dotenv = {name.lower() for name in dotenv_values(env_file, encoding="utf-8")}
     sources = {}
     for name in Settings.model_fields:
         if name in environ:

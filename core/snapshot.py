@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NotAPdfError
+from core.redact import hide_url_credentials
 from core.settings import Settings
 
 _SECRET_FIELDS = {"gemini_api_key", "google_api_key"}
@@ -19,8 +20,10 @@ _SECRET_FIELDS = {"gemini_api_key", "google_api_key"}
 
 def snapshot_source(src: Path, workdir: Path) -> tuple[Path, str]:
     src = Path(src)
-    if not src.is_file():
+    if not src.exists():
         raise NotAPdfError(f"'{src.name}' does not exist (was it moved or deleted?)")
+    if not src.is_file():  # reading a FIFO would wait for a writer forever
+        raise NotAPdfError(f"'{src.name}' is not a regular file (a pipe, socket or device)")
     dest = workdir / "source.pdf"
     digest = hashlib.sha256()
     with src.open("rb") as reader, dest.open("wb") as writer:
@@ -34,5 +37,7 @@ def public_settings(settings: Settings) -> dict[str, Any]:
     """The settings as exported and journaled: every value except the secrets."""
     data = settings.model_dump(mode="json", exclude=_SECRET_FIELDS)
     data["processor"] = settings.resolved_processor().value
+    if settings.gemini_base_url:
+        data["gemini_base_url"] = hide_url_credentials(settings.gemini_base_url)
 
     return data

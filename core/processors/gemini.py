@@ -45,6 +45,7 @@ from core.processors.gemini_split import (
     needs_split,
     split_to_fit,
 )
+from core.redact import hide_url_credentials
 from core.remote_ledger import RemoteLedger, SweepReport
 from core.results import SectionResult
 from core.sections import Section, format_ranges
@@ -175,7 +176,8 @@ class GeminiProcessor:
         self.settings = settings
         self.model = settings.gemini_model
         self.ledger = ledger if ledger is not None else RemoteLedger()
-        self.scope = (settings.gemini_base_url or DEFAULT_BASE_URL).rstrip("/")
+        # the ledger's record of the endpoint: never a password in GEMINI_BASE_URL
+        self.scope = hide_url_credentials(settings.gemini_base_url or DEFAULT_BASE_URL).rstrip("/")
         self.max_pages = max_pages
         self.max_bytes = max_bytes
         self.poll_initial_s = poll_initial_s

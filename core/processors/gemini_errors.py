@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.errors import ProcessingError, permanent, rate_limited, transient
+from core.redact import hide_url_credentials
 
 _MAX_MESSAGE = 300
 
@@ -33,6 +34,7 @@ def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             out = out.replace(secret, "***")
+    out = hide_url_credentials(out)
     out = _KEY_QUERY.sub(r"\1***", out)
     out = _KEY_HEADER.sub(r"\1***", out)
     return _GOOGLE_KEY.sub("***", out)
