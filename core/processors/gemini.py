@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import ProcessingError, permanent
+from core.errors import DiskFullError, ProcessingError, permanent
 from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import (
@@ -211,6 +211,9 @@ class GeminiProcessor:
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
     async def _start(self, key: str) -> None:
+        # the ledger is checked before anything it should record exists: a damaged one
+        # found after an upload would fail a section already paid for
+        await asyncio.to_thread(self.ledger.check)
         self._client = await asyncio.to_thread(self._build_client, key)
         await self._sweep(include_own=False)
 
@@ -219,6 +222,8 @@ class GeminiProcessor:
         if self._client is None and self._starting is not None:
             try:
                 await asyncio.shield(self._starting)
+            except DiskFullError:
+                raise
             except Exception as exc:
                 raise self._error(exc, "starting the Gemini client") from None
         if self._client is None:
