@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from rich.progress import Progress
 
 from core import export
 from core.engine import Emit, Engine
+from core.errors import RunBusyError
 from core.events import Event, Slot
 from core.keys import get_key
 from core.limits import SLOT_FIELDS, Limits
@@ -36,6 +38,7 @@ from core.settings import ProcessorKind, Settings, load_settings
 
 if TYPE_CHECKING:
     from core.batch_outcome import BatchOutcome
+    from core.journal import Journal
     from core.run_types import RunOutcome
 
     #: what ``add_subparsers`` returns: each command module adds its parsers to it
@@ -55,6 +58,8 @@ LIMIT_FLAGS: dict[Slot, str] = {
 }
 
 T = TypeVar("T")
+#: how often --wait looks whether the process running a run has ended
+_WAIT_POLL_S = 0.5
 
 
 class CliError(Exception):
@@ -136,6 +141,20 @@ def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
             raise CliError(f"{flag} {path}: the folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
             raise CliError(f"{flag} {path}: the folder {folder} is not writable")
+
+
+def wait_for_run(journal: Journal, run_id: str, wait: bool) -> None:
+    """Return once no other live process is running ``run_id``: at once when none is;
+    with ``wait``, after it has ended (Ctrl+C stops waiting); else refuse in one line,
+    since running it here too would analyse, and bill, its sections twice."""
+    owner = journal.owner(run_id)
+    if owner is None:
+        return
+    if not wait:
+        raise RunBusyError(run_id, owner)
+    print(f"{PROG}: waiting for process {owner} to finish run {run_id}...", file=sys.stderr)
+    while journal.owner(run_id) is not None:
+        time.sleep(_WAIT_POLL_S)
 
 
 def check_key(settings: Settings) -> None:

@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import PROG, CliError, command_settings, positive_int, write_exports
+from cli.common import (
+    PROG,
+    CliError,
+    command_settings,
+    positive_int,
+    wait_for_run,
+    write_exports,
+)
 from cli.progress import finish_run, run_pipeline
 from core import pdf
 from core.engine import Engine
@@ -32,13 +39,19 @@ def add_commands(commands: Commands) -> None:
     export.add_argument("--json", type=Path, metavar="OUT")
     export.add_argument("--markdown", type=Path, metavar="OUT")
     retry = commands.add_parser(
-        "retry", help="run a past run's failed and unfinished sections again"
+        "retry", help="run a past run's failed, cut-off and unfinished sections again"
     )
     retry.add_argument("run_id", metavar="RUN_ID", help="from 'sectionflow runs'")
     retry.add_argument("--json", type=Path, metavar="OUT")
     retry.add_argument("--markdown", type=Path, metavar="OUT")
     retry.add_argument("--password", metavar="PASSWORD")
     retry.add_argument("--processor", choices=["auto", "local", "gemini"])
+    retry.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another SectionFlow process is running that run, wait for it to end "
+        "(without it, that refuses)",
+    )
     forget = commands.add_parser("forget", help="clear the run history and the result cache")
     for parser in (runs, export, retry, forget):
         parser.set_defaults(handler=run)
@@ -52,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             return list_runs(journal, args.limit)
         if args.command == "forget":
             return forget(journal)
+        if args.command == "retry":  # first, so what it finished is not run again
+            wait_for_run(journal, args.run_id, args.wait)
         try:
             outcome = journal.load(args.run_id)
         except KeyError:
@@ -70,6 +85,8 @@ def list_runs(journal: Journal, limit: int) -> int:
     for info in infos:
         done = f"{info.done}/{info.sections}"
         status = info.status if info.complete or info.status != "finished" else "incomplete"
+        if status == "incomplete" and info.partial and info.done + info.partial == info.sections:
+            status = "partial"
         print(
             f"{info.run_id:<13} {info.started_at:<26} {status:<10} {done:>9}  {info.document_name}"
         )
@@ -116,7 +133,7 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         password=args.password,
         resume_run_id=outcome.run_id,
     )
-    left = len(outcome.sections) - len(outcome.results)
+    left = len(outcome.sections) - sum(1 for r in outcome.results.values() if not r.partial)
     print(f"{PROG}: retrying {left} section(s) of run {outcome.run_id}", file=sys.stderr)
     fresh = run_pipeline(settings, request, console)
     return finish_run(fresh, args.json, args.markdown)

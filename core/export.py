@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ExportError
+from core.leftovers import EXPORT_SUFFIX, export_temp_prefix, sweep_export_temps
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
 from core.sections import Section
@@ -96,6 +97,8 @@ def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
     }
     if section.prompt:
         entry["prompt"] = section.prompt
+    if status == "partial":
+        entry["partial"] = {"reason": reason}
     if result is not None:
         entry["result"] = {
             "markdown": result.markdown,
@@ -156,8 +159,11 @@ def render_markdown(outcome: RunOutcome) -> str:
             label = "Cancelled" if status == "cancelled" else "Failed"
             lines += [f"> {label}: {reason}", ""]
             continue
-        lines += [f"> Note: {note}" for note in result.notes]
-        if result.notes:
+        if result.partial:  # visible in any viewer, before the text it warns about
+            lines += [f"> **⚠ Partial:** {result.partial}", ""]
+        notes = [note for note in result.notes if note != result.partial]
+        lines += [f"> Note: {note}" for note in notes]
+        if notes:
             lines.append("")
         body = demote_headings(result.markdown.strip(), top=3)
         lines += [body or "_No text._", ""]
@@ -169,16 +175,20 @@ def write_markdown(outcome: RunOutcome, path: str | os.PathLike[str]) -> Path:
 
 
 def _run_line(outcome: RunOutcome) -> str:
-    done = sum(1 for s in outcome.sections if s.id in outcome.results)
+    statuses = [section_status(outcome, section)[0] for section in outcome.sections]
+    done, partial = statuses.count("done"), statuses.count("partial")
     total = len(outcome.sections)
-    failed = total - done
+    failed = total - done - partial
     backend = outcome.processor + (f" ({outcome.model})" if outcome.model else "")
+    counts = f"{done} of {total} sections done"
+    counts += f", {partial} partial" if partial else ""
+    counts += f", {failed} not" if failed else ""
     parts = [
         f"Run {outcome.run_id}",
         outcome.started_at,
         backend,
         f"prompt: {outcome.prompt.name}",
-        f"{done} of {total} sections done" + (f", {failed} not" if failed else ""),
+        counts,
         f"{outcome.elapsed_s:.1f} s",
     ]
     if outcome.cancelled:
@@ -239,7 +249,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     try:
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        sweep_export_temps(folder)  # what a killed export left here
+        fd, tmp = tempfile.mkstemp(
+            prefix=export_temp_prefix(target), suffix=EXPORT_SUFFIX, dir=folder
+        )
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

@@ -64,6 +64,9 @@ class RunOutcome:
     concurrency: list[tuple[float, int, int]] = field(default_factory=list)
     #: the PDF's own title (its metadata), else "": exports fall back to the file name
     title: str = ""
+    #: why the run stopped starting sections before the end (a full disk, a rejected
+    #: API key), in one line that says what to do; None when it did not
+    stopped: str | None = None
 
     @classmethod
     def begin(
@@ -96,7 +99,8 @@ class RunOutcome:
         self.title = self.title or previous.title
         for section in self.sections:
             kept = previous.results.get(section.id)
-            if kept is not None and kept.pages == section.page_spec:
+            # a cut-off answer is asked again
+            if kept is not None and not kept.partial and kept.pages == section.page_spec:
                 self.results[section.id] = kept
                 self.attempts[section.id] = previous.attempts.get(section.id, 1)
                 self.timings[section.id] = previous.timings.get(section.id, {})

@@ -37,7 +37,7 @@ from core.processors.gemini_answer import (
     interpret,
     merge_answers,
 )
-from core.processors.gemini_errors import is_gone, scrub, to_processing_error
+from core.processors.gemini_errors import is_gone, is_refused, scrub, to_processing_error
 from core.processors.gemini_split import (
     MAX_BYTES,
     MAX_PAGES,
@@ -382,6 +382,9 @@ class GeminiProcessor:
         except Exception as exc:
             # The ledger keeps the intent: if the file exists after all, the run's closing
             # sweep finds it by display name.
+            if is_refused(exc):  # a 4xx reply: no file was made, nothing to look for
+                ledger_id, piece.ledger_id = piece.ledger_id, None
+                await asyncio.to_thread(self.ledger.strike, ledger_id)
             raise self._error(exc, doing) from None
         timing.upload_s += time.monotonic() - begun
         piece.remote_name = remote.name

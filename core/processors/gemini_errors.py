@@ -162,6 +162,13 @@ def is_gone(exc: BaseException) -> bool:
     return isinstance(exc, _api_error_classes()) and getattr(exc, "code", None) in (403, 404)
 
 
+def is_refused(exc: BaseException) -> bool:
+    """An HTTP 4xx reply (a bad key, a bad request, a rate limit): the server did what
+    was asked no part of (an upload refused this way made no file)."""
+    code = getattr(exc, "code", None)
+    return isinstance(exc, _api_error_classes()) and isinstance(code, int) and 400 <= code < 500
+
+
 def to_processing_error(
     exc: BaseException,
     *,
@@ -220,14 +227,21 @@ def _from_api_error(exc: Any, doing: str, secrets: tuple[str | None, ...]) -> Pr
         or status == "UNAUTHENTICATED"
     )
     if key_problem:
-        return permanent(
+        # every other section would be refused too: the run stops starting them
+        return ProcessingError(
             "Gemini rejected the API key. Check GEMINI_API_KEY (or GOOGLE_API_KEY) in your "
-            "settings or .env: it must be a valid key from Google AI Studio"
+            "settings or .env: it must be a valid key from Google AI Studio",
+            retryable=False,
+            stops_run="the API key was rejected",
         )
     if code == 403 or status == "PERMISSION_DENIED":
-        return permanent(
+        # "...access the File x or it may not exist": one expired file, not the key
+        about_a_file = "the file" in lowered
+        return ProcessingError(
             f"Gemini refused access while {doing} (permission denied){said}. The API key may "
-            "not be allowed to use this model or the Files API"
+            "not be allowed to use this model or the Files API",
+            retryable=False,
+            stops_run=None if about_a_file else "the API key was refused access",
         )
     if status == "FAILED_PRECONDITION" and ("active" in lowered or "file" in lowered):
         return transient(f"The uploaded file was not ready yet while {doing}")
