@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import DiskFullError, ProcessingError, permanent
+from core.errors import DiskFullError, ProcessingError, permanent, transient
 from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import (
@@ -37,7 +37,13 @@ from core.processors.gemini_answer import (
     interpret,
     merge_answers,
 )
-from core.processors.gemini_errors import is_gone, is_refused, scrub, to_processing_error
+from core.processors.gemini_errors import (
+    is_gone,
+    is_lost_upload_session,
+    is_refused,
+    scrub,
+    to_processing_error,
+)
 from core.processors.gemini_split import (
     MAX_BYTES,
     MAX_PAGES,
@@ -382,6 +388,11 @@ class GeminiProcessor:
         except Exception as exc:
             # The ledger keeps the intent: if the file exists after all, the run's closing
             # sweep finds it by display name.
+            if is_lost_upload_session(exc):
+                raise transient(
+                    f"The upload session of section '{section.title}' was lost (Gemini "
+                    "answered 404 for it); starting a new upload"
+                ) from None
             if is_refused(exc):  # a 4xx reply: no file was made, nothing to look for
                 ledger_id, piece.ledger_id = piece.ledger_id, None
                 await asyncio.to_thread(self.ledger.strike, ledger_id)

@@ -169,6 +169,21 @@ def is_refused(exc: BaseException) -> bool:
     return isinstance(exc, _api_error_classes()) and isinstance(code, int) and 400 <= code < 500
 
 
+def is_lost_upload_session(exc: BaseException) -> bool:
+    """A 404 for the upload session itself (not for a file or a model).
+
+    When a connection drops as the last chunk of a resumable upload goes out, the SDK
+    posts the chunk again, and the server, which has ended that session, answers 404
+    "Upload session ... not found". Nothing is wrong with the file or the request: a new
+    upload (a new session) succeeds, so this is worth a retry of the upload stage.
+    """
+    if not isinstance(exc, _api_error_classes()) or getattr(exc, "code", None) != 404:
+        return False
+    message = str(getattr(exc, "message", None) or "").lower()
+    url = str(getattr(getattr(exc, "response", None), "url", "") or "")
+    return "session" in message or "upload_id=" in url
+
+
 def to_processing_error(
     exc: BaseException,
     *,
