@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 import time
@@ -27,9 +26,11 @@ from rich.progress import Progress
 
 from core import export
 from core.engine import Emit, Engine
-from core.errors import RunBusyError
+from core.errors import ExportError, RunBusyError
 from core.events import Event, Slot
+from core.export_targets import check_targets
 from core.keys import get_key
+from core.leftovers import sweep_export_temps
 from core.limits import SLOT_FIELDS, Limits
 from core.logs import SecretFilter, file_handler
 from core.metrics import Metrics, MetricsError, fan_out
@@ -129,18 +130,23 @@ def target_and_level(
 
 
 # -------------------------------------------------------------------- checks
-def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
-    """Fail before a long run, not after it, when an export could not be written."""
-    for flag, path in (("--json", json_out), ("--markdown", md_out)):
-        if path is None:
-            continue
-        if path.is_dir():
-            raise CliError(f"{flag} {path}: that is a folder; give a file name")
-        folder = path.resolve().parent
-        if not folder.is_dir():
-            raise CliError(f"{flag} {path}: the folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise CliError(f"{flag} {path}: the folder {folder} is not writable")
+def check_export_paths(
+    json_out: Path | None, md_out: Path | None, source: Path | None = None
+) -> None:
+    """Fail before a long run, not after it, when an export could not be written or
+    would destroy something (the PDF, the other export: see core.export_targets);
+    and clear what a killed run left half-written in the export folders."""
+    try:
+        check_targets(
+            {"--json": json_out, "--markdown": md_out},
+            [source] if source is not None else [],
+            probe=True,
+        )
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    for path in (json_out, md_out):
+        if path is not None:
+            sweep_export_temps(path.resolve().parent)
 
 
 def wait_for_run(journal: Journal, run_id: str, wait: bool) -> None:

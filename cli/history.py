@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from cli.common import (
     PROG,
     CliError,
+    check_export_paths,
     command_settings,
     positive_int,
     wait_for_run,
@@ -124,6 +125,7 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         raise CliError(f"the PDF of that run is gone: {path}")
     if pdf.file_sha256(path) != outcome.document_sha256:
         raise CliError(f"{path.name} has changed since that run; process it as a new run")
+    check_export_paths(args.json, args.markdown, path)
     overrides = {"processor": args.processor} if args.processor else {}
     settings, console = command_settings(**overrides)
     request = RunRequest(

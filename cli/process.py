@@ -127,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
     missing = f"give the PDF to process: {PROG} process FILE.pdf"
     pdf_arg, level = target_and_level(args.pdf, args.from_outline, missing)
     settings, console = command_settings(**settings_overrides(args))
-    check_export_paths(args.json, args.markdown)
     path = Path(pdf_arg)
+    check_export_paths(args.json, args.markdown, path)
     info = pdf.inspect(path, args.password)
     for notice in info.notices:
         print(f"{PROG}: note: {notice}", file=sys.stderr)

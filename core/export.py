@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ExportError
+from core.export_targets import check_targets, describe_os_error
 from core.leftovers import EXPORT_SUFFIX, export_temp_prefix, sweep_export_temps
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
@@ -125,7 +126,12 @@ def write_exports(
     markdown_path: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """The one way every front end writes a run's results: JSON, Markdown or both, each
-    atomically, with the same title (the PDF's own, else its file name)."""
+    atomically, with the same title (the PDF's own, else its file name). Targets that
+    would replace the PDF, each other or a special file are refused (ExportError)."""
+    check_targets(
+        {"the JSON export": json_path, "the Markdown export": markdown_path},
+        [Path(outcome.document)],
+    )
     written = []
     if json_path is not None:
         written.append(write_json(outcome, json_path))
@@ -262,7 +268,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         tmp = None
         _fsync_folder(folder)
     except OSError as exc:
-        raise ExportError(f"Could not write '{target}': {_why(exc)}") from None
+        raise ExportError(f"Could not write '{target}': {describe_os_error(exc)}") from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -296,25 +302,6 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _why(exc: OSError) -> str:
-    code = exc.errno
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied (the folder is read-only or belongs to another user)"
-    if code == errno.EROFS:
-        return "the disk is read-only"
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "the disk is full"
-    if code == errno.ENOENT:
-        return "the folder does not exist"
-    if code == errno.ENOTDIR:
-        return "part of the path is a file, not a folder"
-    if code == errno.EISDIR:
-        return "that path is a folder; give a file name"
-    if code == errno.ENAMETOOLONG:
-        return "the file name is too long"
-    return exc.strerror or str(exc)
 
 
 def _version() -> str:
