@@ -23,6 +23,7 @@ from typing import Any
 from core.errors import ExportError
 from core.export_targets import check_targets, describe_os_error
 from core.leftovers import EXPORT_SUFFIX, export_temp_prefix, sweep_export_temps
+from core.markdown_safety import inline_text, safe_markdown
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
 from core.sections import Section
@@ -155,23 +156,28 @@ def document_title(outcome: RunOutcome) -> str:
 
 
 def render_markdown(outcome: RunOutcome) -> str:
-    """A readable report: a header and run line, then one heading per section."""
-    lines = [f"# {document_title(outcome)}", "", f"_{_run_line(outcome)}_", ""]
+    """A readable report: a header and run line, then one heading per section.
+
+    Everything in it that came from the PDF, the user or the model is made safe for any
+    viewer (:mod:`core.markdown_safety`): titles and messages one line and escaped, the
+    answers' Markdown kept without raw HTML, script links or remote images.
+    """
+    lines = [f"# {inline_text(document_title(outcome))}", "", f"_{_run_line(outcome)}_", ""]
     for section in ordered_sections(outcome):
-        lines += [f"## {section.title} ({_pages_label(section)})", ""]
+        lines += [f"## {inline_text(section.title)} ({_pages_label(section)})", ""]
         status, reason = section_status(outcome, section)
         result = outcome.results.get(section.id)
         if result is None:
             label = "Cancelled" if status == "cancelled" else "Failed"
-            lines += [f"> {label}: {reason}", ""]
+            lines += [f"> {label}: {inline_text(reason or '')}", ""]
             continue
         if result.partial:  # visible in any viewer, before the text it warns about
-            lines += [f"> **⚠ Partial:** {result.partial}", ""]
+            lines += [f"> **⚠ Partial:** {inline_text(result.partial)}", ""]
         notes = [note for note in result.notes if note != result.partial]
-        lines += [f"> Note: {note}" for note in notes]
+        lines += [f"> Note: {inline_text(note)}" for note in notes]
         if notes:
             lines.append("")
-        body = demote_headings(result.markdown.strip(), top=3)
+        body = safe_markdown(demote_headings(result.markdown.strip(), top=3))
         lines += [body or "_No text._", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -202,7 +208,7 @@ def _run_line(outcome: RunOutcome) -> str:
     tokens = outcome.tokens.total
     if tokens:
         parts.append(f"{tokens:,} tokens")
-    return " · ".join(parts)
+    return inline_text(" · ".join(parts))
 
 
 def _pages_label(section: Section) -> str:
