@@ -71,6 +71,12 @@ def own_memory_note(rss_mb: float, workers: int, threshold_mb: float) -> tuple[s
     return f"{line}; new sections wait above {threshold_mb:g} MB", False
 
 
+def own_memory_label(rss_mb: float, threshold_mb: float) -> tuple[str, bool]:
+    """:func:`own_memory_note` short enough for a label under the memory sliders."""
+    text = f"SectionFlow itself uses {rss_mb:,.0f} MB: a throttle below that only slows a run"
+    return text, threshold_mb < rss_mb
+
+
 @dataclass(slots=True)
 class MemoryLimits:
     enabled: bool

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.limits import workers_for
-from core.memory import own_memory_note, process_tree_rss_mb
+from core.memory import own_memory_label, process_tree_rss_mb
 from core.paths import log_dir
 from core.run_types import RunOutcome
 from core.settings import ProcessorKind
@@ -764,8 +764,7 @@ class MainWindow(QMainWindow):
             rss = process_tree_rss_mb()
             self._show_rss(rss)
             threshold = self.settings.value("memory_throttle_threshold_mb")
-            note, over = own_memory_note(rss, self.engine.running_workers(), threshold)
-            self.settings_panel.show_own_memory(note, over)
+            self.settings_panel.show_own_memory(*own_memory_label(rss, threshold))
 
     # ------------------------------------------------------------------ persistence
 
