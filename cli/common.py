@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -26,16 +27,20 @@ from rich.progress import Progress
 
 from core import export
 from core.engine import Emit, Engine
+from core.errors import ExportError, RunBusyError
 from core.events import Event, Slot
+from core.export_targets import check_targets
 from core.keys import get_key
+from core.leftovers import sweep_export_temps
 from core.limits import SLOT_FIELDS, Limits
-from core.logs import file_handler
+from core.logs import SecretFilter, file_handler
 from core.metrics import Metrics, MetricsError, fan_out
 from core.processors.gemini_client import missing_credentials, service_for
 from core.settings import ProcessorKind, Settings, load_settings
 
 if TYPE_CHECKING:
     from core.batch_outcome import BatchOutcome
+    from core.journal import Journal
     from core.run_types import RunOutcome
 
     #: what ``add_subparsers`` returns: each command module adds its parsers to it
@@ -55,6 +60,8 @@ LIMIT_FLAGS: dict[Slot, str] = {
 }
 
 T = TypeVar("T")
+#: how often --wait looks whether the process running a run has ended
+_WAIT_POLL_S = 0.5
 
 
 class CliError(Exception):
@@ -169,18 +176,37 @@ def target_and_level(
 
 
 # -------------------------------------------------------------------- checks
-def check_export_paths(json_out: Path | None, md_out: Path | None) -> None:
-    """Fail before a long run, not after it, when an export could not be written."""
-    for flag, path in (("--json", json_out), ("--markdown", md_out)):
-        if path is None:
-            continue
-        if path.is_dir():
-            raise CliError(f"{flag} {path}: that is a folder; give a file name")
-        folder = path.resolve().parent
-        if not folder.is_dir():
-            raise CliError(f"{flag} {path}: the folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise CliError(f"{flag} {path}: the folder {folder} is not writable")
+def check_export_paths(
+    json_out: Path | None, md_out: Path | None, source: Path | None = None
+) -> None:
+    """Fail before a long run, not after it, when an export could not be written or
+    would destroy something (the PDF, the other export: see core.export_targets);
+    and clear what a killed run left half-written in the export folders."""
+    try:
+        check_targets(
+            {"--json": json_out, "--markdown": md_out},
+            [source] if source is not None else [],
+            probe=True,
+        )
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    for path in (json_out, md_out):
+        if path is not None:
+            sweep_export_temps(path.resolve().parent)
+
+
+def wait_for_run(journal: Journal, run_id: str, wait: bool) -> None:
+    """Return once no other live process is running ``run_id``: at once when none is;
+    with ``wait``, after it has ended (Ctrl+C stops waiting); else refuse in one line,
+    since running it here too would analyse, and bill, its sections twice."""
+    owner = journal.owner(run_id)
+    if owner is None:
+        return
+    if not wait:
+        raise RunBusyError(run_id, owner)
+    print(f"{PROG}: waiting for process {owner} to finish run {run_id}...", file=sys.stderr)
+    while journal.owner(run_id) is not None:
+        time.sleep(_WAIT_POLL_S)
 
 
 def check_tables_folder(folder: Path | None) -> None:
@@ -266,26 +292,42 @@ def command_settings(**overrides: object) -> tuple[Settings, Console]:
     return settings, console
 
 
+class _WithoutTraceback(logging.Formatter):
+    """A console line without the traceback a record may carry: the terminal gets one
+    line per problem, the log file (formatted apart) keeps the whole traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        kept = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = kept
+
+
 def configure_logging(level: str, console: Console, settings: Settings | None = None) -> None:
-    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise;
-    and the same rotating log file the app writes, with the API key scrubbed."""
+    """Root logger at LOG_LEVEL on stderr: rich when it is a terminal, plain otherwise,
+    one line per record; and the same rotating log file the app writes, tracebacks
+    included. The API key and the credentials of GEMINI_BASE_URL are scrubbed from both."""
     root = logging.getLogger()
     remove_log_handlers()  # ours from an earlier call; others' handlers stay
     handler: logging.Handler
     if console.is_terminal:
         handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False)
-        handler.setFormatter(logging.Formatter("%(message)s", datefmt="%H:%M:%S"))
+        handler.setFormatter(_WithoutTraceback("%(message)s", datefmt="%H:%M:%S"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+            _WithoutTraceback("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
+    secrets = settings.secrets() if settings is not None else ()
+    handler.addFilter(SecretFilter(secrets))
     handler._sectionflow = True  # type: ignore[attr-defined]
     root.setLevel(level)
     root.addHandler(handler)
     if settings is not None:
         try:
-            to_file = file_handler(secrets=settings.secrets())
+            to_file = file_handler(secrets=secrets)
         except OSError:  # no writable log folder: the terminal still has everything
             return
         to_file._sectionflow = True  # type: ignore[attr-defined]

@@ -17,8 +17,10 @@ from cli.common import (
     PROG,
     CliError,
     add_budget_argument,
+    check_export_paths,
     command_settings,
     positive_int,
+    wait_for_run,
     write_exports,
 )
 from cli.progress import finish_run, run_pipeline
@@ -40,7 +42,7 @@ def add_commands(commands: Commands) -> None:
     export.add_argument("--json", type=Path, metavar="OUT")
     export.add_argument("--markdown", type=Path, metavar="OUT")
     retry = commands.add_parser(
-        "retry", help="run a past run's failed and unfinished sections again"
+        "retry", help="run a past run's failed, cut-off and unfinished sections again"
     )
     retry.add_argument("run_id", metavar="RUN_ID", help="from 'sectionflow runs'")
     retry.add_argument("--json", type=Path, metavar="OUT")
@@ -48,6 +50,12 @@ def add_commands(commands: Commands) -> None:
     retry.add_argument("--password", metavar="PASSWORD")
     retry.add_argument("--processor", choices=["auto", "local", "gemini"])
     add_budget_argument(retry)
+    retry.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another SectionFlow process is running that run, wait for it to end "
+        "(without it, that refuses)",
+    )
     forget = commands.add_parser("forget", help="clear the run history and the result cache")
     for parser in (runs, export, retry, forget):
         parser.set_defaults(handler=run)
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             return list_runs(journal, args.limit)
         if args.command == "forget":
             return forget(engine)
+        if args.command == "retry":  # first, so what it finished is not run again
+            wait_for_run(journal, args.run_id, args.wait)
         try:
             outcome = journal.load(args.run_id)
         except KeyError:
@@ -79,6 +89,8 @@ def list_runs(journal: Journal, limit: int) -> int:
     for info in infos:
         done = f"{info.done}/{info.sections}"
         status = info.status if info.complete or info.status != "finished" else "incomplete"
+        if status == "incomplete" and info.partial and info.done + info.partial == info.sections:
+            status = "partial"
         print(
             f"{info.run_id:<13} {info.started_at:<26} {status:<10} {done:>9}  {info.document_name}"
         )
@@ -124,6 +136,7 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         raise CliError(f"the PDF of that run is gone: {path}")
     if pdf.file_sha256(path) != outcome.document_sha256:
         raise CliError(f"{path.name} has changed since that run; process it as a new run")
+    check_export_paths(args.json, args.markdown, path)
     overrides: dict[str, object] = {"processor": args.processor} if args.processor else {}
     if args.max_cost_usd is not None:
         overrides["max_cost_usd"] = args.max_cost_usd
@@ -135,7 +148,7 @@ def retry_run(outcome: RunOutcome, args: argparse.Namespace) -> int:
         password=args.password,
         resume_run_id=outcome.run_id,
     )
-    left = len(outcome.sections) - len(outcome.results)
+    left = len(outcome.sections) - sum(1 for r in outcome.results.values() if not r.partial)
     print(f"{PROG}: retrying {left} section(s) of run {outcome.run_id}", file=sys.stderr)
     fresh = run_pipeline(settings, request, console)
     return finish_run(fresh, args.json, args.markdown)

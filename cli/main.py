@@ -6,9 +6,10 @@ with live progress, prints a summary table and writes the JSON / Markdown export
 desktop app: :mod:`launcher` decides that, with :func:`parse_arguments`, before anything
 here runs.
 
-Exit codes: 0 every section succeeded, 1 some failed, 2 bad arguments or an unusable file
-or folder (always one ``sectionflow: error: ...`` line, never a traceback), 130 cancelled
-with Ctrl+C (the run is cancelled cleanly first: temp files and remote uploads removed).
+Exit codes: 0 every section succeeded, 1 some failed, were cut off (partial) or were not
+started (a full disk, a rejected API key), 2 bad arguments or an unusable file or folder
+(always one ``sectionflow: error: ...`` line, never a traceback), 130 cancelled with
+Ctrl+C (the run is cancelled cleanly first: temp files and remote uploads removed).
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn
 
 from cli import batch, batch_mode, compare, history, process
-from cli.common import EXIT_CANCELLED, EXIT_USAGE, PROG, CliError, remove_log_handlers
-from core.errors import EncryptedPdfError, SectionFlowError
+from cli.common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    PROG,
+    CliError,
+    remove_log_handlers,
+)
+from core.errors import DiskFullError, EncryptedPdfError, RunBusyError, SectionFlowError
 from core.sections import PageRangeError
 from core.settings import SettingsError
 
@@ -81,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
+    except DiskFullError as exc:  # not the user's input: a disk to clear, then try again
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     # SectionFlowError covers PdfError, ExportError and a backend that cannot start
     # (ProcessingError from open(): no key, key refused), which are all setup problems.
     except (CliError, SettingsError, SectionFlowError, PageRangeError, ValueError) as exc:
@@ -96,6 +107,8 @@ def usage_error(exc: BaseException) -> int:
     message = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, EncryptedPdfError):
         message += " (pass it with --password)"
+    if isinstance(exc, RunBusyError):
+        message += ", or add --wait"
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_USAGE
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from cli import batch_mode
 from cli.common import (
     PROG,
+    CliError,
     add_budget_argument,
     add_document_arguments,
     add_limit_arguments,
@@ -25,6 +26,7 @@ from cli.common import (
     positive_int,
     settings_overrides,
     target_and_level,
+    wait_for_run,
     write_tables,
 )
 from cli.progress import finish_run, run_pipeline
@@ -90,6 +92,12 @@ def add_command(commands: Commands) -> None:
         "sections are kept, the rest run",
     )
     again.add_argument(
+        "--wait",
+        action="store_true",
+        help="with --resume: if another SectionFlow process is running that run, wait for "
+        "it to end, then continue the run (without it, that refuses)",
+    )
+    again.add_argument(
         "--no-cache",
         action="store_true",
         help="analyse every section again even if the same pages were analysed before",
@@ -129,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     check_export_paths(args.json, args.markdown)
     check_tables_folder(args.tables)
     path = Path(pdf_arg)
+    check_export_paths(args.json, args.markdown, path)
     info = pdf.inspect(path, args.password)
     for notice in info.notices:
         print(f"{PROG}: note: {notice}", file=sys.stderr)
@@ -145,7 +154,9 @@ def run(args: argparse.Namespace) -> int:
             job = engine.pending_batch_job(path)
         if job is not None:
             return batch_mode.resume_job(job, args, settings)
-        request = resumed_request(request)
+        request = resumed_request(request, wait=args.wait)
+    elif args.wait:
+        raise CliError("--wait goes with --resume (it waits for the run being resumed)")
     if args.batch_mode:
         return batch_mode.submit_and_wait(request, args, settings)
     print_reach(settings, request)
@@ -179,13 +190,20 @@ def build_sections(
     return whole_document(info.page_count, title=info.title)
 
 
-def resumed_request(request: RunRequest) -> RunRequest:
-    """The same request continuing the document's last unfinished run, if it has one."""
+def resumed_request(request: RunRequest, *, wait: bool = False) -> RunRequest:
+    """The same request continuing the document's last unfinished run, if it has one.
+
+    A run another live process is running is refused (RunBusyError) or, with ``wait``,
+    continued once that process has ended: then only what it left undone runs, and a run
+    it finished is written out again without running anything.
+    """
     with Engine() as engine:
         unfinished = engine.unfinished_run(request.pdf_path)
         if unfinished is None:
             print(f"{PROG}: nothing to resume for this PDF; starting a new run", file=sys.stderr)
             return request
+        wait_for_run(engine.journal, unfinished.run_id, wait)
+        unfinished = engine.journal.run_info(unfinished.run_id) or unfinished
         resumed = engine.resumed(request, unfinished)
     print(
         f"{PROG}: resuming run {unfinished.run_id}: {unfinished.done} of "

@@ -18,6 +18,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from cli.common import (
+    EXIT_FAILED,
+    PROG,
     LiveProgress,
     exit_code,
     run_displayed,
@@ -26,6 +28,7 @@ from cli.common import (
     write_exports,
 )
 from core import events as ev
+from core.errors import ExportError
 from core.export import ordered_sections, section_status
 
 if TYPE_CHECKING:
@@ -109,6 +112,11 @@ class Reporter(LiveProgress):
     def _done(self, event: ev.SectionDone) -> None:
         self.done += 1
         seconds = event.timings.get("total", 0.0)
+        if getattr(event.result, "partial", None):
+            self._finish(event.section_id, f"[yellow]partial[/] (cut off) in {seconds:.1f} s")
+            if not self.live:
+                self._line(event.section_id, f"partial (cut off) in {seconds:.1f} s")
+            return
         self._finish(event.section_id, f"[green]done[/] in {seconds:.1f} s")
         if not self.live:
             self._line(event.section_id, f"done in {seconds:.1f} s")
@@ -195,10 +203,12 @@ def print_summary(outcome: RunOutcome) -> None:
         )
     console = stdout_console()
     console.print(table)
-    done = len(outcome.results)
+    partial = sum(1 for result in outcome.results.values() if result.partial)
+    done = len(outcome.results) - partial
     total = len(outcome.sections)
+    cut = f" ({partial} partial: cut off)" if partial else ""
     ending = " (cancelled)" if outcome.cancelled else ""
-    console.print(f"{done} of {total} sections done in {outcome.elapsed_s:.1f} s{ending}")
+    console.print(f"{done} of {total} sections done{cut} in {outcome.elapsed_s:.1f} s{ending}")
     if outcome.synthesis is not None:
         cited = len({c.page for c in outcome.synthesis.citations})
         console.print(
@@ -209,9 +219,19 @@ def print_summary(outcome: RunOutcome) -> None:
 
 
 def finish_run(outcome: RunOutcome, json_out: Path | None, md_out: Path | None) -> int:
-    """The end of every run: the summary, the exports asked for, the exit code."""
+    """The end of every run: the summary, the exports asked for (also of a run that
+    stopped early: what finished is kept), why it stopped, the exit code."""
     print_summary(outcome)
-    write_exports(outcome, json_out, md_out)
+    try:
+        write_exports(outcome, json_out, md_out)
+    except ExportError as exc:  # e.g. a full disk: the results stay in the journal
+        print(
+            f"{PROG}: error: {exc} ('{PROG} export {outcome.run_id}' writes them later)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if outcome.stopped:
+        print(f"{PROG}: error: the run stopped early: {outcome.stopped}", file=sys.stderr)
     return exit_code(outcome)
 
 

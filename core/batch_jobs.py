@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import sqlite_files
 from core.journal import default_path
 
 _SCHEMA = """
@@ -81,6 +82,11 @@ class BatchJob:
         )
 
 
+def _initialise(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(_SCHEMA)
+
+
 def normalise_job_name(name: str) -> str:
     """``abc`` or ``batches/abc`` -> ``batches/abc`` (what the API and the journal use)."""
     name = name.strip()
@@ -94,24 +100,13 @@ class BatchJobStore:
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=15.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous=FULL")
-            if not self._ready:
-                for attempt in range(100):  # a fresh file: see remote_ledger._initialise
-                    try:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.executescript(_SCHEMA)
-                        break
-                    except sqlite3.OperationalError as exc:
-                        if "locked" not in str(exc) or attempt == 99:
-                            raise
-                        time.sleep(0.02)
-                self._ready = True
-            yield conn
-        finally:
-            conn.close()
+        """A short-lived connection; the first one checks the file (a damaged journal is
+        moved aside, see :mod:`core.sqlite_files`)."""
+        with sqlite_files.full_disk_named(self.path.parent):
+            check, self._ready = not self._ready, True
+            conn = sqlite_files.open_short(self.path, "the run journal", _initialise, check=check)
+            with contextlib.closing(conn):
+                yield conn
 
     def record(self, job: BatchJob) -> None:
         now = time.time()

@@ -80,6 +80,11 @@ class Engine:
                 self._workers = PdfWorkers(self._max_workers)
             return self._workers
 
+    def running_workers(self) -> int:
+        """How many PDF worker processes are running now (none are started for this)."""
+        with self._lock:
+            return len(self._workers.pids()) if self._workers is not None else 0
+
     @property
     def journal(self) -> Journal:
         """The run journal (the same SQLite file for the CLI and the window)."""

@@ -6,6 +6,11 @@ place, whether to retry (and how long to wait at least) or to fail the section a
 
 from __future__ import annotations
 
+import errno
+import shutil
+import sqlite3
+from pathlib import Path
+
 
 class SectionFlowError(Exception):
     """Base class; ``str(error)`` is always a sentence fit for the user."""
@@ -25,12 +30,16 @@ class ProcessingError(SectionFlowError):
         retryable: bool,
         retry_after: float | None = None,
         rate_limited: bool = False,
+        stops_run: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+        #: set when no other section can succeed either (a rejected API key): why the
+        #: sections not started yet are not, in a few words
+        self.stops_run = stops_run
 
 
 def transient(reason: str, retry_after: float | None = None) -> ProcessingError:
@@ -87,3 +96,60 @@ class EmptyPdfError(PdfError):
 
 class ExportError(SectionFlowError):
     """A result file could not be written (read-only folder, full disk, bad path)."""
+
+
+class RunBusyError(SectionFlowError):
+    """Another live process is running this run; starting it here would analyse (and
+    bill) its sections twice."""
+
+    def __init__(self, run_id: str, pid: int) -> None:
+        super().__init__(
+            f"run {run_id} is being processed by another SectionFlow process (pid {pid}); "
+            "wait for it to finish"
+        )
+        self.run_id = run_id
+        self.pid = pid
+
+
+_MB = 1024 * 1024
+#: room asked for at least: SQLite needs a few pages free to commit anything at all
+MIN_FREE_BYTES = 8 * _MB
+
+
+class DiskFullError(SectionFlowError):
+    """The disk of a folder SectionFlow writes to (its data folder: the journal and the
+    cache; the temp folder: splits) is full. The message names the folder, what is free
+    and about how much more is needed."""
+
+    def __init__(self, folder: str | Path, needed_bytes: int = 0) -> None:
+        self.folder = Path(folder)
+        self.needed_bytes = max(int(needed_bytes), MIN_FREE_BYTES)
+        super().__init__(
+            f"the disk holding {self.folder} is full ({_free_mb(self.folder)} free): free "
+            f"about {self.needed_bytes / _MB:,.0f} MB there"
+        )
+
+    def needing(self, needed_bytes: int) -> DiskFullError:
+        """The same folder with a better estimate of what is needed."""
+        return DiskFullError(self.folder, needed_bytes)
+
+
+def _free_mb(folder: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(folder).free / _MB:,.1f} MB"
+    except OSError:
+        return "no space"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT from the OS, or SQLite's SQLITE_FULL ("database or disk is full")."""
+    if isinstance(exc, DiskFullError):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF == sqlite3.SQLITE_FULL
+        return "disk is full" in str(exc)
+    return False

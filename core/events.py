@@ -144,6 +144,8 @@ class RunFinished(Event):
     cancelled: bool
     elapsed_s: float
     summary: dict[str, Any]
+    #: why the run stopped starting sections (a full disk, a rejected key), else None
+    stopped: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,6 +23,9 @@ from typing import Any
 from core.citations.render import sources_markdown
 from core.cost import format_usd, result_cost, service_of, total_cost
 from core.errors import ExportError
+from core.export_targets import check_targets, describe_os_error
+from core.leftovers import EXPORT_SUFFIX, export_temp_prefix, sweep_export_temps
+from core.markdown_safety import inline_text, safe_markdown
 from core.results import SectionResult, TokenUsage
 from core.run_types import Failure, RunOutcome
 from core.sections import Section
@@ -135,6 +138,8 @@ def _section_dict(outcome: RunOutcome, section: Section) -> dict[str, Any]:
     if section.prompt:
         entry["prompt"] = section.prompt
     entry["citations"] = [c.export() for c in result.citations] if result is not None else []
+    if status == "partial":
+        entry["partial"] = {"reason": reason}
     if result is not None:
         entry["result"] = {
             "markdown": result.markdown,
@@ -161,7 +166,12 @@ def write_exports(
     markdown_path: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """The one way every front end writes a run's results: JSON, Markdown or both, each
-    atomically, with the same title (the PDF's own, else its file name)."""
+    atomically, with the same title (the PDF's own, else its file name). Targets that
+    would replace the PDF, each other or a special file are refused (ExportError)."""
+    check_targets(
+        {"the JSON export": json_path, "the Markdown export": markdown_path},
+        [Path(outcome.document)],
+    )
     written = []
     if json_path is not None:
         written.append(write_json(outcome, json_path))
@@ -185,22 +195,31 @@ def document_title(outcome: RunOutcome) -> str:
 
 
 def render_markdown(outcome: RunOutcome) -> str:
-    """A readable report: a header and run line, then one heading per section."""
-    lines = [f"# {document_title(outcome)}", "", f"_{_run_line(outcome)}_", ""]
+    """A readable report: a header, the run line and the prompt, the whole-document
+    answer, then one heading per section.
+
+    Everything in it that came from the PDF, the user or the model is made safe for any
+    viewer (:mod:`core.markdown_safety`): titles and messages one line and escaped, the
+    answers' Markdown kept without raw HTML, script links or remote images.
+    """
+    lines = [f"# {inline_text(document_title(outcome))}", "", f"_{_run_line(outcome)}_", ""]
     lines += _prompt_lines(outcome)
     lines += _synthesis_markdown(outcome)
     for section in ordered_sections(outcome):
-        lines += [f"## {section.title} ({_pages_label(section)})", ""]
+        lines += [f"## {inline_text(section.title)} ({_pages_label(section)})", ""]
         lines += _section_lines(outcome, section)
         status, reason = section_status(outcome, section)
         result = outcome.results.get(section.id)
         if result is None:
-            lines += [f"> {status.capitalize()}: {reason}", ""]
+            lines += [f"> {status.capitalize()}: {inline_text(reason or '')}", ""]
             continue
-        lines += [f"> Note: {note}" for note in result.notes]
-        if result.notes:
+        if result.partial:  # visible in any viewer, before the text it warns about
+            lines += [f"> **⚠ Partial:** {inline_text(result.partial)}", ""]
+        notes = [note for note in result.notes if note != result.partial]
+        lines += [f"> Note: {inline_text(note)}" for note in notes]
+        if notes:
             lines.append("")
-        body = demote_headings(result.markdown.strip(), top=3)
+        body = safe_markdown(demote_headings(result.markdown.strip(), top=3))
         lines += [body or "_No text._", ""]
         lines += sources_markdown(result.citations)
     return "\n".join(lines).rstrip() + "\n"
@@ -211,8 +230,8 @@ def _synthesis_markdown(outcome: RunOutcome) -> list[str]:
     result = outcome.synthesis
     if result is None:
         failure = outcome.synthesis_failure
-        return ["## Whole document", "", f"> Failed: {failure}", ""] if failure else []
-    body = demote_headings(result.markdown.strip(), top=3)
+        return ["## Whole document", "", f"> Failed: {inline_text(failure)}", ""] if failure else []
+    body = safe_markdown(demote_headings(result.markdown.strip(), top=3))
     return ["## Whole document", "", body or "_No text._", "", *sources_markdown(result.citations)]
 
 
@@ -221,16 +240,20 @@ def write_markdown(outcome: RunOutcome, path: str | os.PathLike[str]) -> Path:
 
 
 def _run_line(outcome: RunOutcome) -> str:
-    done = sum(1 for s in outcome.sections if s.id in outcome.results)
+    statuses = [section_status(outcome, section)[0] for section in outcome.sections]
+    done, partial = statuses.count("done"), statuses.count("partial")
     total = len(outcome.sections)
-    failed = total - done
+    failed = total - done - partial
     backend = outcome.processor + (f" ({outcome.model})" if outcome.model else "")
+    counts = f"{done} of {total} sections done"
+    counts += f", {partial} partial" if partial else ""
+    counts += f", {failed} not" if failed else ""
     parts = [
         f"Run {outcome.run_id}",
         outcome.started_at,
         backend,
         f"prompt: {outcome.prompt.name}",
-        f"{done} of {total} sections done" + (f", {failed} not" if failed else ""),
+        counts,
         f"{outcome.elapsed_s:.1f} s",
     ]
     if outcome.cancelled:
@@ -241,7 +264,7 @@ def _run_line(outcome: RunOutcome) -> str:
     cost = run_cost(outcome)
     if cost:
         parts.append(f"cost {format_usd(cost)}")
-    return " · ".join(parts)
+    return inline_text(" · ".join(parts))
 
 
 def _prompt_lines(outcome: RunOutcome) -> list[str]:
@@ -249,7 +272,7 @@ def _prompt_lines(outcome: RunOutcome) -> list[str]:
     text = outcome.prompt.text.strip()
     if not text:
         return []
-    quoted = [f"> {line}".rstrip() for line in text.splitlines()]
+    quoted = [f"> {inline_text(line)}".rstrip() for line in text.splitlines()]
     return [f"**Prompt** ({outcome.prompt.name}):", "", *quoted, ""]
 
 
@@ -257,7 +280,7 @@ def _section_lines(outcome: RunOutcome, section: Section) -> list[str]:
     """A section's own prompt (when it has one) and what its answer cost."""
     lines: list[str] = []
     if section.prompt:
-        lines += [f"**Prompt for this section:** {section.prompt.strip()}", ""]
+        lines += [f"**Prompt for this section:** {inline_text(section.prompt.strip())}", ""]
     result = outcome.results.get(section.id)
     cost = section_cost(outcome, section)
     if result is not None and result.tokens.total:
@@ -315,7 +338,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     try:
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        sweep_export_temps(folder)  # what a killed export left here
+        fd, tmp = tempfile.mkstemp(
+            prefix=export_temp_prefix(target), suffix=EXPORT_SUFFIX, dir=folder
+        )
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -325,7 +351,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         tmp = None
         _fsync_folder(folder)
     except OSError as exc:
-        raise ExportError(f"Could not write '{target}': {_why(exc)}") from None
+        raise ExportError(f"Could not write '{target}': {describe_os_error(exc)}") from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -359,25 +385,6 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _why(exc: OSError) -> str:
-    code = exc.errno
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied (the folder is read-only or belongs to another user)"
-    if code == errno.EROFS:
-        return "the disk is read-only"
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "the disk is full"
-    if code == errno.ENOENT:
-        return "the folder does not exist"
-    if code == errno.ENOTDIR:
-        return "part of the path is a file, not a folder"
-    if code == errno.EISDIR:
-        return "that path is a folder; give a file name"
-    if code == errno.ENAMETOOLONG:
-        return "the file name is too long"
-    return exc.strerror or str(exc)
 
 
 def _version() -> str:

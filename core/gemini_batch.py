@@ -30,7 +30,6 @@ import asyncio
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from core.citations.check import check_citations, unchecked
 from core.citations.prompting import with_citation_request
 from core.errors import ProcessingError, SectionFlowError, permanent
 from core.journal import Journal
+from core.leftovers import make_workdir
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini import PDF_MIME, GeminiProcessor, Piece, context_line
@@ -148,7 +148,7 @@ class GeminiBatch:
     ) -> tuple[BatchJob | None, RunOutcome]:
         """Prepare and submit; (None, finished outcome) when nothing could be prepared."""
         await self.open()
-        workdir = Path(tempfile.mkdtemp(prefix="sectionflow-batch-"))
+        workdir = await asyncio.to_thread(make_workdir, "batch")
         started = time.monotonic()
         try:
             source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.errors import RunBusyError
+from core.owners import my_identity, owner_alive
 from core.paths import data_dir
 from core.processors.base import Prompt
 from core.results import SectionResult
 from core.run_types import Failure, RunOutcome
 from core.sections import Section
+from core.sqlite_files import disk_full_as_error, open_checked
 
 T = TypeVar("T")
 FILE_NAME = "journal.sqlite3"
@@ -73,10 +76,20 @@ CREATE TABLE IF NOT EXISTS cache (
     result TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_owners (
+    run_id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    started REAL NOT NULL,
+    claimed_at REAL NOT NULL
+);
 """
 
 #: run states: 'running' until the end; a run still 'running' with no live owner crashed
 RUNNING, FINISHED, CANCELLED = "running", "finished", "cancelled"
+#: section states with a result: whole ('done') or cut off ('partial', asked again by
+#: resume and retry)
+DONE, PARTIAL = "done", "partial"
+WITH_RESULT = (DONE, PARTIAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +106,8 @@ class RunInfo:
     sections: int
     done: int
     failed: int
-    #: of the failed, those cancelled; of the done, those whose answer was cut off
+    #: of the failed, those cancelled; sections whose answer was cut off (shown,
+    #: exported, asked again on resume), counted apart from the done
     cancelled: int = 0
     partial: int = 0
 
@@ -119,25 +133,22 @@ class Journal:
     # ----------------------------------------------------------- plumbing
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=15.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.executescript(_SCHEMA)
-            _add_missing_columns(conn)
-            self._conn = conn
+            self._conn = open_checked(self.path, "the run journal", _initialise)
         return self._conn
+
+    def _guarded(self, fn: Callable[..., T], *args: Any) -> T:
+        """On the journal thread: ``fn`` with a full disk raised as DiskFullError."""
+        return disk_full_as_error(self.path.parent, functools.partial(fn, *args))
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await loop.run_in_executor(
+            self._executor, functools.partial(self._guarded, fn, *args)
+        )
 
     def call_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """For callers without a loop (CLI listings, tests): still on the journal thread."""
-        return self._executor.submit(fn, *args).result()
+        return self._executor.submit(self._guarded, fn, *args).result()
 
     def close(self) -> None:
         def _close() -> None:
@@ -198,7 +209,7 @@ class Journal:
             self._record,
             run_id,
             result.section_id,
-            "done",
+            PARTIAL if result.partial else DONE,
             result.model_dump_json(),
             None,
             attempts,
@@ -280,6 +291,53 @@ class Journal:
                 ),
             )
 
+    # ---------------------------------------------------------- ownership
+    async def claim(self, run_id: str) -> None:
+        """Make this process the one processing ``run_id``, or raise RunBusyError naming
+        the live process that is (docs/ARCHITECTURE.md, "The journal and the remote-file
+        ledger"). A claim of a process that is gone is taken over."""
+        await self._call(self._claim, run_id)
+
+    def _claim(self, run_id: str) -> None:
+        db = self._db()
+        pid, started = my_identity()
+        db.execute("BEGIN IMMEDIATE")  # two claims of one run are serialised here
+        try:
+            owner = self._owner(run_id)
+            if owner is not None:
+                raise RunBusyError(run_id, owner)
+            db.execute(
+                "INSERT OR REPLACE INTO run_owners (run_id, pid, started, claimed_at)"
+                " VALUES (?,?,?,?)",
+                (run_id, pid, started, time.time()),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    async def release(self, run_id: str) -> None:
+        """Give up this process's claim on ``run_id`` (a run's end, however it ends)."""
+        await self._call(self._release, run_id)
+
+    def _release(self, run_id: str) -> None:
+        pid, _ = my_identity()
+        self._db().execute("DELETE FROM run_owners WHERE run_id=? AND pid=?", (run_id, pid))
+
+    def owner(self, run_id: str) -> int | None:
+        """The pid of another live process processing ``run_id``, else None."""
+        return self.call_sync(self._owner, run_id)
+
+    def _owner(self, run_id: str) -> int | None:
+        row = (
+            self._db()
+            .execute("SELECT pid, started FROM run_owners WHERE run_id=?", (run_id,))
+            .fetchone()
+        )
+        if row is None or (row[0], row[1]) == my_identity() or not owner_alive(*row):
+            return None
+        return int(row[0])
+
     # ------------------------------------------------------------ readers
     def runs(self, limit: int = 100, document_sha256: str | None = None) -> list[RunInfo]:
         return self.call_sync(self._runs, limit, document_sha256)
@@ -289,19 +347,28 @@ class Journal:
     ) -> list[RunInfo]:
         return await self._call(self._runs, limit, document_sha256)
 
-    def _runs(self, limit: int, document_sha256: str | None) -> list[RunInfo]:
+    def run_info(self, run_id: str) -> RunInfo | None:
+        """One run's line, as it stands now; None when there is no such run."""
+        found = self.call_sync(self._runs, 1, None, run_id)
+        return found[0] if found else None
+
+    def _runs(
+        self, limit: int, document_sha256: str | None, run_id: str | None = None
+    ) -> list[RunInfo]:
         query = (
             "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
-            " r.processor, r.model, COUNT(s.section_id),"
-            " SUM(s.state='done'), SUM(s.state IN ('failed','cancelled','skipped')),"
-            " SUM(s.state='cancelled'),"
-            " SUM(s.state='done' AND json_extract(s.result, '$.partial') IS NOT NULL)"
+            " r.processor, r.model, COUNT(s.section_id), SUM(s.state='done'),"
+            " SUM(s.state IN ('failed','cancelled','skipped')), SUM(s.state='cancelled'),"
+            " SUM(s.state='partial')"
             " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
         )
         args: tuple[Any, ...] = ()
         if document_sha256:
             query += " WHERE r.document_sha256 = ?"
             args = (document_sha256,)
+        elif run_id:
+            query += " WHERE r.run_id = ?"
+            args = (run_id,)
         query += " GROUP BY r.run_id ORDER BY r.updated_at DESC LIMIT ?"
         rows = self._db().execute(query, (*args, limit)).fetchall()
         return [RunInfo(*row[:7], *(int(count or 0) for count in row[7:])) for row in rows]
@@ -369,7 +436,7 @@ class Journal:
         ):
             outcome.timings[sid] = json.loads(timings)
             outcome.attempts[sid] = attempts
-            if state == "done" and result:
+            if state in WITH_RESULT and result:
                 outcome.results[sid] = SectionResult.model_validate_json(result)
             elif state in ("failed", "cancelled", "skipped"):
                 outcome.failures[sid] = Failure(
@@ -465,6 +532,7 @@ class Journal:
                 db.execute(f"DELETE FROM sections WHERE run_id NOT IN ({pending})")
                 db.execute(f"DELETE FROM synthesis WHERE run_id NOT IN ({pending})")
                 db.execute(f"DELETE FROM runs WHERE run_id NOT IN ({pending})")
+                db.execute("DELETE FROM run_owners WHERE run_id NOT IN (SELECT run_id FROM runs)")
                 kept = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         db.execute("VACUUM")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -473,6 +541,15 @@ class Journal:
 
 #: columns added after the first release: (table, column, definition)
 _ADDED_COLUMNS = (("runs", "title", "TEXT NOT NULL DEFAULT ''"),)
+
+
+def _initialise(db: sqlite3.Connection) -> None:
+    """WAL, durable commits, the tables (a fresh or an older journal)."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(_SCHEMA)
+    _add_missing_columns(db)
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:

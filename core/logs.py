@@ -7,31 +7,51 @@ as a last line of defence behind the engine's own care.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 from pathlib import Path
 
 from core.paths import log_dir
+from core.redact import hide_url_credentials
 
 LOG_FILE = "sectionflow.log"
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 class SecretFilter(logging.Filter):
-    """Replaces each secret in a record's final message with '***'."""
+    """Replaces each secret, and the credentials of any URL, in a record's final message
+    with '***'."""
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.secrets = tuple(s for s in secrets if s and len(s) >= 4)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self.secrets):
-                for secret in self.secrets:
-                    message = message.replace(secret, "***")
-                record.msg, record.args = message, None
+        message = record.getMessage()
+        scrubbed = hide_url_credentials(message)
+        for secret in self.secrets:
+            scrubbed = scrubbed.replace(secret, "***")
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
         return True
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating file, quiet when it cannot be written (a full or read-only disk): a
+    record that cannot be written is dropped, where logging would print a traceback to
+    the terminal for every record; the terminal and the window still show them."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed = True
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            super().flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # the last buffered lines: no room for them
+            super().close()
 
 
 def file_handler(
@@ -40,7 +60,7 @@ def file_handler(
     """A handler writing to <log dir>/sectionflow.log, rotated at 2 MB, 5 files kept."""
     folder = folder or log_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _LogFile(
         folder / LOG_FILE, maxBytes=2_000_000, backupCount=5, encoding="utf-8", delay=True
     )
     handler.setFormatter(logging.Formatter(_FORMAT))

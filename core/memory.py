@@ -53,6 +53,30 @@ def process_tree_rss_mb(process: psutil.Process | None = None) -> float:
     return total / 1024 / 1024
 
 
+def own_memory_note(rss_mb: float, workers: int, threshold_mb: float) -> tuple[str, bool]:
+    """What SectionFlow itself uses, in one line, and whether the throttle threshold is
+    below it (then the gate lets one section through at a time, whatever the limits say:
+    a limit below the app's own memory only slows the run)."""
+    who = "this process"
+    if workers:
+        who += f" and {workers} PDF worker process" + ("es" if workers != 1 else "")
+    line = f"SectionFlow itself uses {rss_mb:,.0f} MB ({who})"
+    if threshold_mb < rss_mb:
+        return (
+            f"{line}, above MEMORY_THROTTLE_THRESHOLD_MB={threshold_mb:g}: sections will "
+            "start one at a time; a memory limit below what the app itself uses only "
+            "slows the run",
+            True,
+        )
+    return f"{line}; new sections wait above {threshold_mb:g} MB", False
+
+
+def own_memory_label(rss_mb: float, threshold_mb: float) -> tuple[str, bool]:
+    """:func:`own_memory_note` short enough for a label under the memory sliders."""
+    text = f"SectionFlow itself uses {rss_mb:,.0f} MB: a throttle below that only slows a run"
+    return text, threshold_mb < rss_mb
+
+
 @dataclass(slots=True)
 class MemoryLimits:
     enabled: bool

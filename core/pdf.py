@@ -69,6 +69,8 @@ def open_document(path: str | os.PathLike[str], password: str | None = None) -> 
         raise NotAPdfError(f"'{name}' does not exist (was it moved or deleted?)")
     if path.is_dir():
         raise NotAPdfError(f"'{name}' is a folder, not a PDF")
+    if not path.is_file():  # reading a FIFO would wait for a writer forever
+        raise NotAPdfError(f"'{name}' is not a regular file (a pipe, socket or device)")
     with path.open("rb") as handle:
         head = handle.read(_MAGIC_WINDOW)
     if not head:
@@ -79,6 +81,18 @@ def open_document(path: str | os.PathLike[str], password: str | None = None) -> 
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
         raise DamagedPdfError(f"'{name}' is damaged beyond repair and cannot be opened") from exc
+    try:
+        return _checked(doc, path, password)
+    except RuntimeError as exc:
+        # MuPDF opens some broken files and fails on first use instead, e.g. a page tree
+        # with a negative count: "code=7: Invalid number of pages"
+        doc.close()
+        raise DamagedPdfError(f"'{name}' is damaged and cannot be read: {exc}") from None
+
+
+def _checked(doc: pymupdf.Document, path: Path, password: str | None) -> pymupdf.Document:
+    """``doc`` unlocked and with pages, or the PdfError that says why not."""
+    name = path.name
     if doc.needs_pass:
         if password is None:
             doc.close()

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -27,7 +26,7 @@ from core.adaptive import AdaptiveLimit
 from core.budget import FROM_CACHE, Budget
 from core.citations.check import check_citations, moved
 from core.cooperative import in_slices
-from core.errors import ProcessingError
+from core.errors import DiskFullError, ProcessingError, is_disk_full
 from core.events import (
     Event,
     RunFinished,
@@ -43,9 +42,10 @@ from core.events import (
     deliver,
 )
 from core.journal import Journal
+from core.leftovers import make_workdir
 from core.limiter import Limiter
-from core.limits import Limits
-from core.memory import MemoryGate, MemoryLimits, MemoryProbe, process_tree_rss_mb
+from core.limits import Limits, workers_needed
+from core.memory import MemoryGate, MemoryLimits, MemoryProbe, own_memory_note, process_tree_rss_mb
 from core.processors.base import Handle, Processor, Prompt, SplitPart
 from core.report import build_report
 from core.results import SectionResult
@@ -109,6 +109,11 @@ class Pipeline:
         self._active = 0
         self._started = time.monotonic()
         self._cancelled = False
+        #: why no new section starts (a full disk, a rejected key): (line, few words)
+        self._halt: tuple[str, str] | None = None
+        #: section id -> (cache key, the answer as the backend gave it), until recorded
+        self._to_cache: dict[str, tuple[str, SectionResult]] = {}
+        self._sampler: asyncio.Task[None] | None = None
         self._outcome: RunOutcome | None = None
         self.waits: Counter[str] = Counter()
         self.retry_reasons: Counter[str] = Counter()
@@ -135,55 +140,106 @@ class Pipeline:
 
     # --------------------------------------------------------------------- run
     async def run(self, request: RunRequest) -> RunOutcome:
+        """Run every section of ``request``; the outcome says what became of each.
+
+        Raises, before any section starts, when the run cannot start: the PDF cannot be
+        read (PdfError), another live process is running this run (RunBusyError), or the
+        journal's or the temp folder's disk is full (DiskFullError).
+        """
         self._cancelled = False
-        self._started = time.monotonic()
-        workdir = Path(tempfile.mkdtemp(prefix="sectionflow-"))
-        sampler: asyncio.Task[None] | None = None
-        started = time.monotonic()
+        self._halt = None
+        self._outcome = None
+        self._started = started = time.monotonic()
+        # made after removing the temp folders of killed runs (core.leftovers)
+        workdir = await asyncio.to_thread(make_workdir)
         try:
-            await self.workers.warm(min(self.splits.limit, self.workers.max_workers))
-            source, sha = await asyncio.to_thread(snapshot_source, request.pdf_path, workdir)
-            # MuPDF runs in the worker processes only, never on a thread of this process
-            # (the GUI's thumbnail thread may be using it right now).
-            info = await self.workers.run(pdf.inspect, source, request.password)
-            outcome = await self._open_outcome(request, sha, info)
-            self._outcome = outcome
-            log.info("Processing Enhanced Concurrent Extract Request for file ID: %s", sha[:12])
-            self._emit(
-                RunStarted(
-                    run_id=outcome.run_id,
-                    document=str(request.pdf_path),
-                    section_ids=tuple(s.id for s in request.sections),
-                    processor=self.processor.name,
-                )
-            )
-            self._replay_kept(outcome)
-            if self.settings.enable_memory_monitoring:
-                await self.memory.prime()
-                sampler = asyncio.create_task(self.memory.run_sampler())
-            await self.processor.open()
             try:
-                await self._run_sections(request, source, workdir)
-                if not self._cancelled:
-                    step = self._synthesis_step()
-                    await step.run(
-                        outcome,
-                        source,
-                        request.password,
-                        make=request.synthesis and not self._budget_reached(),
-                        use_cache=request.use_cache,
-                    )
+                source, outcome = await self._open(request, workdir)
+                await self._run_opened(request, outcome, source, workdir)
             finally:
-                await self._finish_cleanups()
-                await self.processor.close()
+                await self._close_run(workdir)
+            return await self._finish(outcome, started)
         finally:
-            if sampler is not None:
-                sampler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sampler
-            await asyncio.to_thread(self.workers.drain)
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
-        return await self._finish(outcome, started)
+            await self._release()
+
+    async def _open(self, request: RunRequest, workdir: Path) -> tuple[Path, RunOutcome]:
+        """The PDF copied and inspected, the run claimed and journaled."""
+        needed = self._workers_needed()
+        self.workers.use(needed)
+        await self.workers.warm(needed)
+        source, sha = await self._snapshot(request.pdf_path, workdir)
+        # MuPDF runs in the worker processes only, never on a thread of this process
+        # (the GUI's thumbnail thread may be using it right now).
+        info = await self.workers.run(pdf.inspect, source, request.password)
+        return source, await self._open_outcome(request, sha, info)
+
+    async def _snapshot(self, pdf_path: Path, workdir: Path) -> tuple[Path, str]:
+        try:
+            return await asyncio.to_thread(snapshot_source, pdf_path, workdir)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            # the copy and, at worst, every split of it
+            needed = 2 * pdf_path.stat().st_size
+            raise DiskFullError(workdir.parent, needed) from None
+
+    def _workers_needed(self) -> int:
+        usable = workers_needed(
+            self.sections.limit, self.splits.limit, gemini=self.processor.uses_upload
+        )
+        return min(usable, self.workers.max_workers)
+
+    async def _run_opened(
+        self, request: RunRequest, outcome: RunOutcome, source: Path, workdir: Path
+    ) -> None:
+        log.info(
+            "Processing Enhanced Concurrent Extract Request for file ID: %s",
+            outcome.document_sha256[:12],
+        )
+        self._emit(
+            RunStarted(
+                run_id=outcome.run_id,
+                document=str(request.pdf_path),
+                section_ids=tuple(s.id for s in request.sections),
+                processor=self.processor.name,
+            )
+        )
+        self._replay_kept(outcome)
+        if self.settings.enable_memory_monitoring:
+            await self.memory.prime()
+            self._log_baseline()
+            self._sampler = asyncio.create_task(self.memory.run_sampler())
+        await self.processor.open()
+        try:
+            await self._run_sections(request, source, workdir)
+            if not self._cancelled and self._halt is None:
+                await self._synthesis_step().run(
+                    outcome,
+                    source,
+                    request.password,
+                    make=request.synthesis and not self._budget_reached(),
+                    use_cache=request.use_cache,
+                )
+        finally:
+            await self._finish_cleanups()
+            await self.processor.close()
+
+    def _log_baseline(self) -> None:
+        """One line as sections are about to start (the terminal, the app's log): what
+        the app uses, workers started, against the throttle threshold; a warning when
+        the threshold is below it, since the gate then starts one section at a time."""
+        workers = len(self.workers.pids())
+        note, over = own_memory_note(self.memory.rss_mb, workers, self.memory.limits.threshold_mb)
+        (log.warning if over else log.info)("%s", note)
+
+    async def _close_run(self, workdir: Path) -> None:
+        sampler, self._sampler = self._sampler, None
+        if sampler is not None:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+        await asyncio.to_thread(self.workers.drain)
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
 
     def _budget_reached(self) -> bool:
         """The cap stopped sections: the whole-document answer waits for the rest too
@@ -197,14 +253,25 @@ class Pipeline:
     async def _open_outcome(
         self, request: RunRequest, sha: str, info: pdf.DocumentInfo
     ) -> RunOutcome:
-        """A fresh outcome, or the resumed run's with its finished sections kept."""
+        """A fresh outcome, or the resumed run's with its finished sections kept; the run
+        is claimed (RunBusyError when a live process has it) and journaled."""
         settings = public_settings(self.settings)
         outcome = RunOutcome.begin(request, sha, info, self.processor, settings)
         if request.resume_run_id and self.journal is not None:
             outcome.keep_finished(await self.journal.load_async(request.resume_run_id))
         if self.journal is not None:
+            await self.journal.claim(outcome.run_id)
+        self._outcome = outcome  # claimed: released however the run ends
+        if self.journal is not None:
             await self.journal.start_run(outcome)
         return outcome
+
+    async def _release(self) -> None:
+        """Give up the claim on the run (a journal on a full disk keeps it: the next
+        claim sees this process gone and takes it over)."""
+        if self._outcome is not None and self.journal is not None:
+            with contextlib.suppress(DiskFullError):
+                await asyncio.shield(self.journal.release(self._outcome.run_id))
 
     def _replay_kept(self, outcome: RunOutcome) -> None:
         for section_id, result in outcome.results.items():
@@ -241,7 +308,7 @@ class Pipeline:
         # its turns; nothing touches the outcome any more
         outcome.summary["report"] = await asyncio.to_thread(build_report, outcome)
         if self.journal is not None:
-            await self.journal.finish_run(outcome)
+            await self._journaled(self.journal.finish_run(outcome))
         log.info(
             "Finished processing enhanced concurrent extract for file ID: %s",
             outcome.document_sha256[:12],
@@ -254,6 +321,7 @@ class Pipeline:
                 cancelled=outcome.cancelled,
                 elapsed_s=outcome.elapsed_s,
                 summary=outcome.summary,
+                stopped=outcome.stopped,
             )
         )
         return outcome
@@ -279,6 +347,8 @@ class Pipeline:
             "limit_changes": self.adaptive.history,
             "cache_hits": self.cache_hits,
             "skipped": sum(f.skipped for f in outcome.failures.values()),
+            "partial": sum(1 for result in outcome.results.values() if result.partial),
+            "stopped": outcome.stopped,
         }
 
     # ------------------------------------------------------------ one section
@@ -294,6 +364,9 @@ class Pipeline:
         try:
             async with self._slot(self.sections, Slot.SECTION, section, timings):
                 log.debug("Successfully acquired section semaphore")
+                if self._halt is not None:
+                    await self._fail(section, f"Not started: {self._halt[1]}", 0, timings, started)
+                    return
                 timings["wait_memory"] = await self._memory_gate(section)
                 if (refused := self._over_budget(section, request)) is not None:
                     await self._fail(section, refused, 0, timings, started, skipped=True)
@@ -355,12 +428,58 @@ class Pipeline:
             log.info("Timeout processing section '%s' (whole task)", section.title)
             await fail(f"Timed out: the whole section took longer than {limit:g} s")
         except ProcessingError as exc:
+            if exc.stops_run:  # no other section can succeed either (a rejected key)
+                self._halt_run(exc.reason, exc.stops_run)
             await fail(exc.reason)
         except Exception as exc:  # a bug or an unexpected library error: keep the others going
-            log.exception("Unexpected error in section '%s'", section.title)
+            if is_disk_full(exc):  # a split into the temp folder, the ledger
+                full = exc if isinstance(exc, DiskFullError) else DiskFullError(workdir.parent)
+                self._disk_full(full)
+                await fail("Not finished: the disk is full")
+                return
+            # the traceback goes to the log file; the terminal gets one line
+            log.error(
+                "Unexpected error in section '%s' (details in the log file): %s: %s",
+                section.title,
+                type(exc).__name__,
+                exc,
+                exc_info=True,
+            )
             await fail(f"Unexpected error: {type(exc).__name__}: {exc}")
         else:
             await self._succeed(section, result, attempts[0], timings, started)
+
+    def _halt_run(self, line: str, words: str) -> None:
+        """Start no new section: each not started yet fails as "Not started: <words>";
+        ``line`` (what to do about it) is the outcome's ``stopped``. The first halt wins."""
+        if self._halt is not None:
+            return
+        self._halt = (line, words)
+        if self._outcome is not None:
+            self._outcome.stopped = line
+        log.warning("No more sections start: %s", line)
+
+    def _disk_full(self, error: DiskFullError) -> None:
+        """Halt with an estimate of the room the rest of the run needs: the results so
+        far, per section, for every section left, thrice (the result, its cached copy,
+        SQLite's write-ahead log)."""
+        assert self._outcome is not None
+        outcome = self._outcome
+        sizes = [len(result.model_dump_json()) for result in outcome.results.values()]
+        per_section = sum(sizes) // len(sizes) if sizes else 256 * 1024
+        left = len(outcome.sections) - len(outcome.results) - len(outcome.failures)
+        self._halt_run(str(error.needing(3 * per_section * max(left, 1))), "the disk is full")
+
+    async def _journaled(self, write: Awaitable[None]) -> bool:
+        """Commit one journal write, even if the task is being cancelled. On a full disk
+        the run halts and this says False: what the write held stays in the outcome (and
+        the exports), and the journal keeps the section unfinished, so resume redoes it."""
+        try:
+            await asyncio.shield(write)
+        except DiskFullError as exc:
+            self._disk_full(exc)
+            return False
+        return True
 
     async def _succeed(
         self,
@@ -377,7 +496,9 @@ class Pipeline:
         self._outcome.attempts[section.id] = attempts
         if self.journal is not None:  # committed before anyone is told it is done
             run_id = self._outcome.run_id
-            await asyncio.shield(self.journal.record_done(run_id, result, attempts, timings))
+            await self._journaled(self.journal.record_done(run_id, result, attempts, timings))
+        if (cached := self._to_cache.pop(section.id, None)) is not None:
+            await self._cache_put(*cached)
         self.adaptive.success()
         self._emit_stage(section, Stage.DONE)
         self._emit(
@@ -406,7 +527,7 @@ class Pipeline:
         self._outcome.attempts[section.id] = attempts
         if self.journal is not None:
             run_id = self._outcome.run_id
-            await asyncio.shield(self.journal.record_failed(run_id, section.id, failure, timings))
+            await self._journaled(self.journal.record_failed(run_id, section.id, failure, timings))
         if skipped:
             log.warning("Section '%s' skipped: %s", section.title, reason)
         elif not cancelled:
@@ -482,7 +603,9 @@ class Pipeline:
                 lambda: self.processor.analyze(section, handle, prompt),
             )
             checked = await self._check_citations(section, result, source, request, timings)
-            await self._cache_put(cache_key, result)  # unchecked; just before it is recorded
+            # cached once it is recorded (_succeed): a run killed in between asks again,
+            # rather than a resume finding an answer its journal never had
+            self._to_cache[section.id] = (cache_key, result)  # unchecked, see _cache_get
             return checked
         finally:
             await self._cleanup(section, handle, out_path, timings)
@@ -528,14 +651,18 @@ class Pipeline:
         if self.journal is None:
             return None
         hit = await self.journal.cache_get(key)
+        if hit is not None and hit.partial:  # cached by an older version: ask again
+            return None
         if hit is not None:
             self.cache_hits += 1
             hit = hit.model_copy(update={"notes": [*hit.notes, FROM_CACHE]})
         return hit
 
     async def _cache_put(self, key: str, result: SectionResult) -> None:
-        if self.journal is not None:
-            await self.journal.cache_put(key, result)
+        """Keep a whole answer for the next run of the same bytes and question; a cut-off
+        one is never kept, so the next run asks again."""
+        if self.journal is not None and not result.partial:
+            await self._journaled(self.journal.cache_put(key, result))
 
     async def _stage(
         self,

@@ -40,11 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import sqlite_files
+from core.owners import my_identity, owner_alive
 from core.paths import data_dir
 
 log = logging.getLogger("sectionflow.remote_ledger")
 
 FILE_NAME = "remote-files.sqlite3"
+_WHAT = "the remote-file ledger"
 #: Gemini deletes uploaded files after 48 hours; older entries need no network call.
 EXPIRY_S = 48 * 3600 + 3600
 _LIST_LIMIT = 20_000
@@ -85,67 +88,26 @@ KEEP_MAX_BYTES = 2 * 1024**3
 KEEP_MAX_AGE_S = 47 * 3600
 
 
+#: one process's threads set the file up one at a time (the first uploads of several
+#: sections start at once); another process is covered by retry_while_locked
 _INIT_LOCK = threading.Lock()
-_INIT_ATTEMPTS = 100
 
 
 def _initialise(conn: sqlite3.Connection) -> None:
     """WAL mode, the table, and the columns older ledgers lack (``hold``, the kept-upload
-    columns).
-
-    Switching a fresh file to WAL can fail at once with "database is locked" while another
-    connection (another thread or process) is doing the same: SQLite's busy timeout does
-    not cover it. One lock per process serialises our own threads; a short retry covers
-    another process.
-    """
-    for attempt in range(_INIT_ATTEMPTS):
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(remote_files)")}
-            for name, definition in _ADDED:
-                if name not in columns:
-                    conn.execute(f"ALTER TABLE remote_files ADD COLUMN {name} {definition}")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == _INIT_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02)
+    columns); a lock held by another process while it does the same is waited out by
+    :mod:`core.sqlite_files`."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(remote_files)")}
+    for name, definition in _ADDED:
+        if name not in columns:
+            conn.execute(f"ALTER TABLE remote_files ADD COLUMN {name} {definition}")
 
 
 def default_path() -> Path:
     """SECTIONFLOW_DATA_DIR if set (tests, portable installs), else the OS's user data dir."""
     return data_dir() / FILE_NAME
-
-
-def _process_started(pid: int) -> float:
-    try:
-        import psutil
-
-        return float(psutil.Process(pid).create_time())
-    except Exception:
-        return 0.0
-
-
-_MY_START = _process_started(os.getpid())
-
-
-def owner_alive(pid: int, started: float) -> bool:
-    """Whether the process that wrote an entry still runs (and is not a reused pid)."""
-    if pid == os.getpid() and abs(started - _MY_START) < 1.0:
-        return True
-    try:
-        import psutil
-
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return abs(process.create_time() - started) < 1.0
-    except ImportError:  # pragma: no cover - psutil is a dependency
-        return False
-    except Exception as exc:
-        # AccessDenied: someone else's live process; do not touch its files
-        return type(exc).__name__ == "AccessDenied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,18 +164,24 @@ class RemoteLedger:
     # ------------------------------------------------------------------ storage
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=15.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous=FULL")
+        """A short-lived connection; the first one of this view checks the file (a
+        damaged ledger is moved aside, see :mod:`core.sqlite_files`)."""
+        with sqlite_files.full_disk_named(self.path.parent):
             if not self._ready:
-                with _INIT_LOCK:  # first uploads of several sections start at once
-                    _initialise(conn)
+                with _INIT_LOCK:  # the first uploads of several sections start at once
+                    self._open(check=True).close()
                 self._ready = True
-            yield conn
-        finally:
-            conn.close()
+            with contextlib.closing(self._open(check=False)) as conn:
+                yield conn
+
+    def _open(self, *, check: bool) -> sqlite3.Connection:
+        return sqlite_files.open_short(self.path, _WHAT, _initialise, check=check)
+
+    def check(self) -> None:
+        """Open (and check) the file now: a run does this before its first upload, so a
+        damaged ledger is replaced before any file it should record exists."""
+        with self._db():
+            pass
 
     def record_intent(
         self,
@@ -232,8 +200,7 @@ class RemoteLedger:
                     display_name,
                     scope,
                     time.time(),
-                    os.getpid(),
-                    _MY_START,
+                    *my_identity(),
                     self.run_token,
                     sha256,
                     size_bytes,
@@ -332,7 +299,7 @@ class RemoteLedger:
             cursor = conn.execute(
                 "UPDATE remote_files SET hold = NULL, owner_pid = ?, owner_started = ?,"
                 " run_token = ? WHERE hold = ?",
-                (os.getpid(), _MY_START, self.run_token, tag),
+                (*my_identity(), self.run_token, tag),
             )
             return int(cursor.rowcount or 0)
 

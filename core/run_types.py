@@ -78,6 +78,9 @@ class RunOutcome:
     #: why it could not be made when it was asked for and failed
     synthesis: SectionResult | None = None
     synthesis_failure: str | None = None
+    #: why the run stopped starting sections before the end (a full disk, a rejected
+    #: API key), in one line that says what to do; None when it did not
+    stopped: str | None = None
 
     @classmethod
     def begin(
@@ -111,7 +114,8 @@ class RunOutcome:
         self.synthesis = previous.synthesis  # kept only while its answers are unchanged
         for section in self.sections:
             kept = previous.results.get(section.id)
-            if kept is not None and kept.pages == section.page_spec:
+            # a cut-off answer is asked again
+            if kept is not None and not kept.partial and kept.pages == section.page_spec:
                 self.results[section.id] = kept
                 self.attempts[section.id] = previous.attempts.get(section.id, 1)
                 self.timings[section.id] = previous.timings.get(section.id, {})

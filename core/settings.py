@@ -8,11 +8,11 @@ pydantic traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -24,8 +24,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.redact import url_secrets
+
 PositiveInt = Annotated[int, Field(ge=1)]
-PositiveFloat = Annotated[float, Field(gt=0)]
+#: ``inf`` and ``nan`` parse as floats; a timeout of ``inf`` would wait forever
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 
@@ -158,12 +161,11 @@ class Settings(BaseSettings):
 
     def secrets(self) -> tuple[str, ...]:
         """Every value that must never reach a log, an export or a message: the key and
-        the passwords of proxy URLs."""
-        found = [self.api_key()]
+        the user and password in the endpoint's and the proxies' URLs."""
+        found = [self.api_key(), *url_secrets(self.gemini_base_url)]
         for proxy in (self.https_proxy, self.http_proxy):
             if proxy is not None:
-                parts = urlsplit(proxy.get_secret_value())
-                found += [parts.password, proxy.get_secret_value()]
+                found += [*url_secrets(proxy.get_secret_value()), proxy.get_secret_value()]
         return tuple(s for s in found if s)
 
     def resolved_processor(self) -> ProcessorKind:
@@ -210,6 +212,8 @@ def _allowed(item: dict, message: str) -> str:
         return "it must be a whole number"
     if kind == "float_parsing":
         return "it must be a number"
+    if kind == "finite_number":
+        return "it must be a finite number (inf and nan wait forever or never)"
     if kind == "bool_parsing":
         return "it must be true or false"
     if kind == "enum":
@@ -225,6 +229,17 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_error(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(not_utf8(Path(".env"), exc)) from None
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    """The one line for a settings file that is not UTF-8 text (pydantic-settings and
+    python-dotenv only say which byte failed, not in which file)."""
+    return (
+        f"{path.resolve()} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+        f"position {exc.start}): save it as UTF-8"
+    )
 
 
 class Source(StrEnum):
@@ -247,7 +262,9 @@ def setting_sources(env_file: str | os.PathLike[str] | None = ".env") -> dict[st
     if env_file is not None and Path(env_file).is_file():
         from dotenv import dotenv_values
 
-        dotenv = {name.lower() for name in dotenv_values(env_file, encoding="utf-8")}
+        # a .env that is not UTF-8 gives no values; load_settings has named it already
+        with contextlib.suppress(UnicodeDecodeError):
+            dotenv = {name.lower() for name in dotenv_values(env_file, encoding="utf-8")}
     sources = {}
     for name in Settings.model_fields:
         if name in environ:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from core.errors import NotAPdfError
+from core.redact import hide_url_credentials
 from core.settings import Settings
 
 _SECRET_FIELDS = {"gemini_api_key", "google_api_key"}
@@ -22,8 +22,10 @@ _PROXY_FIELDS = ("https_proxy", "http_proxy")
 
 def snapshot_source(src: Path, workdir: Path) -> tuple[Path, str]:
     src = Path(src)
-    if not src.is_file():
+    if not src.exists():
         raise NotAPdfError(f"'{src.name}' does not exist (was it moved or deleted?)")
+    if not src.is_file():  # reading a FIFO would wait for a writer forever
+        raise NotAPdfError(f"'{src.name}' is not a regular file (a pipe, socket or device)")
     dest = workdir / "source.pdf"
     digest = hashlib.sha256()
     with src.open("rb") as reader, dest.open("wb") as writer:
@@ -39,16 +41,8 @@ def public_settings(settings: Settings) -> dict[str, Any]:
     data["processor"] = settings.resolved_processor().value
     for name in _PROXY_FIELDS:
         secret = getattr(settings, name)
-        data[name] = redact_url(secret.get_secret_value()) if secret is not None else None
+        url = secret.get_secret_value() if secret is not None else None
+        data[name] = hide_url_credentials(url) if url else None
+    if settings.gemini_base_url:
+        data["gemini_base_url"] = hide_url_credentials(settings.gemini_base_url)
     return data
-
-
-def redact_url(url: str) -> str:
-    """``url`` without the user and password it may carry (``http://u:p@host:3128`` →
-    ``http://***@host:3128``), for logs and exports."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))

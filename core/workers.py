@@ -74,6 +74,25 @@ def _warm() -> int:
     return os.getpid()
 
 
+class _CappedPool(ProcessPoolExecutor):
+    """A spawn pool that starts no process beyond ``cap`` (what the runs can use).
+
+    The pool starts a process on ``submit`` when it counts no idle one, but it counts a
+    worker idle only *after* handing its result to the caller (CPython 3.11-3.13,
+    ``concurrent.futures.process``): a section that submits its next job (the extraction
+    after its split) as soon as it has the result finds no idle worker and starts
+    another. With one section at a time that made two workers, with five sections up to
+    the pool's maximum (docs/ARCHITECTURE.md, "PyMuPDF"). With the cap a job waits for
+    a worker instead, which is free a moment later.
+    """
+
+    cap: int
+
+    def _adjust_process_count(self) -> None:
+        if len(self._processes) < self.cap:  # type: ignore[attr-defined]
+            super()._adjust_process_count()  # type: ignore[misc]
+
+
 class PdfWorkers:
     """Owns one ProcessPoolExecutor using the 'spawn' start method.
 
@@ -83,19 +102,29 @@ class PdfWorkers:
 
     def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS) -> None:
         self.max_workers = max_workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._cap = max_workers
+        self._pool: _CappedPool | None = None
         self._lock = threading.Lock()
         self.crashes = 0
         self._inflight: set[Future[Any]] = set()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> _CappedPool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
+                self._pool = _CappedPool(
                     max_workers=self.max_workers, mp_context=ctx, initializer=_init_worker
                 )
+                self._pool.cap = self._cap
             return self._pool
+
+    def use(self, count: int) -> None:
+        """Start no more than ``count`` processes from now on (what a run can keep busy;
+        processes already running stay, since stopping one could cut a job short)."""
+        with self._lock:
+            self._cap = max(1, min(count, self.max_workers))
+            if self._pool is not None:
+                self._pool.cap = self._cap
 
     def pids(self) -> list[int]:
         pool = self._pool
@@ -138,7 +167,7 @@ class PdfWorkers:
             self._replace(pool)
             raise transient("A PDF worker process crashed (the PDF may be damaged)") from None
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
+    def _replace(self, broken: _CappedPool) -> None:
         with self._lock:
             if self._pool is broken:
                 self.crashes += 1

@@ -14,6 +14,8 @@ import re
 
 from PySide6.QtCore import QObject, Signal
 
+from core.redact import hide_url_credentials
+
 _KEY_SHAPES = (
     re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),
     re.compile(r"(?i)((?:api[_-]?key|key|x-goog-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s&\"',;]+"),
@@ -39,6 +41,7 @@ class QtLogHandler(logging.Handler):
             self._secrets.add(secret)
 
     def scrub(self, text: str) -> str:
+        text = hide_url_credentials(text)
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         text = _KEY_SHAPES[0].sub(REDACTED, text)

@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
 from core.citations.model import Citation
 from core.engine import Engine
 from core.errors import EncryptedPdfError
-from core.memory import process_tree_rss_mb
+from core.limits import workers_for
+from core.memory import own_memory_label, process_tree_rss_mb
 from core.paths import log_dir
 from core.run_types import RunOutcome
 from core.settings import ProcessorKind
@@ -567,7 +568,7 @@ class MainWindow(QMainWindow):
         self.run.outcome = None
         self._show_outcome_badge(None)
         self.prewarm_thread = self.bridge.prestart_workers(
-            min(info.page_count, self.settings.value("max_concurrent_splits"))
+            min(info.page_count, workers_for(self.settings.settings()))
         )
         self.store.add_recent(info.path)
         self._fill_recent()
@@ -958,7 +959,10 @@ class MainWindow(QMainWindow):
 
     def _sample_rss_idle(self) -> None:
         if not self.bridge.running:
-            self._show_rss(process_tree_rss_mb())
+            rss = process_tree_rss_mb()
+            self._show_rss(rss)
+            threshold = self.settings.value("memory_throttle_threshold_mb")
+            self.settings_panel.show_own_memory(*own_memory_label(rss, threshold))
 
     # ------------------------------------------------------------------ persistence
 

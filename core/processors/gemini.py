@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.citations.prompting import with_citation_request
-from core.errors import ProcessingError, permanent
+from core.errors import DiskFullError, ProcessingError, permanent, transient
 from core.keys import get_key
 from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
@@ -39,7 +39,13 @@ from core.processors.gemini_client import (
     missing_credentials,
     service_for,
 )
-from core.processors.gemini_errors import is_gone, scrub, to_processing_error
+from core.processors.gemini_errors import (
+    is_gone,
+    is_lost_upload_session,
+    is_refused,
+    scrub,
+    to_processing_error,
+)
 from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -48,6 +54,7 @@ from core.processors.gemini_split import (
     needs_split,
     split_to_fit,
 )
+from core.redact import hide_url_credentials
 from core.remote_ledger import RemoteLedger, SweepReport
 from core.results import SectionResult
 from core.sections import Section, format_ranges
@@ -133,7 +140,8 @@ class GeminiProcessor:
         self.model = settings.gemini_model
         self.ledger = ledger if ledger is not None else RemoteLedger()
         self.service = service_for(settings)
-        self.scope = self.service.base_url
+        # the ledger's record of the endpoint: never a password in GEMINI_BASE_URL
+        self.scope = hide_url_credentials(self.service.base_url)
         self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
         hours = settings.keep_uploads_hours if self.service.files_api else 0.0
         self.reuse = UploadReuse(self.ledger, self.scope, hours)
@@ -178,6 +186,9 @@ class GeminiProcessor:
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
     async def _start(self, key: str | None) -> None:
+        # the ledger is checked before anything it should record exists: a damaged one
+        # found after an upload would fail a section already paid for
+        await asyncio.to_thread(self.ledger.check)
         self._aiohttp = aiohttp_session(self.settings)  # in the loop, as aiohttp wants
         try:
             self._client = await asyncio.to_thread(self._build_client, key, self._aiohttp)
@@ -194,6 +205,8 @@ class GeminiProcessor:
         if self._client is None and self._starting is not None:
             try:
                 await asyncio.shield(self._starting)
+            except DiskFullError:
+                raise
             except Exception as exc:
                 raise self._error(exc, "starting the Gemini client") from None
         if self._client is None:
@@ -367,6 +380,14 @@ class GeminiProcessor:
         except Exception as exc:
             # The ledger keeps the intent: if the file exists after all, the run's closing
             # sweep finds it by display name.
+            if is_lost_upload_session(exc):
+                raise transient(
+                    f"The upload session of section '{section.title}' was lost (Gemini "
+                    "answered 404 for it); starting a new upload"
+                ) from None
+            if is_refused(exc):  # a 4xx reply: no file was made, nothing to look for
+                ledger_id, piece.ledger_id = piece.ledger_id, None
+                await asyncio.to_thread(self.ledger.strike, ledger_id)
             raise self._error(exc, doing) from None
         timing.upload_s += time.monotonic() - begun
         piece.remote_name = remote.name

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass_environment
 
+from core.redact import hide_url_credentials
 from core.settings import Settings
-from core.snapshot import redact_url
 
 if TYPE_CHECKING:
     import aiohttp
@@ -168,7 +168,7 @@ def describe_route(settings: Settings) -> str:
     """One log line: the service, its endpoint and the proxy (without its password)."""
     service = service_for(settings)
     proxy = proxy_for(service.base_url, settings)
-    via = f" via proxy {redact_url(proxy)}" if proxy else ""
+    via = f" via proxy {hide_url_credentials(proxy)}" if proxy else ""
     return f"{service.describe()} at {service.base_url}{via}"
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.errors import ProcessingError, permanent, rate_limited, transient
+from core.redact import hide_url_credentials
 
 _MAX_MESSAGE = 300
 
@@ -35,6 +36,7 @@ def scrub(text: object, secrets: Iterable[str | None] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             out = out.replace(secret, "***")
+    out = hide_url_credentials(out)
     out = _KEY_QUERY.sub(r"\1***", out)
     out = _KEY_HEADER.sub(r"\1***", out)
     out = _URL_USERINFO.sub(r"\1***@", out)
@@ -163,6 +165,28 @@ def is_gone(exc: BaseException) -> bool:
     return isinstance(exc, _api_error_classes()) and getattr(exc, "code", None) in (403, 404)
 
 
+def is_refused(exc: BaseException) -> bool:
+    """An HTTP 4xx reply (a bad key, a bad request, a rate limit): the server did what
+    was asked no part of (an upload refused this way made no file)."""
+    code = getattr(exc, "code", None)
+    return isinstance(exc, _api_error_classes()) and isinstance(code, int) and 400 <= code < 500
+
+
+def is_lost_upload_session(exc: BaseException) -> bool:
+    """A 404 for the upload session itself (not for a file or a model).
+
+    When a connection drops as the last chunk of a resumable upload goes out, the SDK
+    posts the chunk again, and the server, which has ended that session, answers 404
+    "Upload session ... not found". Nothing is wrong with the file or the request: a new
+    upload (a new session) succeeds, so this is worth a retry of the upload stage.
+    """
+    if not isinstance(exc, _api_error_classes()) or getattr(exc, "code", None) != 404:
+        return False
+    message = str(getattr(exc, "message", None) or "").lower()
+    url = str(getattr(getattr(exc, "response", None), "url", "") or "")
+    return "session" in message or "upload_id=" in url
+
+
 def to_processing_error(
     exc: BaseException,
     *,
@@ -221,14 +245,21 @@ def _from_api_error(exc: Any, doing: str, secrets: tuple[str | None, ...]) -> Pr
         or status == "UNAUTHENTICATED"
     )
     if key_problem:
-        return permanent(
+        # every other section would be refused too: the run stops starting them
+        return ProcessingError(
             "Gemini rejected the API key. Check GEMINI_API_KEY (or GOOGLE_API_KEY) in your "
-            "settings or .env: it must be a valid key from Google AI Studio"
+            "settings or .env: it must be a valid key from Google AI Studio",
+            retryable=False,
+            stops_run="the API key was rejected",
         )
     if code == 403 or status == "PERMISSION_DENIED":
-        return permanent(
+        # "...access the File x or it may not exist": one expired file, not the key
+        about_a_file = "the file" in lowered
+        return ProcessingError(
             f"Gemini refused access while {doing} (permission denied){said}. The API key may "
-            "not be allowed to use this model or the Files API"
+            "not be allowed to use this model or the Files API",
+            retryable=False,
+            stops_run=None if about_a_file else "the API key was refused access",
         )
     if status == "FAILED_PRECONDITION" and ("active" in lowered or "file" in lowered):
         return transient(f"The uploaded file was not ready yet while {doing}")

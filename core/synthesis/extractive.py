@@ -18,6 +18,7 @@ from core.citations.markers import pending
 from core.citations.model import Citation
 from core.extraction.model import Block
 from core.extraction.text import extractive_summary, term_frequencies
+from core.markdown_safety import inline_text
 from core.results import SectionResult
 from core.sections import Section
 
@@ -77,9 +78,9 @@ def extractive_markdown(
         found = summaries[section.id]
         fresh = [cited for cited in found if cited not in overview] or found
         if fresh:
-            parts.append(line(fresh[0], prefix=f"**{section.title}**: "))
+            parts.append(line(fresh[0], prefix=f"**{inline_text(section.title)}**: "))
         else:
-            parts.append(f"- **{section.title}**: _nothing to summarise._")
+            parts.append(f"- **{inline_text(section.title)}**: _nothing to summarise._")
     facts = _key_figures(
         [c for section, result in answers for c in fact_sentences(section, result)]
     )

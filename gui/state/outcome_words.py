@@ -102,11 +102,8 @@ def outcome_tally(outcome: RunOutcome) -> Tally:
 
 
 def run_tally(info: RunInfo) -> Tally:
-    """A History row's counts (the journal counts a partial section among the done and a
-    cancelled one among the failed)."""
-    return Tally(
-        info.done - info.partial, info.partial, info.failed - info.cancelled, info.cancelled
-    )
+    """A History row's counts (the journal counts a cancelled section among the failed)."""
+    return Tally(info.done, info.partial, info.failed - info.cancelled, info.cancelled)
 
 
 def run_status(info: RunInfo) -> str:

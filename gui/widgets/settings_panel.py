@@ -208,7 +208,19 @@ class SettingsPanel(QWidget):
         for knob in MEMORY:
             label = self._label(knob.label, knob.tooltip)
             form.addRow(label, self._slider(knob, label))
+        self.own_memory = QLabel(group)
+        self.own_memory.setWordWrap(True)
+        self.own_memory.setToolTip(
+            "What SectionFlow and its PDF worker processes use before any section runs: "
+            "with the throttle below it, sections start one at a time"
+        )
+        form.addRow(self.own_memory)
         return group
+
+    def show_own_memory(self, text: str, warning: bool) -> None:
+        """The line under the memory sliders (core.memory.own_memory_note)."""
+        self.own_memory.setText(("⚠ " if warning else "") + text)
+        self.own_memory.setStyleSheet("color: #b45309;" if warning else "color: palette(mid);")
 
     def _timeouts_group(self) -> QGroupBox:
         group = QGroupBox("Timeouts", self)

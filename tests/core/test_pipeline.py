@@ -126,6 +126,9 @@ class CountingWorkers:
     async def warm(self, count: int = 1) -> None:
         await self._inner.warm(count)
 
+    def use(self, count: int) -> None:
+        self._inner.use(count)
+
 
 async def test_raising_the_section_limit_mid_run_lets_more_start(
     pdf_path: Path, workers: PdfWorkers

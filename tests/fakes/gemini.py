@@ -528,7 +528,7 @@ class FakeGemini:
     def _upload_chunk(self, request: Request, call: _Call, token: str) -> Reply:
         session = self._files.session(token)
         if session is None:
-            error = errors.ApiError(404, "NOT_FOUND", "No such upload session.")
+            error = errors.ApiError(404, "NOT_FOUND", f"Upload session {token} not found.")
             return Reply.json(404, error.body(), _UPLOAD_FINAL)
         call.key = session.display_name
         commands = {c.strip().lower() for c in request.header("X-Goog-Upload-Command").split(",")}
@@ -538,7 +538,14 @@ class FakeGemini:
         if "query" in commands:
             headers = {"X-Goog-Upload-Size-Received": str(session.offset), **_UPLOAD_ACTIVE}
             return Reply(200, b"", headers)
-        fault = self._faults.take("upload_chunk", [session.display_name])
+        fault = None
+        if "finalize" in commands:
+            fault = self._faults.take("upload_final", [session.display_name])
+        fault = fault or self._faults.take("upload_chunk", [session.display_name])
+        if fault is not None and fault.kind == "lost_session":
+            call.fault = fault.kind
+            self._end_session(token)
+            return Reply.json(503, errors.unavailable().body())  # no upload status header
         if self._wait(request, self.upload_latency) not in (WaitResult.ELAPSED,):
             self._end_session(token)
             return Reply.dropped()

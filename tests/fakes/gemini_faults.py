@@ -27,8 +27,15 @@ Kinds (default endpoint in brackets) and what the SDK then raises or returns:
 - ``"safety"`` [generate only]: one candidate, finishReason SAFETY, no content.
 - ``"max_tokens"`` [generate only]: finishReason MAX_TOKENS with the answer cut in half
   (cut JSON when JSON was asked for, so ``.parsed`` is None).
+- ``"lost_session"`` [upload_final only]: the upload session is lost as its last chunk
+  arrives (the connection behind Google's front end dropped): the reply is a 503 without
+  ``x-goog-upload-status``, so the SDK posts the chunk again (after 1 s), and that gets
+  404 NOT_FOUND "Upload session … not found." → ``errors.ClientError`` 404. (A plain
+  ``reset`` of the last chunk makes the SDK raise a transport error instead: it posts a
+  chunk again only when a reply lacks the status header.)
 
-Endpoints: ``upload`` (the start command), ``upload_chunk``, ``get``, ``list``, ``delete``,
+Endpoints: ``upload`` (the start command), ``upload_chunk`` (every chunk), ``upload_final``
+(the last chunk only; tried before ``upload_chunk`` faults), ``get``, ``list``, ``delete``,
 ``generate`` (incl. streamGenerateContent), ``count_tokens``, the Batch API's
 ``batch_create``, ``batch_get``, ``batch_list``, ``batch_cancel``, ``batch_delete``,
 ``download`` and ``batch_item`` (one request line of a batch: error kinds only), or
@@ -60,6 +67,7 @@ DEFAULT_ENDPOINT: dict[str, str] = {
     "blocked": "generate",
     "safety": "generate",
     "max_tokens": "generate",
+    "lost_session": "upload_final",
 }
 FAULT_KINDS = frozenset(DEFAULT_ENDPOINT)
 
@@ -68,6 +76,7 @@ ENDPOINTS = frozenset(
     {
         "upload",
         "upload_chunk",
+        "upload_final",
         "get",
         "list",
         "delete",
@@ -90,6 +99,7 @@ _ONLY_ON = {
     "safety": "generate",
     "max_tokens": "generate",
     "failed_file": "upload",
+    "lost_session": "upload_final",
 }
 
 #: kinds that answer with an HTTP error body.

@@ -156,10 +156,15 @@ class FakeStats:
         with self._cond:
             return [r for r in self.generate_calls if key is None or key in r.key]
 
-    def document_calls(self) -> list[GenerateRecord]:
-        """Generate calls that sent a document: one per section (or part of one)."""
+    def document_calls(self, status: int | None = None) -> list[GenerateRecord]:
+        """Generate calls that sent a document: one per section (or part of one), not the
+        whole-document synthesis; only those answered with ``status`` when given."""
         with self._cond:
-            return [r for r in self.generate_calls if r.display_names or r.pages > 0]
+            return [
+                r
+                for r in self.generate_calls
+                if (r.display_names or r.pages > 0) and status in (None, r.status)
+            ]
 
     def text_only_calls(self) -> list[GenerateRecord]:
         """Generate calls that sent no document at all (the whole-document synthesis)."""

@@ -90,7 +90,7 @@ async def test_failure_shows_reason_and_retry_succeeds(
     assert fake.stored_files() == []
     assert list(gemini_env.iterdir()) == []
     json_path, md_path = window.export_to(tmp_path / "out.json")
-    assert "Part <<BAD>>" in md_path.read_text()
+    assert "## Part &lt;&lt;BAD&gt;&gt; (pages 3-4)" in md_path.read_text()  # shown, not HTML
     assert KEY not in window.log_view.visible_text()
     assert KEY not in json_path.read_text()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,3 +42,52 @@ def gemini_env(tmp_path: Path, fake: FakeGemini) -> dict[str, str]:
         "INLINE_MAX_MB": "0",
         "ENABLE_MEMORY_MONITORING": "false",
     }
+
+
+def offline_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an offline CLI run with its own data and temp folders."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_API"))}
+    env.pop("PROCESSOR", None)
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env.update(
+        WORKDIR=str(tmp_path),
+        PYTHONPATH=str(ROOT),
+        SECTIONFLOW_DATA_DIR=str(tmp_path / "data"),
+        TMPDIR=str(tmp_path / "tmp"),
+        ENABLE_MEMORY_MONITORING="false",
+    )
+    return env
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``sectionflow ARGS`` in its own process, to its end; output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=env["WORKDIR"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The ``sectionflow: error:`` lines of a run's stderr (there must be no traceback)."""
+    assert "Traceback" not in stderr, stderr
+    return [line for line in stderr.splitlines() if line.startswith("sectionflow: error: ")]
+
+
+def journal_rows(data: Path, query: str) -> list[tuple[object, ...]]:
+    """Rows of ``query`` on the journal in ``data``, read-only (a run may be writing);
+    none while the file or its tables do not exist yet."""
+    path = data / "journal.sqlite3"
+    if not path.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute(query).fetchall()
+    except sqlite3.OperationalError:
+        return []
