@@ -110,10 +110,12 @@ class RunInfo:
     #: exported, asked again on resume), counted apart from the done
     cancelled: int = 0
     partial: int = 0
+    #: the whole-document synthesis was asked for and failed: a resume makes it
+    synthesis_failed: int = 0
 
     @property
     def complete(self) -> bool:
-        return self.status == FINISHED and self.done == self.sections
+        return self.status == FINISHED and self.done == self.sections and not self.synthesis_failed
 
     @property
     def document_name(self) -> str:
@@ -359,7 +361,9 @@ class Journal:
             "SELECT r.run_id, r.document_path, r.document_sha256, r.started_at, r.status,"
             " r.processor, r.model, COUNT(s.section_id), SUM(s.state='done'),"
             " SUM(s.state IN ('failed','cancelled','skipped')), SUM(s.state='cancelled'),"
-            " SUM(s.state='partial')"
+            " SUM(s.state='partial'),"
+            " (SELECT COUNT(*) FROM synthesis y WHERE y.run_id = r.run_id"
+            "  AND y.result IS NULL AND y.reason IS NOT NULL)"
             " FROM runs r LEFT JOIN sections s ON s.run_id = r.run_id"
         )
         args: tuple[Any, ...] = ()

@@ -111,7 +111,8 @@ class RunOutcome:
         finished whose pages are unchanged."""
         self.run_id, self.started_at = previous.run_id, previous.started_at
         self.title = self.title or previous.title
-        self.synthesis = previous.synthesis  # kept only while its answers are unchanged
+        # kept only while its answers are unchanged; a failure, until it is made or off
+        self.synthesis, self.synthesis_failure = previous.synthesis, previous.synthesis_failure
         for section in self.sections:
             kept = previous.results.get(section.id)
             # a cut-off answer is asked again

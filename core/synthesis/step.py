@@ -74,6 +74,8 @@ class SynthesisStep:
         current = kept is not None and kept.stats.get("inputs") == key
         if not current:
             outcome.synthesis = None
+        if not make and outcome.synthesis_failure is not None:
+            await self._forget_failure(outcome)
         if not make or not answers:
             return
         if kept is not None and current:
@@ -110,6 +112,13 @@ class SynthesisStep:
         if self.journal is not None:
             await asyncio.shield(self.journal.record_synthesis(outcome.run_id, result, None))
         self.emit(ev.SynthesisDone(result=result, source=source))
+
+    async def _forget_failure(self, outcome: RunOutcome) -> None:
+        """Turned off now: the run no longer waits for the synthesis that failed (else it
+        would stay unfinished, and every ``--resume`` would offer it again)."""
+        outcome.synthesis_failure = None
+        if self.journal is not None:
+            await asyncio.shield(self.journal.record_synthesis(outcome.run_id, None, None))
 
     async def _failed(self, outcome: RunOutcome, reason: str) -> None:
         log.warning("The whole-document synthesis failed: %s", reason)

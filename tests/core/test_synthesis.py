@@ -157,6 +157,9 @@ async def test_a_failed_synthesis_is_redone_alone_on_resume(
         assert not outcome.ok  # so the run is worth retrying
         assert "Failed:" in export.render_markdown(outcome).split("## Section")[0]
         assert journal.load(outcome.run_id).synthesis_failure == outcome.synthesis_failure
+        # every section is done, yet `process --resume` (and the app) finds the run unfinished
+        unfinished = journal.unfinished_run(outcome.document_sha256)
+        assert unfinished is not None and unfinished.run_id == outcome.run_id
 
         fake_gemini.reset_stats()
         again = RunRequest(
@@ -166,6 +169,35 @@ async def test_a_failed_synthesis_is_redone_alone_on_resume(
         assert resumed.ok and resumed.synthesis is not None
         calls = fake_gemini.stats.generate_records()
         assert len(calls) == 1 and calls == fake_gemini.stats.text_only_calls()
+        assert journal.unfinished_run(outcome.document_sha256) is None
+    finally:
+        journal.close()
+
+
+async def test_a_failed_synthesis_turned_off_leaves_the_run_finished(
+    tmp_path: Path, workers: PdfWorkers, remote_ledger: RemoteLedger, fake_gemini: FakeGemini
+) -> None:
+    pdf = tmp_path / "doc.pdf"
+    sections = build_document(pdf, [1, 1])
+    settings = settings_for(fake_gemini)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    fake_gemini.add_fault("invalid_argument", match="Whole-document synthesis", times=1)
+    request = RunRequest(pdf_path=pdf, sections=sections, prompt=get_prompt("summary", None))
+    try:
+        outcome, _ = await gemini_run(settings, workers, remote_ledger, journal, request)
+        assert outcome.synthesis_failure
+        fake_gemini.reset_stats()
+        again = RunRequest(
+            pdf_path=pdf,
+            sections=sections,
+            prompt=request.prompt,
+            resume_run_id=outcome.run_id,
+            synthesis=False,
+        )
+        resumed, _ = await gemini_run(settings, workers, remote_ledger, journal, again)
+        assert resumed.ok and resumed.synthesis is None
+        assert fake_gemini.stats.generate_records() == []
+        assert journal.unfinished_run(outcome.document_sha256) is None
     finally:
         journal.close()
 
