@@ -54,11 +54,16 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
             "MAX_CONCURRENT_SECTION_TASKS": "2",
         }
         args = ["process", str(pdf), "--processor", "gemini", "--every", "1", "--json", str(out)]
+        # the 4th section's answer never comes, so its file is on the server when the run
+        # is killed (any other file may be deleted between a check and the kill)
+        fake.add_fault("hang", match="[s4]", times=1)
         first = await start_cli(args, env, tmp_path / "first.log")
-        # kill while a section's file is on the server (between one section's clean-up
-        # and the next upload there may be none, which made this test flaky)
         await until(
-            lambda: len(done_in_journal(data)) >= 3 and bool(fake.stored_files()), timeout=60
+            lambda: (
+                len(done_in_journal(data)) >= 3
+                and any("[s4]" in f.display_name for f in fake.stored_files())
+            ),
+            timeout=60,
         )
         first.send_signal(signal.SIGKILL)
         await first.wait()
