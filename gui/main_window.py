@@ -2,8 +2,10 @@
 
 Widgets come from ``gui.widgets``, the drafts and the run rows are plain-Python state,
 PyMuPDF work goes to the PDF thread, runs go through the run controller and the bridge.
-What is left here is layout, actions, opening files (menu, recent, drop, command line,
-sample), dialogs (always ``open()``, never ``exec()``), what is remembered, and closing.
+What is left here is layout, opening files (menu, recent, command line, sample), dialogs
+(always ``open()``, never ``exec()``), what is remembered, and closing. The actions and
+menus are in :mod:`gui.window_actions`, drops in :mod:`gui.drop_catcher`, the API key in
+:mod:`gui.key_controller`, exports in :mod:`gui.export_actions`.
 """
 
 from __future__ import annotations
@@ -13,16 +15,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, QUrl
+from PySide6.QtCore import QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDesktopServices,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDropEvent,
     QGuiApplication,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -44,7 +41,6 @@ from core.engine import Engine
 from core.errors import EncryptedPdfError
 from core.limits import workers_for
 from core.memory import own_memory_label, process_tree_rss_mb
-from core.paths import log_dir
 from core.run_types import RunOutcome
 from core.settings import ProcessorKind
 from gui import log_files
@@ -52,25 +48,25 @@ from gui.batch_bridge import BatchBridge
 from gui.batch_controller import BatchController
 from gui.bridge import EngineBridge
 from gui.close_guard import CloseGuard
+from gui.drop_catcher import DropCatcher
+from gui.export_actions import ExportActions
 from gui.history_controller import HistoryController
 from gui.icons import icon
+from gui.key_controller import HELD_BACK, KeyController
 from gui.log_handler import QtLogHandler
 from gui.pdf_thread import OpenedDocument, PdfService
 from gui.persistence import Store
 from gui.run_controller import RunController, missing_text
 from gui.state.about import about_facts
-from gui.state.api_keys import ApiKeys, KeySource
+from gui.state.api_keys import ApiKeys
 from gui.state.batch_progress import BatchProgress
-from gui.state.drops import Dropped, verdict
 from gui.state.outcome_words import badge, outcome_statuses, outcome_tally, retry_text
 from gui.state.run_progress import RunProgress
 from gui.state.sections import SectionsState
 from gui.state.settings import AppSettings
 from gui.suggestions import SuggestionService
-from gui.tasks import TaskKeeper
 from gui.wheel_guard import guard_wheel
 from gui.widgets.about_dialog import AboutDialog
-from gui.widgets.api_key_dialog import ApiKeyDialog
 from gui.widgets.batch_tab import BatchTab
 from gui.widgets.drop_overlay import DropOverlay
 from gui.widgets.elided_label import ElidedLabel
@@ -85,6 +81,7 @@ from gui.widgets.results_view import ResultsView
 from gui.widgets.run_report import RunReport
 from gui.widgets.sections_panel import SectionsPanel
 from gui.widgets.settings_panel import SettingsPanel
+from gui.window_actions import build_actions
 from gui.window_fit import fit_geometry, fits
 
 log = logging.getLogger("sectionflow.gui")
@@ -117,7 +114,6 @@ class MainWindow(QMainWindow):
         self.keys = keys
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("app"))
-        self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
         self.document: OpenedDocument | None = None
         self.last_message = ""
@@ -159,7 +155,6 @@ class MainWindow(QMainWindow):
             store=self.store,
             parent=self,
         )
-        self._tasks = TaskKeeper("window")
         self.history = HistoryController(
             self.engine,
             self.bridge,
@@ -177,20 +172,38 @@ class MainWindow(QMainWindow):
             lambda: self.engine.journal, self.run.build_settings, parent=self
         )
         self.close_guard = CloseGuard(self, (self.bridge, self.batch_bridge), self._keep)
-        self._build_actions()
+        self.key = KeyController(
+            self.keys, self.settings, self.key_label, keep=self._keep, parent=self
+        )
+        self.exports = ExportActions(
+            self.run,
+            self.store,
+            stem=lambda: self.document.path.stem if self.document else "results",
+            keep=self._keep,
+            parent=self,
+        )
+        build_actions(self)
+        self._fill_recent()
         self._build_layout()
         self._connect()
         self._attach_log(log_handler)
         self._restore()
         self._update_actions()
-        self._show_key_source()
+        self.key.show_source()
         if self.settings.value("processor") == ProcessorKind.GEMINI.value:
             Engine.warm_gemini()
         if startup_error:
             self.show_error(startup_error)
         elif self.settings.held_back:
-            self._say_held_back()
-        self._filter_drops()
+            self.last_message = HELD_BACK
+            self.statusBar().showMessage(HELD_BACK, 30000)
+        self.drops = DropCatcher(
+            self,
+            self.drop_overlay,
+            area=self._drop_area,
+            open_path=self.open_file,
+            refuse=self.show_error,
+        )
         self.wheel_guard = guard_wheel(self)
 
     # ------------------------------------------------------------------ building
@@ -224,143 +237,6 @@ class MainWindow(QMainWindow):
         self.outcome_label.setVisible(False)
         self.doc_label = ElidedLabel("", self, min_chars=12)
         self.doc_label.setToolTip("The open document")
-
-    def _action(
-        self, text: str, slot, *, shortcut: Any = None, tip: str = "", icon_name: str = ""
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        hint = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({hint})" if hint else tip)
-        action.setStatusTip(tip)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        action.triggered.connect(lambda *_: slot())
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        self.open_action = self._action(
-            "&Open…",
-            self.open_dialog,
-            shortcut=QKeySequence.StandardKey.Open,
-            tip="Open a PDF",
-            icon_name="open",
-        )
-        self.sample_action = self._action(
-            "Open &sample",
-            self.open_sample,
-            tip="Open the bundled sample PDF",
-            icon_name="sample",
-        )
-        self.run_action = self._action(
-            "&Run",
-            self.start_run,
-            shortcut=QKeySequence("F5"),
-            tip="Analyse every section",
-            icon_name="run",
-        )
-        self.cancel_action = self._action(
-            "&Cancel",
-            self.run.cancel,
-            shortcut=QKeySequence("Esc"),
-            tip="Stop the run; temporary and remote files are still cleaned up",
-            icon_name="cancel",
-        )
-        self.export_action = self._action(
-            "&Export…",
-            self.export_dialog,
-            shortcut=QKeySequence("Ctrl+E"),
-            tip="Save the results as JSON and Markdown",
-            icon_name="export",
-        )
-        self.tables_action = self._action(
-            "Export &tables…",
-            self.tables_dialog,
-            tip="Save every table of the results as CSV files and one Excel workbook",
-        )
-        self.key_action = self._action(
-            "Gemini API &key…",
-            self.open_key_dialog,
-            tip="Enter the Gemini API key (kept in the system keyring)",
-            icon_name="key",
-        )
-        self.quit_action = self._action(
-            "&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit, tip="Close SectionFlow"
-        )
-        self.retry_action = self._action(
-            "Retry &failed sections",
-            self.retry_failed,
-            shortcut=QKeySequence("Ctrl+R"),
-            tip="Run the failed sections again",
-            icon_name="retry",
-        )
-
-        self.batch_action = self._action(
-            "Batch a &folder…",
-            self.show_batch,
-            shortcut=QKeySequence("Ctrl+B"),
-            tip="Analyse every PDF of a folder under one rule and one set of limits",
-            icon_name="open",
-        )
-        self.addAction(self.history.action)
-
-        menu = self.file_menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.open_action)
-        self.recent_menu = menu.addMenu(icon("recent"), "Open &recent")
-        self.recent_menu.setToolTipsVisible(True)
-        menu.addAction(self.sample_action)
-        menu.addSeparator()
-        menu.addAction(self.history.action)
-        menu.addAction(self.export_action)
-        menu.addAction(self.tables_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-        self.undo_action = self._action(
-            "&Undo sections change",
-            self.undo_sections,
-            shortcut=QKeySequence.StandardKey.Undo,
-            tip="Bring back the sections a replacement or deletion removed",
-        )
-        edit_menu = self.menuBar().addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        run_menu = self.menuBar().addMenu("&Run")
-        run_menu.addAction(self.run_action)
-        run_menu.addAction(self.cancel_action)
-        run_menu.addAction(self.retry_action)
-        run_menu.addSeparator()
-        run_menu.addAction(self.batch_action)
-        settings_menu = self.menuBar().addMenu("&Settings")
-        settings_menu.addAction(self.key_action)
-        self.view_menu = self.menuBar().addMenu("&View")
-        self.log_folder_action = self._action(
-            "Open &log folder",
-            self.open_log_folder,
-            tip=f"Show the folder of SectionFlow's log files ({log_dir()})",
-        )
-        self.about_action = self._action(
-            "&About SectionFlow",
-            self.open_about,
-            tip="The version, where data and logs are kept, and the licences",
-        )
-        self.help_menu = self.menuBar().addMenu("&Help")
-        self.help_menu.addAction(self.log_folder_action)
-        self.help_menu.addAction(self.about_action)
-
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.open_action, self.sample_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        for action in (self.run_action, self.cancel_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.export_action)
-        toolbar.addAction(self.key_action)
-        self._fill_recent()
 
     def _build_layout(self) -> None:
         run_page = QWidget(self)
@@ -466,6 +342,10 @@ class MainWindow(QMainWindow):
         self.run.message.connect(self.show_message)
         self.run.error.connect(self.show_error)
         self.run.key_needed.connect(self.open_key_dialog)
+        self.key.message.connect(self.show_message)
+        self.key.changed.connect(self._update_actions)
+        self.exports.message.connect(self.show_message)
+        self.exports.error.connect(self.show_error)
         self.run.outcome_changed.connect(lambda *_: self._update_actions())
         self.run.outcome_changed.connect(self._show_outcome_badge)
         self.bridge.running_changed.connect(self._on_running)
@@ -509,12 +389,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings
 
-    def api_key(self) -> str | None:
-        """The key in use (see :class:`gui.state.api_keys.ApiKeys` for the order)."""
-        key = self.keys.key()
-        self._show_key_source()
-        return key
-
     def _add_secret(self, key: str) -> None:
         """Scrub this key from the Log pane and the log file from now on."""
         self.log_handler.add_secret(key)
@@ -525,7 +399,7 @@ class MainWindow(QMainWindow):
             Engine.warm_gemini()
         if name == "processor":
             self.suggestion_service.refresh()  # from that backend's past runs
-            self._show_key_source()
+            self.key.show_source()
         self._update_estimate()
 
     # ------------------------------------------------------------------ opening
@@ -606,68 +480,12 @@ class MainWindow(QMainWindow):
             clear.triggered.connect(lambda: (self.store.clear_recent(), self._fill_recent()))
         self.recent_menu.setEnabled(bool(recent))
 
-    # -- drag and drop anywhere --------------------------------------------------------
-
-    def _filter_drops(self) -> None:
-        """Watch the children that take drops themselves (editors take a dropped file as
-        its path in text). On these only: a filter on the whole application would run
-        Python for every event of the app, thousands a second during a run."""
-        for widget in self.findChildren(QWidget):
-            if widget.acceptDrops():
-                widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Catch file drops on child widgets that would take them as text (editors)."""
-        kind = event.type()
-        if (
-            kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
-            and isinstance(watched, QWidget)
-            and watched.window() is self
-            and watched is not self
-            and event.mimeData().hasUrls()
-        ):
-            if kind == QEvent.Type.Drop:
-                self.dropEvent(event)
-            else:
-                event.acceptProposedAction()
-                if kind == QEvent.Type.DragEnter:
-                    self.show_drop_feedback(event.mimeData().urls())
-            return True
-        if kind == QEvent.Type.DragLeave and isinstance(watched, QWidget):
-            self.drop_overlay.hide()
-        return super().eventFilter(watched, event)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-            self.show_drop_feedback(event.mimeData().urls())
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self.drop_overlay.hide()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self.drop_overlay.hide()
-        event.acceptProposedAction()
-        self.open_urls(event.mimeData().urls())
-
-    def show_drop_feedback(self, urls: list[QUrl]) -> None:
-        """While a file is dragged over the window: where it goes and what it will do."""
-        found = verdict(_dropped(urls))
+    def _drop_area(self) -> QRect:
+        """Where a drop lands: the window's middle, and the settings when docked."""
         area = self.centralWidget().geometry()
         if self.settings_dock.isVisible() and not self.settings_dock.isFloating():
             area = area.united(self.settings_dock.geometry())
-        self.drop_overlay.show_for(found.text, found.ok, area)
-
-    def open_urls(self, urls: list[QUrl]) -> None:
-        found = verdict(_dropped(urls))
-        if not found.ok or found.path is None:
-            self.show_error(found.text)
-            return
-        self.open_file(found.path)
+        return area
 
     # ------------------------------------------------------------------ sections
 
@@ -795,115 +613,22 @@ class MainWindow(QMainWindow):
         self.estimate_label.setText(text)
         self.estimate_label.setVisible(bool(text))
 
-    # ------------------------------------------------------------------ export
+    # ------------------------------------------------------------------ export, key
 
     def export_dialog(self) -> None:
-        if self.run.outcome is None:
-            self.show_error("There is nothing to export yet: run the sections first")
-            return
-        stem = self.document.path.stem if self.document else "results"
-        start = str(Path(self.store.last_folder() or Path.home()) / f"{stem}-results.json")
-        dialog = QFileDialog(self, "Export results (JSON and Markdown)", start)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["JSON and Markdown (*.json *.md)"])
-        dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
-        self._keep(dialog)
-        dialog.open()
+        self.exports.dialog()
 
     def export_to(self, target: Path) -> tuple[Path, Path] | None:
-        try:
-            paths = self.run.export(target)
-        except Exception as exc:
-            log.exception("Export failed")
-            self.show_error(f"Could not export: {exc}")
-            return None
-        self.store.set_last_folder(str(paths[0].parent))
-        self.show_message(f"Exported {paths[0].name} and {paths[1].name} to {paths[0].parent}")
-        return paths
-
-    def tables_dialog(self) -> QFileDialog | None:
-        """Choose a folder for the tables (CSV files and tables.xlsx); non-blocking."""
-        if self.run.outcome is None:
-            self.show_error("There is nothing to export yet: run the sections first")
-            return None
-        dialog = QFileDialog(self, "Export tables (CSV and Excel)", self.store.last_folder())
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.fileSelected.connect(lambda path: self.export_tables_to(Path(path)))
-        self._keep(dialog)
-        dialog.open()
-        return dialog
+        return self.exports.export_to(target)
 
     def export_tables_to(self, folder: Path) -> asyncio.Task | None:
-        return self._tasks.spawn(self._export_tables(folder), "export-tables")
-
-    async def _export_tables(self, folder: Path) -> None:
-        try:
-            written = await self.run.export_tables(folder)
-        except Exception as exc:
-            log.exception("Table export failed")
-            self.show_error(f"Could not export the tables: {exc}")
-            return
-        if written.workbook is None:
-            self.show_message("These results have no tables: nothing was written")
-            return
-        self.store.set_last_folder(str(folder))
-        self.show_message(f"Exported {written.count} table(s) to {folder} (CSV and tables.xlsx)")
-
-    # ------------------------------------------------------------------ API key
+        return self.exports.export_tables_to(folder)
 
     def open_key_dialog(self) -> None:
-        dialog = ApiKeyDialog(
-            self,
-            save=self.keys.save,
-            has_key=self.keys.source() is KeySource.KEYRING,
-            keyring_available=self.keys.keyring_available(),
-        )
-        dialog.key_saved.connect(self._on_key_saved)
-        dialog.key_for_session.connect(self._on_session_key)
-        self._keep(dialog)
-        self.key_dialog = dialog
-        dialog.open()
+        self.key_dialog = self.key.open_dialog()
 
-    def _on_key_saved(self, key: str) -> None:
-        self.show_message("API key saved in the system keyring" if key else "API key removed")
-        self._on_key_changed()
-
-    def _on_session_key(self, key: str) -> None:
-        self.keys.use_for_session(key)
-        self.show_message(
-            "The API key is used for this session only: it is not stored anywhere, so "
-            "enter it again next time (or put it in .env)"
-        )
-        self._on_key_changed()
-
-    def _on_key_changed(self) -> None:
-        self._show_key_source()
-        if self.api_key() and self.settings.restore_held_back():
-            self.show_message("Gemini is chosen again, as last time, now that a key is available")
-        self._update_actions()
-
-    def _say_held_back(self) -> None:
-        text = (
-            "Gemini was chosen last time, but no API key is available: using the offline "
-            "backend. Enter a key (Settings ▸ Gemini API key…) to go back to Gemini."
-        )
-        self.last_message = text
-        self.statusBar().showMessage(text, 30000)
-
-    def _show_key_source(self) -> None:
-        """Where the key in use comes from; nothing to say offline with no key at all."""
-        text = self.keys.describe()
-        gemini = self.settings.value("processor") == ProcessorKind.GEMINI.value
-        self.key_label.setVisible(gemini or self.keys.source() is not KeySource.NONE)
-        if self.key_label.text() != text:
-            self.key_label.setText(text)
-            self.key_label.setToolTip(
-                "Where the Gemini API key in use comes from: the environment, .env, the "
-                "system keyring, or this session only (kept in memory, stored nowhere). "
-                "Settings ▸ Gemini API key… changes it"
-            )
+    def api_key(self) -> str | None:
+        return self.key.api_key()
 
     # ------------------------------------------------------------------ help
 
@@ -1043,10 +768,3 @@ def _same_file(one: Path, other: Path) -> bool:
         return one.resolve() == other.resolve()
     except OSError:
         return False
-
-
-def _dropped(urls: list[QUrl]) -> list[Dropped]:
-    return [
-        Dropped(Path(url.toLocalFile()) if url.isLocalFile() else None, url.toString())
-        for url in urls
-    ]
