@@ -208,6 +208,21 @@ def paper(folder: Path) -> Truth:
     return truth
 
 
+def newsletter(folder: Path) -> Truth:
+    """A three-column newsletter in narrow justified columns: words spread so far apart
+    that PyMuPDF parts a line at its gaps."""
+    truth = Truth("newsletter", folder / "newsletter.pdf")
+    w = Writer(truth)
+    lead = w.heading(1, "Harbour Weekly Newsletter")
+    body = []
+    for desk in range(1, 13):
+        body.append(w.heading(2, f"{desk}. News of the {_NOUNS[desk % 12].title()} desk"))
+        body += [w.paragraph(3), w.paragraph(2)]
+    css = CSS + "p { text-align: justify; }"
+    truth.pages = write_story(truth.path, "".join(body), columns=3, lead=lead, css=css)
+    return truth
+
+
 CODE = [
     [
         "from reportlab.pdfgen import canvas",
@@ -332,7 +347,7 @@ def tables(folder: Path) -> Truth:
     return truth
 
 
-BUILDERS: tuple[Callable[[Path], Truth], ...] = (paper, manual, tables)
+BUILDERS: tuple[Callable[[Path], Truth], ...] = (paper, newsletter, manual, tables)
 
 
 def build_all(folder: Path) -> list[Truth]:

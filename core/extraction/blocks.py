@@ -28,6 +28,8 @@ _MARK_ONLY = re.compile(r"^(?:[•◦▪‣·●○■□➢►✓–—*-]|\d{1
 _INLINE_BULLET = re.compile(r"(?:^|\s)[•▪◦●■]\s+")  # '• Date of service • Place of service'
 _PARAGRAPH_PITCH = 1.3  # a pitch this much over the flow's usual one starts a paragraph
 _END_MARKS = (".", "!", "?", ":")
+#: a justified line's words may stand this many ems apart (a gutter is wider)
+_SPREAD = 1.6
 
 
 @dataclass(slots=True)
@@ -51,20 +53,22 @@ def page_blocks(page: PageText, body: float, levels: dict[float, int]) -> list[B
 
 
 def _join_rows(lines: Sequence[Line]) -> list[Line]:
-    """Lines at one height and close together (a bullet and its text) made one line."""
+    """Lines at one height and close together (a bullet and its text, the words of a
+    justified line spread wide) made one line."""
     out: list[Line] = []
     for line in sorted(lines, key=lambda ln: (round(ln.y0), ln.x0)):
         last = out[-1] if out else None
         if (
             last is not None
             and abs(line.y0 - last.y0) < line.height * 0.5
-            and 0 <= line.x0 - last.x1 < line.size * 0.9
+            and 0 <= line.x0 - last.x1 < line.size * (_SPREAD if last.spaced else 0.9)
             and line.mono == last.mono
         ):
             last.text = f"{last.text} {line.text}"
             last.raw = f"{last.raw} {line.raw}"
             last.x1, last.y1 = line.x1, max(last.y1, line.y1)
             last.pieces = [*last.pieces, *line.pieces]
+            last.spaced = line.spaced
         else:
             out.append(line)
     return out

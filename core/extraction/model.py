@@ -34,6 +34,9 @@ class Line:
     raw: str = ""  # the text as drawn, inner spacing kept (for code)
     char_w: float = 0.0  # mean glyph width, to turn an x offset into spaces
     pieces: list[Piece] = field(default_factory=list)
+    #: drawn with a space at its end: the words go on at this height (a justified line
+    #: spread so wide that PyMuPDF parts it at the gaps)
+    spaced: bool = False
 
     @property
     def height(self) -> float:

@@ -85,6 +85,7 @@ def _line(raw: dict) -> Line | None:
         raw=drawn.lstrip(" "),
         char_w=width / max(1, sum(len(s["text"]) for s in spans)),
         pieces=pieces,
+        spaced=raw["spans"][-1]["text"].endswith(" "),
     )
 
 

@@ -19,6 +19,7 @@ from bench.extract_corpus import (
     RULED,
     Truth,
     manual,
+    newsletter,
     paper,
     tables,
 )
@@ -30,7 +31,7 @@ from core.results import SectionResult
 def docs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Truth, str]]:
     folder = tmp_path_factory.mktemp("structure")
     out = {}
-    for build in (paper, manual, tables):
+    for build in (paper, newsletter, manual, tables):
         truth = build(folder)
         out[truth.name] = (truth, extract.analyze_section_pdf(str(truth.path)).text_markdown)
     return out
@@ -59,6 +60,25 @@ def test_sections_of_a_two_column_paper_keep_their_order(
     truth, markdown = docs["paper"]
     headings = [line.lstrip("# ") for line in markdown.splitlines() if line.startswith("#")]
     assert headings == [text for _, text in truth.headings]
+
+
+def test_three_justified_columns_read_in_order_in_whole_paragraphs(
+    docs: dict[str, tuple[Truth, str]],
+) -> None:
+    truth, markdown = docs["newsletter"]
+    text = " ".join(re.sub(r"<!-- page \d+ -->", " ", markdown).split())
+    positions = [text.find(sentence) for sentence in truth.sentences]
+    assert -1 not in positions and positions == sorted(positions)
+    # the words of a widely spread justified line stay on one line of one paragraph (a
+    # page's first paragraph may be the end of one begun on the page before)
+    pages = re.split(r"<!-- page \d+ -->", markdown)
+    paragraphs = [
+        paragraph
+        for page in pages
+        for paragraph in [p for p in page.split("\n\n") if p.strip() and p[0] != "#"][1:]
+    ]
+    assert len(paragraphs) > len(truth.sentences) // 4
+    assert min(len(p.split()) for p in paragraphs) >= 5
 
 
 # ----------------------------------------------------------------------- tables
