@@ -579,11 +579,13 @@ class MainWindow(QMainWindow):
         self._update_estimate()
 
     def _update_retry(self, running: bool) -> None:
-        """Retry runs the failed and the cancelled sections; its words say which."""
-        failed, cancelled = len(self.results.failed_ids()), len(self.results.cancelled_ids())
-        text = retry_text(failed, cancelled)
-        for target in (self.retry_action, self.results.retry_button):
-            target.setEnabled(bool(failed or cancelled) and not running)
+        """Retry runs the failed, cut-off and cancelled sections; its words say which."""
+        results = self.results
+        counts = (len(results.failed_ids()), len(results.cancelled_ids()))
+        partial = len(results.partial_ids())
+        text = retry_text(*counts, partial)
+        for target in (self.retry_action, results.retry_button):
+            target.setEnabled(bool(sum(counts) + partial) and not running)
             target.setText(text)
         self.retry_action.setToolTip(f"{text} (Ctrl+R)")
 

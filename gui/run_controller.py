@@ -10,7 +10,6 @@ limit (:meth:`gui.task_bridge.TaskBridge.follow`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -167,12 +166,15 @@ class RunController(QObject):
         return self._start(self.sections.to_sections())
 
     def retry_failed(self) -> asyncio.Task | None:
-        """Run the failed and the cancelled sections again (the Retry action says which)."""
-        failed = set(self.results.failed_ids()) | set(self.results.cancelled_ids())
-        if not failed or self.outcome is None or self.bridge.running:
+        """Continue the run on show with its failed, cut-off and cancelled sections, as
+        ``sectionflow retry`` does: the same journaled run, its done sections kept, and
+        its whole-document synthesis made again from the new answers."""
+        results = self.results
+        again = {*results.failed_ids(), *results.cancelled_ids(), *results.partial_ids()}
+        if not again or self.outcome is None or self.bridge.running:
             return None
-        sections = [s for s in self.outcome.sections if s.id in failed]
-        if not sections:
+        retried = [s for s in self.outcome.sections if s.id in again]
+        if not retried:
             return None
         document = self._document()
         if (
@@ -186,7 +188,12 @@ class RunController(QObject):
             )
             return None
         self._retrying = True
-        return self._start(sections, prompt=self.outcome.prompt)
+        return self._start(
+            list(self.outcome.sections),
+            prompt=self.outcome.prompt,
+            resume_run_id=self.outcome.run_id,
+            shown=retried,
+        )
 
     def resume(self, previous: RunOutcome) -> asyncio.Task | None:
         """Continue a journaled run: its finished sections are kept, the rest run."""
@@ -201,7 +208,10 @@ class RunController(QObject):
         sections: list[Section],
         prompt: Prompt | None = None,
         resume_run_id: str | None = None,
+        shown: list[Section] | None = None,
     ) -> asyncio.Task | None:
+        """``sections`` run (those a resumed run finished are kept); ``shown`` are the
+        rows that start over in Progress and Results (a retry's), all by default."""
         document = self._document()
         if document is None:
             self.error.emit("Open a PDF first")
@@ -225,16 +235,15 @@ class RunController(QObject):
             password=document.password,
             resume_run_id=resume_run_id,
             use_cache=self.panel.use_cache.isChecked(),
-            # a retry runs only the failed sections: the synthesis of the run stays
-            synthesis=self.panel.synthesis.isChecked() and not self._retrying,
+            synthesis=self.panel.synthesis.isChecked(),
         )
         if settings.resolved_processor() is ProcessorKind.GEMINI:
             log.info("Starting a Gemini run: %s", self.estimate_text() or "no estimate")
         self.last_settings = settings
         self.last_request = request
         keep = list(self.progress) if self._retrying else []
-        self.progress.reset(sections, keep=keep)
-        self.results.begin(sections, keep_results=self._retrying)
+        self.progress.reset(shown or sections, keep=keep)
+        self.results.begin(shown or sections, keep_results=self._retrying)
         self.graph.clear()  # a retry is a run of its own: its time axis starts at 0
         if not self._retrying:
             guess = (
@@ -254,7 +263,7 @@ class RunController(QObject):
             return None
         word = "section" if len(sections) == 1 else "sections"
         verb = "Retrying" if self._retrying else "Running"
-        self.message.emit(f"{verb} {len(sections)} {word}…")
+        self.message.emit(f"{verb} {len(shown or sections)} {word}…")
         return task
 
     def cancel(self) -> None:
@@ -292,8 +301,6 @@ class RunController(QObject):
     def _on_completed(self, outcome: RunOutcome) -> None:
         # this run's own time: a retry's message does not count the first run's
         elapsed = outcome.elapsed_s
-        if self._retrying and self.outcome is not None:
-            outcome = merge_outcomes(self.outcome, outcome)
         self.outcome = outcome
         state = "cancelled" if outcome.cancelled else "finished"
         what = "Retry" if self._retrying else "Run"
@@ -324,33 +331,6 @@ class RunController(QObject):
         written = await asyncio.to_thread(export_tables, self.outcome, folder)
         log.info("Exported %d table(s) to %s", written.count, folder)
         return written
-
-
-def merge_outcomes(previous: RunOutcome, retry: RunOutcome) -> RunOutcome:
-    """The previous outcome with the retried sections' new results or failures."""
-    results = dict(previous.results)
-    failures = dict(previous.failures)
-    for sid in retry.results:
-        failures.pop(sid, None)
-    for sid in retry.failures:
-        results.pop(sid, None)
-    results.update(retry.results)
-    failures.update(retry.failures)
-    order = {s.id: i for i, s in enumerate(previous.sections)}
-    results = dict(sorted(results.items(), key=lambda kv: order.get(kv[0], 1 << 30)))
-    timings = {**previous.timings, **retry.timings}
-    attempts = dict(previous.attempts)
-    for sid, count in retry.attempts.items():
-        attempts[sid] = attempts.get(sid, 0) + count
-    return dataclasses.replace(
-        previous,
-        results=results,
-        failures=failures,
-        timings=timings,
-        attempts=attempts,
-        cancelled=retry.cancelled,
-        elapsed_s=previous.elapsed_s + retry.elapsed_s,
-    )
 
 
 def missing_text(path: Path) -> str:

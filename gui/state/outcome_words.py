@@ -116,14 +116,20 @@ def run_status(info: RunInfo) -> str:
     return tally.worst() or DONE
 
 
-def retry_text(failed: int, cancelled: int) -> str:
+def retry_text(failed: int, cancelled: int, partial: int = 0) -> str:
     """The Retry action's words for what it would run again."""
-    if failed and cancelled:
-        return f"Retry {failed} failed and {cancelled} cancelled sections"
-    if cancelled:
-        word = "section" if cancelled == 1 else "sections"
+    total = failed + cancelled + partial
+    word = "section" if total == 1 else "sections"
+    if total == cancelled and cancelled:
         return f"Run the {cancelled} cancelled {word}"
-    if failed:
-        word = "section" if failed == 1 else "sections"
-        return f"Retry {failed} failed {word}"
-    return "Retry failed sections"
+    if total == partial and partial:
+        return f"Ask the {partial} cut-off {word} again"
+    bits = [
+        f"{count} {label}"
+        for count, label in ((failed, "failed"), (partial, "cut-off"), (cancelled, "cancelled"))
+        if count
+    ]
+    if not bits:
+        return "Retry failed sections"
+    listed = bits[0] if len(bits) == 1 else ", ".join(bits[:-1]) + " and " + bits[-1]
+    return f"Retry {listed} {word}"

@@ -225,6 +225,10 @@ class ResultsView(QWidget):
     def cancelled_ids(self) -> list[str]:
         return [sid for sid in self._order if self.status(sid) == CANCELLED]
 
+    def partial_ids(self) -> list[str]:
+        """Sections whose answer was cut off (a retry asks them again)."""
+        return [sid for sid in self._order if sid != SYNTHESIS_ID and self.status(sid) == PARTIAL]
+
     def tally(self) -> Tally:
         """The sections' endings (the whole-document answer is not a section)."""
         sections = (sid for sid in self._order if sid != SYNTHESIS_ID)

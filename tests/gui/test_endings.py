@@ -62,6 +62,18 @@ async def test_a_cut_off_answer_is_partial_everywhere(
     row = await history_row(window)
     assert row[2] == "⚠ partial" and row[5:] == ["3", "2", "1", "0", "0"]
 
+    # Retry asks the cut-off section again, and says so
+    assert window.retry_action.isEnabled()
+    assert window.retry_action.text() == "Ask the 1 cut-off section again"
+    fake.clear_faults()
+    fake.reset_stats()
+    await window.retry_failed()
+    assert window.run.outcome.ok and results.status("s2") == "done"
+    assert window.outcome_label.text() == "✓ 3 done"
+    asked = fake.stats.generate_records()
+    assert len(asked) == 2 and len(fake.stats.text_only_calls()) == 1  # s2 and the synthesis
+    assert not window.retry_action.isEnabled()
+
 
 async def test_cancelled_sections_are_their_own_state(make_window, pdf_factory) -> None:
     """One section at a time, the second hangs: Cancel leaves one done and three

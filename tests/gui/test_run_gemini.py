@@ -65,6 +65,7 @@ async def test_failure_shows_reason_and_retry_succeeds(
     outcome = await window.start_run()
     assert set(outcome.results) == {"s1", "s3"}
     assert set(outcome.failures) == {"s2"}
+    assert outcome.synthesis is not None and outcome.synthesis.stats["sections"] == 2
     reason = outcome.failures["s2"].reason
     assert reason
     row = window.progress.row("s2")
@@ -83,6 +84,13 @@ async def test_failure_shows_reason_and_retry_succeeds(
     await retry
     merged = window.run.outcome
     assert set(merged.results) == {"s1", "s2", "s3"} and not merged.failures
+    # the same run continued, like `sectionflow retry`: one run in History, now complete,
+    # and its whole-document answer made again from all three answers
+    assert merged.run_id == outcome.run_id
+    (only,) = window.engine.journal.runs()
+    assert only.run_id == outcome.run_id and only.complete
+    assert merged.synthesis is not None and merged.synthesis.stats["sections"] == 3
+    assert "Part three" in (merged.synthesis.raw_text or merged.synthesis.markdown)
     assert results.failed_ids() == [] and not results.retry_button.isEnabled()
     assert window.progress.row("s2").state == "done"
     assert window.progress.row("s1").state == "done"  # kept from the first run
