@@ -61,6 +61,8 @@ class BatchJob:
     title: str = ""
     created_at: float = 0.0
     finished: bool = False
+    #: make the whole-document synthesis once the answers are in (core.synthesis)
+    synthesis: bool = True
 
     def manifest(self) -> str:
         return json.dumps(
@@ -78,6 +80,7 @@ class BatchJob:
                 "input_file": self.input_file,
                 "exports": self.exports,
                 "title": self.title,
+                "synthesis": self.synthesis,
             }
         )
 
@@ -173,6 +176,7 @@ class BatchJobStore:
                     input_file=data.get("input_file"),
                     exports=dict(data.get("exports") or {}),
                     title=data.get("title", ""),
+                    synthesis=bool(data.get("synthesis", True)),
                     created_at=created,
                     finished=bool(finished),
                 )

@@ -59,6 +59,7 @@ from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
 from core.snapshot import public_settings, snapshot_source
+from core.synthesis.step import SynthesisStep
 from core.workers import PdfWorkers
 
 log = logging.getLogger("sectionflow.gemini_batch")
@@ -167,6 +168,7 @@ class GeminiBatch:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         job.exports = dict(exports)
         job.title = outcome.title
+        job.synthesis = request.synthesis
         await asyncio.to_thread(self.store.record, job)
         outcome.elapsed_s = time.monotonic() - started
         outcome.summary = {"batch_job": job.job_name, "mode": "batch"}
@@ -387,6 +389,7 @@ class GeminiBatch:
         else:
             problem = _ended_reason(job.job_name, state, remote)
         await self._collect(outcome, job, answers, problem)
+        await self._synthesis(outcome, make=job.synthesis)
         outcome.elapsed_s = time.monotonic() - begun
         await asyncio.to_thread(self.ledger.adopt, job.job_name)
         await asyncio.to_thread(self.store.set_state, job.job_name, state, True)
@@ -501,6 +504,17 @@ class GeminiBatch:
             await self.journal.record_done(outcome.run_id, result, 1, {})
             self._stage(section, ev.Stage.DONE)
             self._emit(ev.SectionDone(section_id=section.id, result=result, attempts=1, timings={}))
+
+    async def _synthesis(self, outcome: RunOutcome, *, make: bool) -> None:
+        """The whole-document answer, made from the collected answers as a run makes it:
+        one text-only request, at the interactive price (a second batch job would add
+        up to a day for one small request). Its quotes need the PDF itself, unchanged."""
+        document = await self._document_to_check(outcome) if make else None
+        if make and document is None:
+            log.warning("No whole-document synthesis: %s", DOCUMENT_CHANGED)
+            return
+        step = SynthesisStep(self.settings, self.processor, self.workers, self.journal, self._emit)
+        await step.run(outcome, document or Path(outcome.document), None, make=make)
 
     async def _document_to_check(self, outcome: RunOutcome) -> Path | None:
         """The document the quotes are checked against: answers come hours after the

@@ -77,11 +77,34 @@ async def test_one_failed_request_fails_one_section_and_nothing_is_left(
         assert "could not answer" in outcome.failures["s01"].reason
         assert "first_line=" + marker(2) in (outcome.results["s02"].raw_text or "")
         assert fake.stored_files() == [] and remote_ledger.entries() == []
-        assert fake.stats.count("generate") == 0
+        # the answers came from the batch; the synthesis of the two is one text-only call
+        assert len(fake.stats.generate_records()) == len(fake.stats.text_only_calls()) == 1
+        assert outcome.synthesis is not None and outcome.synthesis.stats["sections"] == 2
     states = [e.state for e in events if isinstance(e, ev.BatchJobState)]
     assert states[0] == "JOB_STATE_PENDING" and states[-1] == "JOB_STATE_SUCCEEDED"
     stored = BatchJobStore(tmp_path / "data" / "journal.sqlite3").get(job.job_name)
     assert stored is not None and stored.finished and stored.state == "JOB_STATE_SUCCEEDED"
+
+
+async def test_no_synthesis_when_the_batch_was_submitted_without(
+    tmp_path: Path, workers: PdfWorkers, remote_ledger: RemoteLedger
+) -> None:
+    pdf = tmp_path / "doc.pdf"
+    sections = build_document(pdf, [1, 1])
+    with FakeGemini(processing_delay=0.02, batch_pending_s=0.0, batch_running_s=0.0) as fake:
+        batch, journal = make_batch(tmp_path, fake, workers, remote_ledger, [])
+        try:
+            request = RunRequest(pdf, sections, PROMPT, synthesis=False)
+            job, _ = await batch.submit(request, {})
+            assert job is not None
+            stored = BatchJobStore(journal.path).get(job.job_name)
+            assert stored is not None and not stored.synthesis  # kept for a later collect
+            outcome = await batch.wait(stored)
+        finally:
+            await batch.close()
+            journal.close()
+        assert len(outcome.results) == 2 and outcome.synthesis is None
+        assert fake.stats.generate_records() == []
 
 
 async def test_cancelled_job_fails_every_section_and_cleans_up(
