@@ -23,6 +23,7 @@ from core.extraction.headings import (
     body_size,
     heading_levels,
     is_heading_size,
+    mark_bylines,
     mark_contents_pages,
 )
 from core.extraction.markdown import (
@@ -87,6 +88,7 @@ def analyze_section_pdf(path: str, page_numbers: Sequence[int] | None = None) ->
 def analyze_pages(pages: Sequence[PageText]) -> LocalAnalysis:
     """Turn read pages into the analysis; pure, so tests can feed it synthetic pages."""
     body = body_size(line for page in pages for line in page.lines)
+    mark_bylines(pages, body)
     drop_running_lines(pages, lambda line: is_heading_size(line, body))
     mark_contents_pages(pages)
     levels = heading_levels(pages, body)

@@ -213,6 +213,8 @@ def _plain(line: Line, ctx: Context) -> bool:
 def _continues_paragraph(prev: Line, line: Line, ctx: Context) -> bool:
     if not (_close(prev, line, ctx) and _plain(line, ctx)) or abs(line.size - prev.size) > 1:
         return False
+    if prev.byline or line.byline:
+        return False  # the authors, then each affiliation, on lines of their own
     if len(line.pieces) >= 2 and len(prev.pieces) >= 2:
         return False  # rows of cells: a table starts
     short = prev.x1 < line.x1 - 4 * line.size

@@ -37,7 +37,27 @@ def _bucket(size: float) -> float:
 
 
 def is_heading_size(line: Line, body: float) -> bool:
-    return line.size >= body * _HEADING_RATIO and len(line.text) <= 120 and not line.mono
+    return (
+        line.size >= body * _HEADING_RATIO
+        and len(line.text) <= 120
+        and not line.mono
+        and not line.byline
+    )
+
+
+def mark_bylines(pages: Sequence[PageText], body: float) -> None:
+    """Flag author lists (see :func:`_author_list`) and, when set large, the lines of the
+    same size right under them (affiliations), which would otherwise read as headings."""
+    for page in pages:
+        ordered = sorted(page.lines, key=lambda ln: (round(ln.y0), ln.x0))
+        for prev, line in zip([None, *ordered], ordered, strict=False):
+            line.byline = _author_list(line.text) or (
+                prev is not None
+                and prev.byline
+                and prev.size >= body * _HEADING_RATIO
+                and abs(line.size - prev.size) < 0.5
+                and line.y0 - prev.y1 < prev.height * 0.8
+            )
 
 
 def heading_levels(pages: Sequence[PageText], body: float) -> dict[float, int]:
@@ -77,6 +97,27 @@ def heading_depth(line: Line, body: float, levels: dict[float, int], page: PageT
 def _names(text: str) -> bool:
     """'Ada Lind, Bo Strand and Cy Vale': a bold author line, not a title."""
     return text.count(",") + text.count(" and ") + text.count(" & ") >= 2
+
+
+def _author_list(text: str) -> bool:
+    """'Ada Lind, Bo Strand and Cy Vale' set large under a paper's title: three or more
+    names (two to four capitalised words each, initials allowed, no digits), not a
+    heading. 'Risks, Controls and Audit' has one-word parts; a heading rarely lists three
+    capitalised pairs."""
+    if "," not in text or any(ch.isdigit() for ch in text):
+        return False
+    parts = [p for p in _NAME_SEPARATORS.split(text.strip().rstrip("*†‡")) if p]
+    return len(parts) >= 3 and all(_is_name(part) for part in parts)
+
+
+def _is_name(part: str) -> bool:
+    words = [w for w in part.split() if w.lower() not in _PARTICLES]
+    return 2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) for w in words)
+
+
+_NAME_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
+_PARTICLES = frozenset({"de", "la", "le", "da", "di", "du", "van", "von", "der", "den", "bin"})
 
 
 def contents_entry(text: str) -> re.Match[str] | None:

@@ -37,6 +37,9 @@ class Line:
     #: drawn with a space at its end: the words go on at this height (a justified line
     #: spread so wide that PyMuPDF parts it at the gaps)
     spaced: bool = False
+    #: a paper's author list set large under its title, or a line of its byline after
+    #: it (affiliations): text, never a heading
+    byline: bool = False
 
     @property
     def height(self) -> float:

@@ -16,12 +16,14 @@ from bench.extract_corpus import (
     BORDERLESS,
     CODE,
     COLUMNS_ONLY,
+    CSS,
     RULED,
     Truth,
     manual,
     newsletter,
     paper,
     tables,
+    write_story,
 )
 from core import export, extract
 from core.results import SectionResult
@@ -163,6 +165,27 @@ def test_a_contents_page_gives_no_headings_and_no_summary(tmp_path: Path) -> Non
 def test_bold_author_line_is_not_a_heading(docs: dict[str, tuple[Truth, str]]) -> None:
     markdown = docs["paper"][1]
     assert "\nAda Lind, Bo Strand and Cy Vale, Harbour Institute\n" in markdown
+
+
+def test_large_author_and_affiliation_lines_are_not_headings(tmp_path: Path) -> None:
+    body = (
+        "<h1>Steady Sensors in Quiet Harbours</h1>"
+        "<p class='by'>J. R. Smith, Ana de la Cruz and Li Wei</p>"
+        "<p class='by'>Harbour Institute, Northport</p>"
+        "<h3>Risk Management, Controls and Audit</h3>"
+        f"<p>{'Sensors in the harbour report the tide every hour of the day. ' * 5}</p>"
+    )
+    path = tmp_path / "byline.pdf"
+    write_story(path, body, css=CSS + "p.by { font-size: 13pt; }")
+    markdown = extract.analyze_section_pdf(str(path)).text_markdown
+    headings = re.findall(r"^#+ .*$", markdown, flags=re.MULTILINE)
+    # the byline is text; the real heading below keeps the next level under the title
+    assert headings == [
+        "# Steady Sensors in Quiet Harbours",
+        "## Risk Management, Controls and Audit",
+    ]
+    assert "\nJ. R. Smith, Ana de la Cruz and Li Wei\n" in markdown
+    assert "\nHarbour Institute, Northport\n" in markdown
 
 
 # -------------------------------------------------------------------- ligatures
