@@ -40,6 +40,9 @@ class Context:
     body: float
     levels: dict[float, int]
     pitch: float = 0.0
+    #: lines of the flow with another line beside them (rows of cells): a paragraph
+    #: never runs on into one
+    beside: frozenset[int] = frozenset()
 
 
 def page_blocks(page: PageText, body: float, levels: dict[float, int]) -> list[Block]:
@@ -47,7 +50,7 @@ def page_blocks(page: PageText, body: float, levels: dict[float, int]) -> list[B
     elements: list[Line | Table] = [*_join_rows(page.lines), *page.tables]
     blocks: list[Block] = []
     for flow in reading_order(elements):
-        context = Context(page, body, levels, _usual_pitch(flow))
+        context = Context(page, body, levels, _usual_pitch(flow), _beside(flow))
         blocks += _rejoin(blocks, _flow_blocks(flow, context))
     return blocks
 
@@ -72,6 +75,12 @@ def _join_rows(lines: Sequence[Line]) -> list[Line]:
         else:
             out.append(line)
     return out
+
+
+def _beside(flow: Sequence[Line | Table]) -> frozenset[int]:
+    lines = sorted((e for e in flow if isinstance(e, Line)), key=lambda ln: ln.y0)
+    pairs = [(a, b) for a, b in itertools.pairwise(lines) if abs(a.y0 - b.y0) < a.height * 0.5]
+    return frozenset(id(line) for pair in pairs for line in pair)
 
 
 def _usual_pitch(flow: Sequence[Line | Table]) -> float:
@@ -215,6 +224,8 @@ def _continues_paragraph(prev: Line, line: Line, ctx: Context) -> bool:
         return False
     if prev.byline or line.byline:
         return False  # the authors, then each affiliation, on lines of their own
+    if id(line) in ctx.beside and id(prev) not in ctx.beside:
+        return False  # a row of cells begins
     if len(line.pieces) >= 2 and len(prev.pieces) >= 2:
         return False  # rows of cells: a table starts
     short = prev.x1 < line.x1 - 4 * line.size

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from core.extraction.model import Line, Piece, Table
 from core.extraction.tables import ALIGN_PT, logical_rows
 
+_WRAP_PITCH = 1.5  # a wrapped cell's next line is at most this many line heights below
+
 
 def find(lines: Sequence[Line], start: int) -> tuple[Table, int] | None:
     """A borderless table starting at ``lines[start]``, and the index after it.
@@ -27,13 +29,13 @@ def find(lines: Sequence[Line], start: int) -> tuple[Table, int] | None:
     if len(columns) < 2:
         return None
     taken, multi = 0, 0
-    for row in rows:
+    for index, row in enumerate(rows):
         pieces = _row_pieces(row)
         if not all(_column_of(p.x0, columns) is not None for p in pieces):
             break
         if len(pieces) >= 2:
             multi += 1
-        elif not _continues(pieces, columns):
+        elif not (_continues(pieces, columns) and _wrapped(rows[index - 1], row)):
             break
         taken += 1
     if multi < 3:
@@ -76,6 +78,12 @@ def _column_of(x: float, columns: list[float]) -> int | None:
         if abs(x - column) <= ALIGN_PT:
             return index
     return None
+
+
+def _wrapped(above: list[Line], row: list[Line]) -> bool:
+    """A line set as close under the row above as a wrapped line is: a paragraph after
+    the table, aligned with its first column, stands further off."""
+    return row[0].y0 - above[0].y0 <= above[0].height * _WRAP_PITCH
 
 
 def _continues(pieces: list[Piece], columns: list[float]) -> bool:

@@ -95,6 +95,26 @@ def test_table_cells_stay_in_their_rows(
         assert [cell.replace("|", "\\|") for cell in row] in rows
 
 
+def test_a_borderless_table_ends_where_the_next_paragraph_begins(tmp_path: Path) -> None:
+    rows = [
+        ["Term", "Value", "Meaning"],
+        ["Net revenue after all deductions<br>and rebates", "412", "What the group kept"],
+        ["Operating margin before one-off items", "12%", "Profit over revenue"],
+        ["Staff", "900", "People employed at the year end"],
+    ]
+    cells = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    path = tmp_path / "borderless.pdf"
+    body = f"<p>Before the table.</p><table>{cells}</table><p>After the table, aligned.</p>"
+    write_story(path, body)
+    markdown = extract.analyze_section_pdf(str(path)).text_markdown
+    assert md_rows(markdown)[1:] == [  # after the header
+        ["Net revenue after all deductions and rebates", "412", "What the group kept"],
+        ["Operating margin before one-off items", "12%", "Profit over revenue"],
+        ["Staff", "900", "People employed at the year end"],
+    ]
+    assert markdown.endswith("|\n\nAfter the table, aligned.")
+
+
 def test_a_boxed_note_is_a_paragraph_not_a_table(docs: dict[str, tuple[Truth, str]]) -> None:
     truth, markdown = docs["tables"]
     separators = [line for line in markdown.splitlines() if line.startswith("| --- ")]
