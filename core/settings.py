@@ -47,6 +47,11 @@ class MediaResolution(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
 
+    @property
+    def api_name(self) -> str:
+        """The request's ``mediaResolution`` value, e.g. ``MEDIA_RESOLUTION_LOW``."""
+        return f"MEDIA_RESOLUTION_{self.value.upper()}"
+
 
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"

@@ -475,9 +475,7 @@ class GeminiProcessor:
             config.response_json_schema = schema
         resolution = self.settings.gemini_media_resolution
         if resolution is not MediaResolution.DEFAULT:
-            config.media_resolution = types.MediaResolution(
-                f"MEDIA_RESOLUTION_{resolution.value.upper()}"
-            )
+            config.media_resolution = types.MediaResolution(resolution.api_name)
         doing = f"analysing section '{section.title}'"
         try:
             response = await client.aio.models.generate_content(
