@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
     gemini_media_resolution: MediaResolution = MediaResolution.DEFAULT
     #: keep uploaded sections this long for re-asks (Gemini API only); 0 = delete at once
-    keep_uploads_hours: Annotated[float, Field(ge=0, le=47)] = 0.0
+    keep_uploads_hours: Annotated[float, Field(ge=0, le=47)] = 4.0
     #: no new section starts once spent + in flight would pass this (USD); 0 = no cap
     max_cost_usd: Annotated[float, Field(ge=0)] = 0.0
 

@@ -304,7 +304,8 @@ class SettingsPanel(QWidget):
         return group
 
     def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
-        """Detail level (media resolution) and the budget cap, both Gemini only."""
+        """Detail level (media resolution), the budget cap and how long uploads are kept
+        for re-asks, all Gemini only."""
         self.detail = self._choices(
             group,
             DETAIL,
@@ -324,12 +325,29 @@ class SettingsPanel(QWidget):
             "(MAX_COST_USD; 0 = no cap)"
         )
         self.budget.setAccessibleName("Budget cap")
+        self.keep_uploads = QDoubleSpinBox(group)
+        self.keep_uploads.setRange(0, 47)
+        self.keep_uploads.setDecimals(1)
+        self.keep_uploads.setSingleStep(1)
+        self.keep_uploads.setSuffix(" h")
+        self.keep_uploads.setSpecialValueText("Off")
+        self.keep_uploads.setKeyboardTracking(False)
+        self.keep_uploads.setToolTip(
+            "Uploaded sections stay on Gemini this long, recorded in the remote-file ledger, "
+            "so another question about the same document uploads nothing; History ▸ Clear "
+            "history deletes them at once (KEEP_UPLOADS_HOURS, at most 47; 0 = delete them "
+            "when the run ends)"
+        )
+        self.keep_uploads.setAccessibleName("Keep uploads for re-asks")
         detail_label = self._label("Detail", self.detail.toolTip())
         budget_label = self._label("Budget", self.budget.toolTip())
+        keep_label = self._label("Keep files", self.keep_uploads.toolTip())
         form.addRow(detail_label, self.detail)
         form.addRow(budget_label, self.budget)
+        form.addRow(keep_label, self.keep_uploads)
         self.binder.bind("gemini_media_resolution", self.detail, detail_label)
         self.binder.bind("max_cost_usd", self.budget, budget_label)
+        self.binder.bind("keep_uploads_hours", self.keep_uploads, keep_label)
 
     @staticmethod
     def _choices(
@@ -374,7 +392,7 @@ class SettingsPanel(QWidget):
         """Gemini-only controls are off while the offline backend is chosen."""
         gemini = self.model.value("processor") == ProcessorKind.GEMINI.value
         self.model_box.setEnabled(gemini)
-        for control in (self.detail, self.budget, self.service):
+        for control in (self.detail, self.budget, self.keep_uploads, self.service):
             control.setEnabled(gemini)
         self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
         self.sliders[SLOT_FIELDS[Slot.UPLOAD]].setEnabled(gemini)
