@@ -19,6 +19,10 @@ time. No sweep touches a kept entry before then; after it (or once :meth:`releas
 has ended the keeping, as ``sectionflow forget`` does) any sweep deletes the file, whoever
 uploaded it. So the ledger still holds every file of ours on Gemini.
 
+Explicit context caches (``cachedContents/…``) are recorded the same way and deleted
+with ``caches.delete``; one whose create reply was lost has no name to find it by, and
+Gemini deletes it at its TTL (10 minutes).
+
 A Gemini batch job needs its input files for up to a day, across restarts of the app. Its
 entries are *held* under the job's name: no sweep touches a held entry (whoever owned it)
 until the process that sees the job end *adopts* the entries and deletes the files. A held
@@ -51,6 +55,8 @@ _WHAT = "the remote-file ledger"
 #: Gemini deletes uploaded files after 48 hours; older entries need no network call.
 EXPIRY_S = 48 * 3600 + 3600
 _LIST_LIMIT = 20_000
+#: the remote names of explicit context caches (recorded here like files)
+CACHE_PREFIX = "cachedContents/"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS remote_files (
@@ -363,7 +369,10 @@ class RemoteLedger:
             ok = True
             for name in names:
                 try:
-                    await client.aio.files.delete(name=name)
+                    if name.startswith(CACHE_PREFIX):  # an explicit context cache
+                        await client.aio.caches.delete(name=name)
+                    else:
+                        await client.aio.files.delete(name=name)
                     report.deleted.append(name)
                 except Exception as exc:
                     if is_gone(exc):

@@ -13,6 +13,9 @@ a killed process leaks no remote file past the next start.
 
 A section above Gemini's per-document limits (1,000 pages, 50 MB) is cut into pieces in a
 PyMuPDF worker process, each piece is sent on its own and the answers are merged in order.
+
+Pages that several sections of a run ask about go once into an explicit context cache
+when that saves money (:mod:`core.processors.gemini_context_cache`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +43,7 @@ from core.processors.gemini_client import (
     missing_credentials,
     service_for,
 )
+from core.processors.gemini_context_cache import ContextCaches
 from core.processors.gemini_errors import (
     is_gone,
     is_lost_upload_session,
@@ -145,6 +150,7 @@ class GeminiProcessor:
         self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
         hours = settings.keep_uploads_hours if self.service.files_api else 0.0
         self.reuse = UploadReuse(self.ledger, self.scope, hours)
+        self.caches = ContextCaches.for_run(settings, self.service, self.ledger, self.scope)
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
@@ -221,6 +227,11 @@ class GeminiProcessor:
         """An SDK exception as a ProcessingError in plain words, without the key."""
         return self._error(exc, doing)
 
+    def plan(self, sections: Sequence[Section]) -> None:
+        """The run's sections, before any starts: which pages several of them ask about
+        (the pipeline calls it; see :mod:`core.processors.gemini_context_cache`)."""
+        self.caches.plan(sections)
+
     async def started(self) -> None:
         """Wait until open()'s background work is done: client built, start-up sweep over."""
         if self._starting is not None:
@@ -237,6 +248,7 @@ class GeminiProcessor:
             return
         try:
             if self.service.files_api:
+                await self.caches.close(client)
                 await self._sweep(include_own=True)
         finally:
             self._client = None
@@ -466,6 +478,12 @@ class GeminiProcessor:
         else:
             document = types.Part.from_uri(file_uri=piece.uri, mime_type=PDF_MIME)
         context = context_line(section.title, piece.pages, index, total)
+        cache = None
+        if self.caches.wanted(section.pages, piece.pages):
+            name = self._display_name(section, index, total)
+            cache = await self.caches.name_for(
+                client, section.pages, piece.pages, document, f"cache {name}"
+            )
         config = types.GenerateContentConfig(
             # no tools are given; this only keeps the SDK from logging "AFC is enabled" per call
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
@@ -477,14 +495,21 @@ class GeminiProcessor:
         if resolution is not MediaResolution.DEFAULT:
             config.media_resolution = types.MediaResolution(resolution.api_name)
         doing = f"analysing section '{section.title}'"
+        question = f"{with_citation_request(text, schema)}\n\n{context}"
+        config.cached_content = cache
         try:
             response = await client.aio.models.generate_content(
                 model=self.model,
-                contents=[document, f"{with_citation_request(text, schema)}\n\n{context}"],
+                contents=[question] if cache else [document, question],
                 config=config,
             )
         except Exception as exc:
+            if cache and is_gone(exc):  # the cache expired: the retry sends the document
+                await self.caches.lost(piece.pages)
+                raise transient(f"The context cache of section '{section.title}' expired") from None
             raise self._error(exc, doing) from None
+        if cache:
+            await self.caches.answered(client, piece.pages)
         try:
             return interpret(response, title=section.title, schema=schema)
         except ProcessingError as exc:
