@@ -39,7 +39,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ EXPIRY_S = 48 * 3600 + 3600
 _LIST_LIMIT = 20_000
 #: the remote names of explicit context caches (recorded here like files)
 CACHE_PREFIX = "cachedContents/"
+#: Vertex's sections in the user's Cloud Storage bucket (GCS_BUCKET)
+GCS_PREFIX = "gs://"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS remote_files (
@@ -134,6 +136,9 @@ class LedgerEntry:
 
     @property
     def expired(self) -> bool:
+        """Gemini has deleted it by itself (files at 48 h); a bucket's object never is."""
+        if (self.remote_name or "").startswith(GCS_PREFIX):
+            return False
         return time.time() - self.created_at > EXPIRY_S
 
     @property
@@ -320,9 +325,17 @@ class RemoteLedger:
         return not owner_alive(entry.owner_pid, entry.owner_started)
 
     async def sweep(
-        self, client: Any, *, scope: str | None = None, include_own: bool = False
+        self,
+        client: Any,
+        *,
+        scope: str | None = None,
+        include_own: bool = False,
+        delete: Callable[[str], Awaitable[None]] | None = None,
     ) -> SweepReport:
         """Delete every recorded file whose owner is gone (and this run's, if include_own).
+
+        ``delete`` deletes one remote name where ``client`` (the SDK's) cannot: the
+        objects in a Cloud Storage bucket (:mod:`core.processors.gemini_gcs`).
 
         An entry without a remote name is an upload cut short: the file may or may not
         exist, so the remote list is searched for its display name. A 403/404 on delete
@@ -348,7 +361,9 @@ class RemoteLedger:
         unnamed = [e for e in todo if not e.remote_name]
         by_display: dict[str, list[str]] = defaultdict(list)
         listed = True
-        if unnamed:
+        # with ``delete`` the name is recorded before the upload starts (a bucket's
+        # object): an entry without one never started, and the search below is skipped
+        if unnamed and delete is None:
             try:
                 by_display = await self._remote_by_display_name(client)
             except Exception as exc:
@@ -369,7 +384,9 @@ class RemoteLedger:
             ok = True
             for name in names:
                 try:
-                    if name.startswith(CACHE_PREFIX):  # an explicit context cache
+                    if delete is not None:
+                        await delete(name)
+                    elif name.startswith(CACHE_PREFIX):  # an explicit context cache
                         await client.aio.caches.delete(name=name)
                     else:
                         await client.aio.files.delete(name=name)

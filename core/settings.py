@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     google_cloud_project: str | None = None
     google_cloud_location: str | None = None
     google_application_credentials: str | None = None
+    #: Vertex only: sections above INLINE_MAX_MB go through this bucket (gs://…)
+    gcs_bucket: str | None = None
 
     # The network of an organisation: proxies and its own certificate authority
     https_proxy: SecretStr | None = None
@@ -133,6 +135,7 @@ class Settings(BaseSettings):
         "google_cloud_project",
         "google_cloud_location",
         "google_application_credentials",
+        "gcs_bucket",
         "https_proxy",
         "http_proxy",
         "no_proxy",

@@ -37,6 +37,7 @@ from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_client import (
+    ServiceKind,
     aiohttp_session,
     build_client,
     describe_route,
@@ -51,6 +52,7 @@ from core.processors.gemini_errors import (
     scrub,
     to_processing_error,
 )
+from core.processors.gemini_gcs import GcsStaging
 from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -151,6 +153,8 @@ class GeminiProcessor:
         hours = settings.keep_uploads_hours if self.service.files_api else 0.0
         self.reuse = UploadReuse(self.ledger, self.scope, hours)
         self.caches = ContextCaches.for_run(settings, self.service, self.ledger, self.scope)
+        #: Vertex with GCS_BUCKET: sections above INLINE_MAX_MB go through the bucket
+        self.gcs = GcsStaging(settings, self.ledger) if self._bucket_in_use() else None
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
@@ -188,6 +192,8 @@ class GeminiProcessor:
         if (missing := missing_credentials(self.settings, key)) is not None:
             raise permanent(missing)
         self._secrets = tuple(dict.fromkeys((*self.settings.secrets(), *([key] if key else []))))
+        if self.gcs is not None:
+            self.gcs.secrets = self._secrets
         log.info("Gemini: %s", describe_route(self.settings))
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
@@ -203,7 +209,7 @@ class GeminiProcessor:
                 await self._aiohttp.close()
                 self._aiohttp = None
             raise
-        if self.service.files_api:  # Vertex has no Files API: nothing is ever uploaded
+        if self.service.files_api or self.gcs is not None:  # else nothing is ever stored
             await self._sweep(include_own=False)
 
     async def _ready(self) -> genai.Client:
@@ -249,6 +255,7 @@ class GeminiProcessor:
         try:
             if self.service.files_api:
                 await self.caches.close(client)
+            if self.service.files_api or self.gcs is not None:
                 await self._sweep(include_own=True)
         finally:
             self._client = None
@@ -261,13 +268,20 @@ class GeminiProcessor:
                 workers, self._own_workers = self._own_workers, None
                 await asyncio.to_thread(workers.shutdown)
 
+    def _bucket_in_use(self) -> bool:
+        """GCS_BUCKET serves Vertex with a project (express mode has no Cloud access)."""
+        return self.service.kind is ServiceKind.VERTEX and bool(self.settings.gcs_bucket)
+
     async def _sweep(self, include_own: bool) -> None:
         assert self._client is not None
         try:
             async with asyncio.timeout(_SWEEP_TIMEOUT_S):
-                report = await self.ledger.sweep(
-                    self._client, scope=self.scope, include_own=include_own
-                )
+                if self.gcs is not None:
+                    report = await self.gcs.sweep(include_own)
+                else:
+                    report = await self.ledger.sweep(
+                        self._client, scope=self.scope, include_own=include_own
+                    )
             self.last_sweeps.append(report)
             if report.failed:
                 log.warning(
@@ -304,7 +318,7 @@ class GeminiProcessor:
         return handle
 
     def _fits_inline(self, size_bytes: int) -> bool:
-        if not self.service.files_api:
+        if not self.service.files_api and self.gcs is None:
             return True  # Vertex: always inline, pieces cut to its request limits
         limit = self.settings.inline_max_mb
         return limit > 0 and size_bytes <= limit * _MB
@@ -372,6 +386,13 @@ class GeminiProcessor:
         client = await self._ready()
         from google.genai import types  # after _ready(): the client's thread imports it
 
+        if self.gcs is not None:  # Vertex: through the user's bucket
+            piece.display_name = self._display_name(section, index, total)
+            begun = time.monotonic()
+            piece.ledger_id, piece.uri = await self.gcs.upload(piece.path, piece.display_name)
+            piece.remote_name = piece.uri
+            timing.upload_s += time.monotonic() - begun
+            return
         if await self.reuse.take(client, piece):
             return
         doing = f"uploading section '{section.title}'"
@@ -576,7 +597,10 @@ class GeminiProcessor:
             name = piece.remote_name
             try:
                 async with asyncio.timeout(_DELETE_TIMEOUT_S):
-                    await self._client.aio.files.delete(name=name)
+                    if self.gcs is not None:
+                        await self.gcs.delete(name)
+                    else:
+                        await self._client.aio.files.delete(name=name)
                 gone = True
             except Exception as exc:
                 gone = is_gone(exc)

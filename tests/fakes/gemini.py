@@ -58,6 +58,7 @@ from typing import Any
 
 from tests.fakes import gemini_answers as answers
 from tests.fakes import gemini_errors as errors
+from tests.fakes.gcs import FakeGcs
 from tests.fakes.gemini_batches import BatchApi, BatchInfo
 from tests.fakes.gemini_caches import CACHE, CACHES, CacheStore, StoredCache
 from tests.fakes.gemini_citations import CitationRule
@@ -178,6 +179,8 @@ class FakeGemini:
         self._faults = FaultBook()
         self._files = FileStore()
         self._caches = CacheStore()
+        #: a fake Cloud Storage whose ``gs://`` objects requests may name (Vertex)
+        self.gcs: FakeGcs | None = None
         self._batches = BatchApi(self)
         #: Vertex AI's OAuth endpoint: the tokens it issued (see ``gemini_vertex``)
         self.tokens = TokenIssuer()
@@ -731,6 +734,9 @@ class FakeGemini:
         self, ref: dict[str, Any], contents: _Contents, require_active: bool
     ) -> None:
         uri = str(_field(ref, "fileUri") or "")
+        if uri.startswith("gs://"):
+            self._read_gcs(uri, contents)
+            return
         match = _FILE_URI.search(uri)
         file_id = match["id"] if match else uri
         stored: StoredFile | None = self._files.get(file_id)
@@ -742,6 +748,16 @@ class FakeGemini:
             contents.problem = contents.problem or errors.file_not_active(file_id)
             return
         contents.documents.append(stored.doc)
+
+    def _read_gcs(self, uri: str, contents: _Contents) -> None:
+        """A ``gs://`` object, read as Vertex reads one with the project's access."""
+        data = self.gcs.read(uri) if self.gcs is not None else None
+        if data is None:
+            message = f"Cannot fetch content from the provided URL: {uri}"
+            contents.problem = contents.problem or errors.invalid_argument(message)
+            return
+        contents.display_names.append(uri)
+        contents.documents.append(self._analyzer.analyze(data, "application/pdf"))
 
     def _generate(self, request: Request, call: _Call, model: str, stream: bool) -> Reply:
         self.stats.generate_started()
