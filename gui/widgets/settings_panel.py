@@ -313,32 +313,28 @@ class SettingsPanel(QWidget):
             "How finely Gemini reads each page (GEMINI_MEDIA_RESOLUTION): low costs fewer "
             "tokens a page, high reads small print better; the estimate follows",
         )
-        self.budget = QDoubleSpinBox(group)
-        self.budget.setRange(0, 100_000)
-        self.budget.setDecimals(2)
-        self.budget.setPrefix("$ ")
-        self.budget.setSpecialValueText("No cap")
-        self.budget.setKeyboardTracking(False)
-        self.budget.setToolTip(
+        self.budget = self._amount(
+            group,
+            (0, 100_000, 2),
+            "No cap",
+            "Budget cap",
             "No new section starts once what the run spent plus the estimate of those in "
             "flight would pass this; the rest are skipped and a retry continues them "
-            "(MAX_COST_USD; 0 = no cap)"
+            "(MAX_COST_USD; 0 = no cap)",
         )
-        self.budget.setAccessibleName("Budget cap")
-        self.keep_uploads = QDoubleSpinBox(group)
-        self.keep_uploads.setRange(0, 47)
-        self.keep_uploads.setDecimals(1)
-        self.keep_uploads.setSingleStep(1)
-        self.keep_uploads.setSuffix(" h")
-        self.keep_uploads.setSpecialValueText("Off")
-        self.keep_uploads.setKeyboardTracking(False)
-        self.keep_uploads.setToolTip(
+        self.budget.setPrefix("$ ")
+        self.keep_uploads = self._amount(
+            group,
+            (0, 47, 1),
+            "Off",
+            "Keep uploads for re-asks",
             "Uploaded sections stay on Gemini this long, recorded in the remote-file ledger, "
             "so another question about the same document uploads nothing; History ▸ Clear "
             "history deletes them at once (KEEP_UPLOADS_HOURS, at most 47; 0 = delete them "
-            "when the run ends)"
+            "when the run ends)",
         )
-        self.keep_uploads.setAccessibleName("Keep uploads for re-asks")
+        self.keep_uploads.setSingleStep(1)
+        self.keep_uploads.setSuffix(" h")
         detail_label = self._label("Detail", self.detail.toolTip())
         budget_label = self._label("Budget", self.budget.toolTip())
         keep_label = self._label("Keep files", self.keep_uploads.toolTip())
@@ -348,6 +344,22 @@ class SettingsPanel(QWidget):
         self.binder.bind("gemini_media_resolution", self.detail, detail_label)
         self.binder.bind("max_cost_usd", self.budget, budget_label)
         self.binder.bind("keep_uploads_hours", self.keep_uploads, keep_label)
+
+    @staticmethod
+    def _amount(
+        group: QGroupBox, limits: tuple[float, float, int], off: str, name: str, tip: str
+    ) -> QDoubleSpinBox:
+        """A number field (``limits``: lowest, highest, decimals) whose lowest value means
+        ``off``, committed on Enter or focus-out rather than on every key."""
+        box = QDoubleSpinBox(group)
+        low, high, decimals = limits
+        box.setRange(low, high)
+        box.setDecimals(decimals)
+        box.setSpecialValueText(off)
+        box.setKeyboardTracking(False)
+        box.setToolTip(tip)
+        box.setAccessibleName(name)
+        return box
 
     @staticmethod
     def _choices(
