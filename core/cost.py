@@ -20,12 +20,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from core.context_cache import (
+    CACHE_TTL_S,
+    LONG_CONTEXT_TOKENS,
+    CacheCost,
+    cache_cost,
+    shared_ranges,
+)
 from core.results import SectionResult, TokenUsage
 from core.sections import Section
 from core.settings import Settings
 
-#: Gemini bills the >200k-token tier per request for the models that have one.
-LONG_CONTEXT_TOKENS = 200_000
 #: A rough answer length per section, for the output side of the estimate.
 DEFAULT_OUTPUT_TOKENS = 800
 _CHARS_PER_TOKEN = 4
@@ -39,10 +44,17 @@ class ModelPrice:
     output: float
     input_long: float | None = None
     output_long: float | None = None
+    #: a token read from an explicit context cache (None: no cache price known)
+    cached_input: float | None = None
+    #: storing 1M tokens in a context cache for an hour
+    cache_storage_hour: float | None = None
 
     def cost(self, tokens: TokenUsage) -> float:
-        """What these tokens cost at this price (output includes thinking, as billed)."""
-        return (tokens.prompt * self.input + (tokens.output + tokens.thoughts) * self.output) / 1e6
+        """What these tokens cost at this price (output includes thinking, as billed;
+        prompt tokens read from a context cache at the cached price)."""
+        cached = min(tokens.cached, tokens.prompt) if self.cached_input is not None else 0
+        read = (tokens.prompt - cached) * self.input + cached * (self.cached_input or 0.0)
+        return (read + (tokens.output + tokens.thoughts) * self.output) / 1e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +69,8 @@ class PriceTable:
     #: Vertex AI's rows where they differ from the Gemini API's (same names)
     vertex_models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vertex_date: str = ""
+    #: per model family, the fewest tokens an explicit context cache may hold
+    cache_min_tokens_by_family: Mapping[str, int] = field(default_factory=dict)
 
     def match(self, model: str, service: str = "gemini-api") -> str | None:
         """The table's name for ``model``: exact, else the longest known prefix."""
@@ -89,7 +103,15 @@ class PriceTable:
             output=float(row["output"]),
             input_long=float(row["input_long"]) if "input_long" in row else None,
             output_long=float(row["output_long"]) if "output_long" in row else None,
+            cached_input=_optional(row, "cached_input"),
+            cache_storage_hour=_optional(row, "cache_storage_hour"),
         )
+
+    def cache_min_tokens(self, model: str) -> int:
+        """The smallest context cache Gemini accepts for ``model``."""
+        table = self.cache_min_tokens_by_family
+        family = _family(model, table)
+        return int(table.get(family or "default", 1024))
 
     def tokens_per_page(self, model: str, media_resolution: str = "default") -> int:
         """Tokens one PDF page costs with ``model`` at GEMINI_MEDIA_RESOLUTION."""
@@ -101,6 +123,10 @@ class PriceTable:
                 return int(resolutions[media_resolution])
         family = _family(model, self.tokens_per_page_by_family)
         return int(self.tokens_per_page_by_family.get(family or "default", 258))
+
+
+def _optional(row: Mapping[str, Any], key: str) -> float | None:
+    return float(row[key]) if row.get(key) is not None else None
 
 
 def _family(model: str, table: Mapping[str, Any]) -> str | None:
@@ -134,6 +160,7 @@ def _parse_prices(text: str) -> PriceTable:
         tokens_per_page_by_resolution=data.get("tokens_per_page_by_media_resolution", {}),
         vertex_models={k.lower(): v for k, v in (vertex.get("models") or {}).items()},
         vertex_date=str(vertex.get("date", "")),
+        cache_min_tokens_by_family=data.get("cache_min_tokens", {}),
     )
 
 
@@ -151,6 +178,16 @@ class Estimate:
     price_date: str
     priced_as: str | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: explicit context caches the run would make (their storage is in ``cost_usd``)
+    caches: tuple[CacheCost, ...] = field(default_factory=tuple)
+
+    @property
+    def cache_storage_usd(self) -> float:
+        return sum(cache.storage_usd for cache in self.caches)
+
+    @property
+    def cache_saves_usd(self) -> float:
+        return sum(cache.saves_usd for cache in self.caches)
 
     def describe(self) -> str:
         """One line for the run summary, e.g. '≈ 52,000 input tokens, ≈ $0.04 (...)'."""
@@ -158,10 +195,17 @@ class Estimate:
         how = "counted by Gemini" if self.method == "count_tokens" else "from page count"
         if self.cost_usd is None:
             return f"{tokens} ({how}); no price known for {self.model}"
-        return (
+        line = (
             f"{tokens} ({how}), ≈ ${self.cost_usd:,.4f} with ≈ {self.output_tokens:,} output "
             f"tokens (prices of {self.price_date})"
         )
+        if self.caches:
+            line += (
+                f"; {len(self.caches)} context cache(s) for pages asked several questions "
+                f"(TTL {CACHE_TTL_S // 60} min, storage ≈ ${self.cache_storage_usd:,.4f}) "
+                f"save ≈ ${self.cache_saves_usd:,.4f}"
+            )
+        return line
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +221,16 @@ class Estimate:
             "price_date": self.price_date,
             "priced_as": self.priced_as,
             "notes": list(self.notes),
+            "context_caches": [
+                {
+                    "tokens": cache.tokens,
+                    "asks": cache.asks,
+                    "ttl_s": CACHE_TTL_S,
+                    "storage_usd": cache.storage_usd,
+                    "saves_usd": cache.saves_usd,
+                }
+                for cache in self.caches
+            ],
         }
 
 
@@ -194,6 +248,7 @@ def estimate(
     synthesis: bool = True,
     media_resolution: str = "default",
     service: str = "gemini-api",
+    context_cache: bool = False,
 ) -> Estimate:
     """Input tokens and cost for sections (or bare per-section page counts).
 
@@ -201,7 +256,9 @@ def estimate(
     measured on this document; otherwise ``media_resolution`` (GEMINI_MEDIA_RESOLUTION)
     picks the row of Google's token table. ``service`` picks Vertex AI's prices.
     ``synthesis`` adds the whole-document request: text only, the section answers in,
-    one answer out (:func:`synthesis_tokens`).
+    one answer out (:func:`synthesis_tokens`). ``context_cache``: pages that several
+    sections ask about are read from one explicit context cache when that saves money
+    (:mod:`core.context_cache`), its storage for the whole TTL included.
     """
     if page_counts is None:
         page_counts = [len(s.pages) for s in sections or []]
@@ -229,6 +286,8 @@ def estimate(
         input_cost += tokens_in * rate_in / 1e6
         output_cost += output_tokens_per_section * rate_out / 1e6
     notes: list[str] = []
+    caches = _caches(table, model, price, per_page, sections) if context_cache else ()
+    input_cost -= sum(cache.saves_usd for cache in caches)
     if synthesis and page_counts:
         tokens_in, tokens_out = synthesis_tokens(len(page_counts), output_tokens_per_section)
         input_tokens += tokens_in
@@ -254,7 +313,25 @@ def estimate(
         price_date=table.date,
         priced_as=table.match(model, service),
         notes=tuple(notes),
+        caches=caches,
     )
+
+
+def _caches(
+    table: PriceTable,
+    model: str,
+    price: ModelPrice | None,
+    per_page: float,
+    sections: Sequence[Section] | None,
+) -> tuple[CacheCost, ...]:
+    """The context caches a run of these sections makes: one per page range that
+    several sections read, where it saves money."""
+    minimum = table.cache_min_tokens(model)
+    found = (
+        cache_cost(round(len(pages) * per_page), asks, price, minimum)
+        for pages, asks in shared_ranges(sections or []).items()
+    )
+    return tuple(cache for cache in found if cache is not None)
 
 
 def synthesis_tokens(sections: int, answer_tokens: int = DEFAULT_OUTPUT_TOKENS) -> tuple[int, int]:
@@ -281,6 +358,7 @@ def estimate_for(
         media_resolution=settings.gemini_media_resolution.value,
         service=service_for(settings).kind.value,
         synthesis=synthesis,
+        context_cache=service_for(settings).files_api,
     )
 
 

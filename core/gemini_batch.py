@@ -57,7 +57,7 @@ from core.results import SectionResult
 from core.retry import retry_scheduled, timed_stage, with_settings_retries
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
-from core.settings import Settings
+from core.settings import MediaResolution, Settings
 from core.snapshot import public_settings, snapshot_source
 from core.synthesis.step import SynthesisStep
 from core.workers import PdfWorkers
@@ -289,6 +289,7 @@ class GeminiBatch:
 
         keys: list[RequestKey] = []
         lines: list[str] = []
+        resolution = self.settings.gemini_media_resolution
         for item in prepared:
             text, schema = _prompt_for(item.section, prompt)
             total = len(item.pieces)
@@ -297,7 +298,8 @@ class GeminiBatch:
                 keys.append(RequestKey(key, item.section.id, tuple(piece.pages), index, total))
                 context = context_line(item.section.title, tuple(piece.pages), index, total)
                 asked = with_citation_request(text, schema)
-                lines.append(json.dumps(request_line(key, piece.uri or "", asked, context, schema)))
+                line = request_line(key, piece.uri or "", asked, context, schema, resolution)
+                lines.append(json.dumps(line))
         path = workdir / "requests.jsonl"
         await asyncio.to_thread(path.write_text, "\n".join(lines) + "\n", "utf-8")
         display = f"sectionflow batch {outcome.run_id} #{self.ledger.run_token}"
@@ -595,9 +597,15 @@ class GeminiBatch:
 
 # ----------------------------------------------------------------------- helpers
 def request_line(
-    key: str, file_uri: str, text: str, context: str, schema: dict[str, Any] | None
+    key: str,
+    file_uri: str,
+    text: str,
+    context: str,
+    schema: dict[str, Any] | None,
+    resolution: MediaResolution = MediaResolution.DEFAULT,
 ) -> dict[str, Any]:
-    """One JSONL line: the same question interactive mode asks, about an uploaded PDF."""
+    """One JSONL line: the same question interactive mode asks, about an uploaded PDF,
+    at the same media resolution (GEMINI_MEDIA_RESOLUTION)."""
     request: dict[str, Any] = {
         "contents": [
             {
@@ -609,11 +617,13 @@ def request_line(
             }
         ]
     }
+    config: dict[str, Any] = {}
     if schema is not None:
-        request["generationConfig"] = {
-            "responseMimeType": "application/json",
-            "responseJsonSchema": schema,
-        }
+        config.update(responseMimeType="application/json", responseJsonSchema=schema)
+    if resolution is not MediaResolution.DEFAULT:
+        config["mediaResolution"] = resolution.api_name
+    if config:
+        request["generationConfig"] = config
     return {"key": key, "request": request}
 
 

@@ -209,6 +209,8 @@ class Pipeline:
             await self.memory.prime()
             self._log_baseline()
             self._sampler = asyncio.create_task(self.memory.run_sampler())
+        if (plan := getattr(self.processor, "plan", None)) is not None:
+            plan(request.sections)  # Gemini: pages several sections ask share a context cache
         await self.processor.open()
         try:
             await self._run_sections(request, source, workdir)

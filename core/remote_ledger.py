@@ -19,6 +19,10 @@ time. No sweep touches a kept entry before then; after it (or once :meth:`releas
 has ended the keeping, as ``sectionflow forget`` does) any sweep deletes the file, whoever
 uploaded it. So the ledger still holds every file of ours on Gemini.
 
+Explicit context caches (``cachedContents/…``) are recorded the same way and deleted
+with ``caches.delete``; one whose create reply was lost has no name to find it by, and
+Gemini deletes it at its TTL (10 minutes).
+
 A Gemini batch job needs its input files for up to a day, across restarts of the app. Its
 entries are *held* under the job's name: no sweep touches a held entry (whoever owned it)
 until the process that sees the job end *adopts* the entries and deletes the files. A held
@@ -35,7 +39,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +55,10 @@ _WHAT = "the remote-file ledger"
 #: Gemini deletes uploaded files after 48 hours; older entries need no network call.
 EXPIRY_S = 48 * 3600 + 3600
 _LIST_LIMIT = 20_000
+#: the remote names of explicit context caches (recorded here like files)
+CACHE_PREFIX = "cachedContents/"
+#: Vertex's sections in the user's Cloud Storage bucket (GCS_BUCKET)
+GCS_PREFIX = "gs://"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS remote_files (
@@ -128,6 +136,9 @@ class LedgerEntry:
 
     @property
     def expired(self) -> bool:
+        """Gemini has deleted it by itself (files at 48 h); a bucket's object never is."""
+        if (self.remote_name or "").startswith(GCS_PREFIX):
+            return False
         return time.time() - self.created_at > EXPIRY_S
 
     @property
@@ -314,9 +325,17 @@ class RemoteLedger:
         return not owner_alive(entry.owner_pid, entry.owner_started)
 
     async def sweep(
-        self, client: Any, *, scope: str | None = None, include_own: bool = False
+        self,
+        client: Any,
+        *,
+        scope: str | None = None,
+        include_own: bool = False,
+        delete: Callable[[str], Awaitable[None]] | None = None,
     ) -> SweepReport:
         """Delete every recorded file whose owner is gone (and this run's, if include_own).
+
+        ``delete`` deletes one remote name where ``client`` (the SDK's) cannot: the
+        objects in a Cloud Storage bucket (:mod:`core.processors.gemini_gcs`).
 
         An entry without a remote name is an upload cut short: the file may or may not
         exist, so the remote list is searched for its display name. A 403/404 on delete
@@ -342,7 +361,9 @@ class RemoteLedger:
         unnamed = [e for e in todo if not e.remote_name]
         by_display: dict[str, list[str]] = defaultdict(list)
         listed = True
-        if unnamed:
+        # with ``delete`` the name is recorded before the upload starts (a bucket's
+        # object): an entry without one never started, and the search below is skipped
+        if unnamed and delete is None:
             try:
                 by_display = await self._remote_by_display_name(client)
             except Exception as exc:
@@ -363,7 +384,12 @@ class RemoteLedger:
             ok = True
             for name in names:
                 try:
-                    await client.aio.files.delete(name=name)
+                    if delete is not None:
+                        await delete(name)
+                    elif name.startswith(CACHE_PREFIX):  # an explicit context cache
+                        await client.aio.caches.delete(name=name)
+                    else:
+                        await client.aio.files.delete(name=name)
                     report.deleted.append(name)
                 except Exception as exc:
                     if is_gone(exc):

@@ -14,6 +14,8 @@ class TokenUsage(BaseModel):
     output: int = 0
     thoughts: int = 0
     total: int = 0
+    #: of ``prompt``, tokens read from an explicit context cache (billed at its price)
+    cached: int = 0
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
         return TokenUsage(
@@ -21,6 +23,7 @@ class TokenUsage(BaseModel):
             output=self.output + other.output,
             thoughts=self.thoughts + other.thoughts,
             total=self.total + other.total,
+            cached=self.cached + other.cached,
         )
 
 

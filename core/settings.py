@@ -47,6 +47,11 @@ class MediaResolution(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
 
+    @property
+    def api_name(self) -> str:
+        """The request's ``mediaResolution`` value, e.g. ``MEDIA_RESOLUTION_LOW``."""
+        return f"MEDIA_RESOLUTION_{self.value.upper()}"
+
 
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"
@@ -105,7 +110,7 @@ class Settings(BaseSettings):
     inline_max_mb: Annotated[float, Field(ge=0, le=50)] = 4.0
     gemini_media_resolution: MediaResolution = MediaResolution.DEFAULT
     #: keep uploaded sections this long for re-asks (Gemini API only); 0 = delete at once
-    keep_uploads_hours: Annotated[float, Field(ge=0, le=47)] = 0.0
+    keep_uploads_hours: Annotated[float, Field(ge=0, le=47)] = 4.0
     #: no new section starts once spent + in flight would pass this (USD); 0 = no cap
     max_cost_usd: Annotated[float, Field(ge=0)] = 0.0
 
@@ -114,6 +119,8 @@ class Settings(BaseSettings):
     google_cloud_project: str | None = None
     google_cloud_location: str | None = None
     google_application_credentials: str | None = None
+    #: Vertex only: sections above INLINE_MAX_MB go through this bucket (gs://…)
+    gcs_bucket: str | None = None
 
     # The network of an organisation: proxies and its own certificate authority
     https_proxy: SecretStr | None = None
@@ -128,6 +135,7 @@ class Settings(BaseSettings):
         "google_cloud_project",
         "google_cloud_location",
         "google_application_credentials",
+        "gcs_bucket",
         "https_proxy",
         "http_proxy",
         "no_proxy",

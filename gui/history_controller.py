@@ -123,7 +123,10 @@ class HistoryController(QObject):
 
     def open_dialog(self) -> HistoryDialog:
         dialog = HistoryDialog(
-            lambda: self.engine.journal, self._parent, start_folder=self._last_folder
+            lambda: self.engine.journal,
+            self._parent,
+            start_folder=self._last_folder,
+            forget_uploads=lambda: self.engine.forget_kept_uploads(self.run.gemini_settings()),
         )
         dialog.show_requested.connect(self.show_outcome)
         dialog.compare_requested.connect(self.compare)

@@ -110,6 +110,11 @@ class RunController(QObject):
         gemini = self.settings.value("processor") == ProcessorKind.GEMINI.value
         return self.settings.settings(api_key=self._api_key() if gemini else None)
 
+    def gemini_settings(self) -> Settings:
+        """What the panel shows, with the key whichever backend is chosen: deleting what
+        an earlier Gemini run kept there needs it even while the offline one is chosen."""
+        return self.settings.settings(api_key=self._api_key())
+
     def _on_setting_changed(self, name: str, value: Any) -> None:
         """During a run the memory graph's lines follow the memory sliders."""
         if self.bridge.running and name in MEMORY_FIELDS:

@@ -13,6 +13,9 @@ a killed process leaks no remote file past the next start.
 
 A section above Gemini's per-document limits (1,000 pages, 50 MB) is cut into pieces in a
 PyMuPDF worker process, each piece is sent on its own and the answers are merged in order.
+
+Pages that several sections of a run ask about go once into an explicit context cache
+when that saves money (:mod:`core.processors.gemini_context_cache`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,12 +37,14 @@ from core.processors.base import Handle, Prompt, SplitPart
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_client import (
+    ServiceKind,
     aiohttp_session,
     build_client,
     describe_route,
     missing_credentials,
     service_for,
 )
+from core.processors.gemini_context_cache import ContextCaches
 from core.processors.gemini_errors import (
     is_gone,
     is_lost_upload_session,
@@ -46,6 +52,7 @@ from core.processors.gemini_errors import (
     scrub,
     to_processing_error,
 )
+from core.processors.gemini_gcs import GcsStaging
 from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -145,6 +152,9 @@ class GeminiProcessor:
         self.max_pages, self.max_bytes = self.service.piece_limits(max_pages, max_bytes)
         hours = settings.keep_uploads_hours if self.service.files_api else 0.0
         self.reuse = UploadReuse(self.ledger, self.scope, hours)
+        self.caches = ContextCaches.for_run(settings, self.service, self.ledger, self.scope)
+        #: Vertex with GCS_BUCKET: sections above INLINE_MAX_MB go through the bucket
+        self.gcs = GcsStaging(settings, self.ledger) if self._bucket_in_use() else None
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._workers = workers
@@ -182,6 +192,8 @@ class GeminiProcessor:
         if (missing := missing_credentials(self.settings, key)) is not None:
             raise permanent(missing)
         self._secrets = tuple(dict.fromkeys((*self.settings.secrets(), *([key] if key else []))))
+        if self.gcs is not None:
+            self.gcs.secrets = self._secrets
         log.info("Gemini: %s", describe_route(self.settings))
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
@@ -197,7 +209,7 @@ class GeminiProcessor:
                 await self._aiohttp.close()
                 self._aiohttp = None
             raise
-        if self.service.files_api:  # Vertex has no Files API: nothing is ever uploaded
+        if self.service.files_api or self.gcs is not None:  # else nothing is ever stored
             await self._sweep(include_own=False)
 
     async def _ready(self) -> genai.Client:
@@ -221,6 +233,11 @@ class GeminiProcessor:
         """An SDK exception as a ProcessingError in plain words, without the key."""
         return self._error(exc, doing)
 
+    def plan(self, sections: Sequence[Section]) -> None:
+        """The run's sections, before any starts: which pages several of them ask about
+        (the pipeline calls it; see :mod:`core.processors.gemini_context_cache`)."""
+        self.caches.plan(sections)
+
     async def started(self) -> None:
         """Wait until open()'s background work is done: client built, start-up sweep over."""
         if self._starting is not None:
@@ -237,6 +254,8 @@ class GeminiProcessor:
             return
         try:
             if self.service.files_api:
+                await self.caches.close(client)
+            if self.service.files_api or self.gcs is not None:
                 await self._sweep(include_own=True)
         finally:
             self._client = None
@@ -249,13 +268,20 @@ class GeminiProcessor:
                 workers, self._own_workers = self._own_workers, None
                 await asyncio.to_thread(workers.shutdown)
 
+    def _bucket_in_use(self) -> bool:
+        """GCS_BUCKET serves Vertex with a project (express mode has no Cloud access)."""
+        return self.service.kind is ServiceKind.VERTEX and bool(self.settings.gcs_bucket)
+
     async def _sweep(self, include_own: bool) -> None:
         assert self._client is not None
         try:
             async with asyncio.timeout(_SWEEP_TIMEOUT_S):
-                report = await self.ledger.sweep(
-                    self._client, scope=self.scope, include_own=include_own
-                )
+                if self.gcs is not None:
+                    report = await self.gcs.sweep(include_own)
+                else:
+                    report = await self.ledger.sweep(
+                        self._client, scope=self.scope, include_own=include_own
+                    )
             self.last_sweeps.append(report)
             if report.failed:
                 log.warning(
@@ -292,7 +318,7 @@ class GeminiProcessor:
         return handle
 
     def _fits_inline(self, size_bytes: int) -> bool:
-        if not self.service.files_api:
+        if not self.service.files_api and self.gcs is None:
             return True  # Vertex: always inline, pieces cut to its request limits
         limit = self.settings.inline_max_mb
         return limit > 0 and size_bytes <= limit * _MB
@@ -360,6 +386,13 @@ class GeminiProcessor:
         client = await self._ready()
         from google.genai import types  # after _ready(): the client's thread imports it
 
+        if self.gcs is not None:  # Vertex: through the user's bucket
+            piece.display_name = self._display_name(section, index, total)
+            begun = time.monotonic()
+            piece.ledger_id, piece.uri = await self.gcs.upload(piece.path, piece.display_name)
+            piece.remote_name = piece.uri
+            timing.upload_s += time.monotonic() - begun
+            return
         if await self.reuse.take(client, piece):
             return
         doing = f"uploading section '{section.title}'"
@@ -466,6 +499,12 @@ class GeminiProcessor:
         else:
             document = types.Part.from_uri(file_uri=piece.uri, mime_type=PDF_MIME)
         context = context_line(section.title, piece.pages, index, total)
+        cache = None
+        if self.caches.wanted(section.pages, piece.pages):
+            name = self._display_name(section, index, total)
+            cache = await self.caches.name_for(
+                client, section.pages, piece.pages, document, f"cache {name}"
+            )
         config = types.GenerateContentConfig(
             # no tools are given; this only keeps the SDK from logging "AFC is enabled" per call
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
@@ -475,18 +514,23 @@ class GeminiProcessor:
             config.response_json_schema = schema
         resolution = self.settings.gemini_media_resolution
         if resolution is not MediaResolution.DEFAULT:
-            config.media_resolution = types.MediaResolution(
-                f"MEDIA_RESOLUTION_{resolution.value.upper()}"
-            )
+            config.media_resolution = types.MediaResolution(resolution.api_name)
         doing = f"analysing section '{section.title}'"
+        question = f"{with_citation_request(text, schema)}\n\n{context}"
+        config.cached_content = cache
         try:
             response = await client.aio.models.generate_content(
                 model=self.model,
-                contents=[document, f"{with_citation_request(text, schema)}\n\n{context}"],
+                contents=[question] if cache else [document, question],
                 config=config,
             )
         except Exception as exc:
+            if cache and is_gone(exc):  # the cache expired: the retry sends the document
+                await self.caches.lost(piece.pages)
+                raise transient(f"The context cache of section '{section.title}' expired") from None
             raise self._error(exc, doing) from None
+        if cache:
+            await self.caches.answered(client, piece.pages)
         try:
             return interpret(response, title=section.title, schema=schema)
         except ProcessingError as exc:
@@ -553,7 +597,10 @@ class GeminiProcessor:
             name = piece.remote_name
             try:
                 async with asyncio.timeout(_DELETE_TIMEOUT_S):
-                    await self._client.aio.files.delete(name=name)
+                    if self.gcs is not None:
+                        await self.gcs.delete(name)
+                    else:
+                        await self._client.aio.files.delete(name=name)
                 gone = True
             except Exception as exc:
                 gone = is_gone(exc)

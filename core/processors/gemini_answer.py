@@ -64,7 +64,8 @@ def token_usage(response: Any) -> TokenUsage:
     output = int(getattr(usage, "candidates_token_count", 0) or 0)
     thoughts = int(getattr(usage, "thoughts_token_count", 0) or 0)
     total = int(getattr(usage, "total_token_count", 0) or 0) or prompt + output + thoughts
-    return TokenUsage(prompt=prompt, output=output, thoughts=thoughts, total=total)
+    cached = int(getattr(usage, "cached_content_token_count", 0) or 0)
+    return TokenUsage(prompt=prompt, output=output, thoughts=thoughts, total=total, cached=cached)
 
 
 def _answer_text(candidate: Any) -> str:

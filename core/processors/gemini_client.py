@@ -141,8 +141,8 @@ def needs_key(settings: Settings) -> bool:
 
 BATCH_ON_VERTEX = (
     "Gemini Batch mode is not available with Vertex AI in SectionFlow (Vertex runs batch "
-    "jobs from Cloud Storage or BigQuery, which it does not use): run without Batch mode, "
-    "or set GOOGLE_GENAI_USE_VERTEXAI=false to use the Gemini API"
+    "jobs from Cloud Storage or BigQuery tables; GCS_BUCKET serves only interactive runs): "
+    "run without Batch mode, or set GOOGLE_GENAI_USE_VERTEXAI=false to use the Gemini API"
 )
 
 

@@ -53,6 +53,18 @@ def _from_file(path: str) -> Credentials:
     return credentials
 
 
+def routed_session(settings: Settings) -> requests.Session:
+    """A ``requests`` session through the settings' proxy and CA (Cloud Storage's too)."""
+    session = requests.Session()
+    session.verify = settings.ssl_cert_file or settings.ssl_cert_dir or True
+    for scheme, secret in (("https", settings.https_proxy), ("http", settings.http_proxy)):
+        if secret is not None:
+            session.proxies[scheme] = secret.get_secret_value()
+    if settings.no_proxy:
+        session.proxies["no_proxy"] = settings.no_proxy
+    return session
+
+
 def _routed(credentials: Credentials, settings: Settings) -> Credentials:
     """``credentials`` whose token refresh goes through the settings' proxy and CA.
 
@@ -61,14 +73,7 @@ def _routed(credentials: Credentials, settings: Settings) -> Credentials:
     named in ``.env`` the refresh would fail. This wrapper refreshes the real credentials
     with a session set up like the client's transports, and shows the SDK their token.
     """
-    session = requests.Session()
-    session.verify = settings.ssl_cert_file or settings.ssl_cert_dir or True
-    for scheme, secret in (("https", settings.https_proxy), ("http", settings.http_proxy)):
-        if secret is not None:
-            session.proxies[scheme] = secret.get_secret_value()
-    if settings.no_proxy:
-        session.proxies["no_proxy"] = settings.no_proxy
-    return RoutedCredentials(credentials, Request(session))
+    return RoutedCredentials(credentials, Request(routed_session(settings)))
 
 
 class RoutedCredentials(Credentials):

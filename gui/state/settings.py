@@ -48,6 +48,7 @@ APP_FIELDS = (
     "gemini_model",
     "gemini_media_resolution",
     "max_cost_usd",
+    "keep_uploads_hours",
 )
 THRESHOLD, MAXIMUM = "memory_throttle_threshold_mb", "max_memory_usage_mb"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +84,16 @@ class HistoryDialog(QDialog):
         journal: Callable[[], Any],
         parent: QWidget | None = None,
         start_folder: Callable[[], str] = lambda: str(Path.home()),
+        forget_uploads: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
+        """``forget_uploads``: delete the uploads kept for re-asks (how many there were),
+        as clearing the history does."""
         super().__init__(parent)
         self.setWindowTitle("History")
         self.resize(900, 420)
         self._journal = journal
         self._start_folder = start_folder
+        self._forget_uploads = forget_uploads
         self._keeper = TaskKeeper("sectionflow-history")
         self.task: asyncio.Task | None = None
         self.runs: list[Any] = []
@@ -124,7 +128,8 @@ class HistoryDialog(QDialog):
         self.clear_cache_button.clicked.connect(lambda *_: self.confirm_clear("cache"))
         self.clear_history_button = QPushButton("Clear history", self)
         self.clear_history_button.setToolTip(
-            "Forget every past run (their results can no longer be shown or resumed)"
+            "Forget every past run (their results can no longer be shown or resumed) and "
+            "delete the uploads kept on Gemini for re-asks"
         )
         self.clear_history_button.clicked.connect(lambda *_: self.confirm_clear("history"))
         close = QPushButton("Close", self)
@@ -280,13 +285,26 @@ class HistoryDialog(QDialog):
 
     # -- clearing ---------------------------------------------------------------------
 
+    async def _forget_kept(self) -> int:
+        """End the keeping of uploads kept for re-asks; a failure is said, not raised
+        (their time runs out anyway, and the next Gemini run deletes them then)."""
+        if self._forget_uploads is None:
+            return 0
+        try:
+            return await self._forget_uploads()
+        except Exception as exc:
+            log.warning("Could not delete the uploads kept for re-asks", exc_info=True)
+            self.error.emit(f"Could not delete the uploads kept for re-asks now: {exc}")
+            return 0
+
     def confirm_clear(self, what: str) -> QMessageBox:
         text = (
             "Forget every cached answer? The next run of an unchanged section asks the "
             "backend (and is billed) again."
             if what == "cache"
             else "Forget every past run? Their results can no longer be shown, exported "
-            "or resumed from here."
+            "or resumed from here, and the sections kept on Gemini for re-asks are "
+            "deleted now."
         )
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -315,5 +333,7 @@ class HistoryDialog(QDialog):
         text = "Cache cleared" if what == "cache" else "History cleared"
         if kept:
             text += f"; kept {kept} run(s) whose Gemini batch job is still pending"
+        if what == "history" and (uploads := await self._forget_kept()):
+            text += f"; deleted {uploads} upload(s) kept on Gemini for re-asks"
         self.message.emit(text)
         await self._refresh()

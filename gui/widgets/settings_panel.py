@@ -304,7 +304,8 @@ class SettingsPanel(QWidget):
         return group
 
     def _cost_controls(self, group: QGroupBox, form: QFormLayout) -> None:
-        """Detail level (media resolution) and the budget cap, both Gemini only."""
+        """Detail level (media resolution), the budget cap and how long uploads are kept
+        for re-asks, all Gemini only."""
         self.detail = self._choices(
             group,
             DETAIL,
@@ -312,24 +313,53 @@ class SettingsPanel(QWidget):
             "How finely Gemini reads each page (GEMINI_MEDIA_RESOLUTION): low costs fewer "
             "tokens a page, high reads small print better; the estimate follows",
         )
-        self.budget = QDoubleSpinBox(group)
-        self.budget.setRange(0, 100_000)
-        self.budget.setDecimals(2)
-        self.budget.setPrefix("$ ")
-        self.budget.setSpecialValueText("No cap")
-        self.budget.setKeyboardTracking(False)
-        self.budget.setToolTip(
+        self.budget = self._amount(
+            group,
+            (0, 100_000, 2),
+            "No cap",
+            "Budget cap",
             "No new section starts once what the run spent plus the estimate of those in "
             "flight would pass this; the rest are skipped and a retry continues them "
-            "(MAX_COST_USD; 0 = no cap)"
+            "(MAX_COST_USD; 0 = no cap)",
         )
-        self.budget.setAccessibleName("Budget cap")
+        self.budget.setPrefix("$ ")
+        self.keep_uploads = self._amount(
+            group,
+            (0, 47, 1),
+            "Off",
+            "Keep uploads for re-asks",
+            "Uploaded sections stay on Gemini this long, recorded in the remote-file ledger, "
+            "so another question about the same document uploads nothing; History ▸ Clear "
+            "history deletes them at once (KEEP_UPLOADS_HOURS, at most 47; 0 = delete them "
+            "when the run ends)",
+        )
+        self.keep_uploads.setSingleStep(1)
+        self.keep_uploads.setSuffix(" h")
         detail_label = self._label("Detail", self.detail.toolTip())
         budget_label = self._label("Budget", self.budget.toolTip())
+        keep_label = self._label("Keep files", self.keep_uploads.toolTip())
         form.addRow(detail_label, self.detail)
         form.addRow(budget_label, self.budget)
+        form.addRow(keep_label, self.keep_uploads)
         self.binder.bind("gemini_media_resolution", self.detail, detail_label)
         self.binder.bind("max_cost_usd", self.budget, budget_label)
+        self.binder.bind("keep_uploads_hours", self.keep_uploads, keep_label)
+
+    @staticmethod
+    def _amount(
+        group: QGroupBox, limits: tuple[float, float, int], off: str, name: str, tip: str
+    ) -> QDoubleSpinBox:
+        """A number field (``limits``: lowest, highest, decimals) whose lowest value means
+        ``off``, committed on Enter or focus-out rather than on every key."""
+        box = QDoubleSpinBox(group)
+        low, high, decimals = limits
+        box.setRange(low, high)
+        box.setDecimals(decimals)
+        box.setSpecialValueText(off)
+        box.setKeyboardTracking(False)
+        box.setToolTip(tip)
+        box.setAccessibleName(name)
+        return box
 
     @staticmethod
     def _choices(
@@ -374,7 +404,7 @@ class SettingsPanel(QWidget):
         """Gemini-only controls are off while the offline backend is chosen."""
         gemini = self.model.value("processor") == ProcessorKind.GEMINI.value
         self.model_box.setEnabled(gemini)
-        for control in (self.detail, self.budget, self.service):
+        for control in (self.detail, self.budget, self.keep_uploads, self.service):
             control.setEnabled(gemini)
         self.timeouts["upload_timeout_seconds"].setEnabled(gemini)
         self.sliders[SLOT_FIELDS[Slot.UPLOAD]].setEnabled(gemini)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import gemini_env, start_cli
+from tests.helpers.cli import assert_nothing_leaked_after_forget, gemini_env, start_cli
 from tests.helpers.metrics import metrics_url, scrape, value
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
@@ -40,7 +40,8 @@ async def test_batch_of_five_pdfs_keeps_the_global_section_limit(tmp_path: Path)
             "--metrics-port",
             "0",
         ]
-        proc = await start_cli(args, gemini_env(tmp_path, fake), log)
+        env = gemini_env(tmp_path, fake)
+        proc = await start_cli(args, env, log)
         try:
             assert await asyncio.to_thread(fake.wait_for_in_flight, LIMIT, 60)
             await until(lambda: metrics_url(log) is not None, timeout=30)
@@ -71,7 +72,7 @@ async def test_batch_of_five_pdfs_keeps_the_global_section_limit(tmp_path: Path)
         # each page, then each file's whole-document synthesis
         assert fake.stats.count("generate", 200) == FILES * PAGES + FILES
         assert len(fake.stats.text_only_calls()) == FILES
-        assert fake.stored_files() == []
+        assert_nothing_leaked_after_forget(fake, env)
         assert not fake.server_errors
 
     index = json.loads((out / "index.json").read_text())

@@ -8,7 +8,13 @@ import sqlite3
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import error_lines, gemini_env, offline_env, run_cli
+from tests.helpers.cli import (
+    assert_nothing_leaked_after_forget,
+    error_lines,
+    gemini_env,
+    offline_env,
+    run_cli,
+)
 from tests.helpers.pdfs import make_pdf
 
 NOT_A_DATABASE = b"hello world\n"
@@ -64,6 +70,10 @@ def test_damaged_ledger_is_replaced_before_the_first_upload(tmp_path: Path) -> N
         # each section uploaded and analysed once: nothing paid for, then thrown away
         assert len(fake.stats.document_calls(200)) == 3
         assert fake.stats.count("upload", 200) == 3
-        assert fake.stored_files() == []
-    with sqlite3.connect(ledger) as fresh:  # a working ledger, every upload struck off
+        # a working ledger: it keeps every upload for re-asks, and forgetting clears it
+        with sqlite3.connect(ledger) as fresh:
+            kept = fresh.execute("SELECT COUNT(*) FROM remote_files WHERE keep_until > 0")
+            assert kept.fetchone() == (3,)
+        assert_nothing_leaked_after_forget(fake, env)
+    with sqlite3.connect(ledger) as fresh:
         assert fresh.execute("SELECT COUNT(*) FROM remote_files").fetchone() == (0,)

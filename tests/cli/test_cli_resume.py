@@ -10,7 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import ROOT, start_cli
+from tests.helpers.cli import ROOT, assert_nothing_leaked_after_forget, start_cli
+from tests.helpers.leaks import leaked
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
@@ -27,6 +28,23 @@ def done_in_journal(data_dir: Path) -> set[str]:
     except sqlite3.OperationalError:  # created but no table yet
         return set()
     return {row[0] for row in rows}
+
+
+def cached_in_journal(data_dir: Path) -> int:
+    """How many answers the journal's result cache holds."""
+    path = data_dir / "journal.sqlite3"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT COUNT(*) FROM cache").fetchone()[0])
+    except sqlite3.OperationalError:  # created but no table yet
+        return 0
+
+
+def in_use(fake: FakeGemini, marker: str) -> list[str]:
+    """Names of the files on the fake whose display name holds ``marker``."""
+    return [f.name for f in fake.stored_files() if marker in f.display_name]
 
 
 def processed_sections(fake: FakeGemini) -> list[str]:
@@ -54,14 +72,18 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
             "MAX_CONCURRENT_SECTION_TASKS": "2",
         }
         args = ["process", str(pdf), "--processor", "gemini", "--every", "1", "--json", str(out)]
-        # the 4th section's answer never comes, so its file is on the server when the run
-        # is killed (any other file may be deleted between a check and the kill)
-        fake.add_fault("hang", match="[s4]", times=1)
+        # the answers of the 4th and 5th sections never come: with both slots held, the
+        # run stands still when it is killed, their files on the server and in use (not
+        # kept for re-asks), and no section between its journal entry and its result-cache
+        # entry (two commits: a kill there would make the third run ask it again)
+        fake.add_fault("hang", match=re.compile(r"\[s[45]\]"))
         first = await start_cli(args, env, tmp_path / "first.log")
         await until(
             lambda: (
-                len(done_in_journal(data)) >= 3
-                and any("[s4]" in f.display_name for f in fake.stored_files())
+                len(done := done_in_journal(data)) == 3
+                and cached_in_journal(data) == len(done)
+                and len(set(leaked(fake, data)) & set(in_use(fake, "[s4]") + in_use(fake, "[s5]")))
+                == 2
             ),
             timeout=60,
         )
@@ -70,7 +92,8 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         assert first.returncode == -signal.SIGKILL
         kept = done_in_journal(data)
         assert 3 <= len(kept) < 10 and not out.exists()
-        assert fake.stored_files()  # the killed run left files on the server
+        assert leaked(fake, data)  # the killed run left files on the server; the next sweeps
+        fake.clear_faults()
         fake.reset_stats()
 
         second = await start_cli([*args, "--resume"], env, tmp_path / "second.log")
@@ -95,4 +118,4 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         assert third.returncode == 0, (tmp_path / "third.log").read_text()
         assert fake.stats.generate_records() == []
         assert json.loads(out.read_text())["synthesis"] == exported["synthesis"]
-        assert fake.stored_files() == []
+        assert_nothing_leaked_after_forget(fake, env)

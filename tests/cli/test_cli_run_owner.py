@@ -10,7 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import gemini_env, journal_rows, start_cli
+from tests.helpers.cli import (
+    assert_nothing_leaked_after_forget,
+    gemini_env,
+    journal_rows,
+    start_cli,
+)
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
@@ -98,7 +103,7 @@ async def test_two_resumes_of_a_killed_run_analyse_each_section_once(tmp_path: P
         assert set(both.values()) == {1}, both
         assert set(both) | cached >= left_undone
         assert not set(both) & kept
-        assert fake.stored_files() == []
+        assert_nothing_leaked_after_forget(fake, env)
 
 
 def from_cache(export: Path) -> set[str]:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import ROOT, gemini_env, start_cli
+from tests.helpers.cli import ROOT, error_lines, gemini_env, run_cli, start_cli
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
@@ -116,3 +116,17 @@ def test_batch_resume_unknown_job_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("sectionflow: error: no batch job 'batches/nope'")
     assert proc.stderr.count("\n") == 1
+
+
+def test_batch_mode_on_vertex_with_a_bucket_is_one_clear_line(tmp_path: Path) -> None:
+    """Batch mode is out of scope on Vertex, bucket or not: one line, nothing sent."""
+    pdf = make_pdf(tmp_path / "report.pdf", SECTIONS)
+    with FakeGemini() as fake:
+        env = gemini_env(tmp_path, fake)
+        env.update(GOOGLE_GENAI_USE_VERTEXAI="true", GCS_BUCKET="gs://acme-docs/runs")
+        args = ["process", str(pdf), "--processor", "gemini", "--every", "1", "--batch-mode"]
+        proc = run_cli(args, env)
+    assert proc.returncode == 2
+    [line] = error_lines(proc.stderr)
+    assert "Batch mode is not available with Vertex AI" in line and "GCS_BUCKET" in line
+    assert fake.stats.count("batch_create") == 0 and fake.stats.count("upload") == 0

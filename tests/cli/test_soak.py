@@ -2,9 +2,10 @@
 
 In the end every section is exported exactly once, Gemini answered each section only
 when it needed an answer (never again once its result was in the journal, never twice
-within one process), and nothing is left: no remote file, no temp folder, no stray
-export file. The moments and faults come from a seeded random generator: the seed is
-printed (pytest shows it when the test fails) and SECTIONFLOW_SOAK_SEED replays a run.
+within one process), and nothing is leaked: no remote file the ledger does not keep for
+re-asks (and none at all after ``forget``), no temp folder, no stray export file. The
+moments and faults come from a seeded random generator: the seed is printed (pytest
+shows it when the test fails) and SECTIONFLOW_SOAK_SEED replays a run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import gemini_env, journal_rows, start_cli
+from tests.helpers.cli import (
+    assert_nothing_leaked_after_forget,
+    gemini_env,
+    journal_rows,
+    start_cli,
+)
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
@@ -126,6 +132,7 @@ async def test_kill_nine_ten_times_under_faults_then_resume(tmp_path: Path) -> N
         # the last run asked Gemini for exactly the sections it had no answer for: not
         # in the journal, not in the cache (a killed run may have cached, not journaled)
         assert set(answers) == set(ids) - done_before - cached
-        assert fake.stored_files() == []
+        # every file left on Gemini is one the ledger keeps for re-asks; forget ends that
+        assert_nothing_leaked_after_forget(fake, env)
     assert [p.name for p in temp.iterdir()] == []
     assert [p.name for p in out_dir.iterdir()] == ["soak.json"]

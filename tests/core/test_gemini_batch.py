@@ -29,10 +29,11 @@ def make_batch(
     workers: PdfWorkers,
     ledger: RemoteLedger,
     events: list[ev.Event],
+    **settings: Any,
 ) -> tuple[GeminiBatch, Journal]:
     journal = Journal(tmp_path / "data" / "journal.sqlite3")
     batch = GeminiBatch(
-        settings_for(fake),
+        settings_for(fake, **settings),
         journal=journal,
         workers=workers,
         ledger=ledger,
@@ -144,6 +145,27 @@ async def test_oversized_section_goes_in_parts_and_structured_answers_parse(
         assert outcome.results["s01"].fields is not None
         assert outcome.results["s01"].fields["pages"] == 1
         assert fake.stored_files() == []
+
+
+@pytest.mark.parametrize("resolution", ["default", "high"])
+async def test_every_request_line_carries_the_media_resolution(
+    tmp_path: Path, workers: PdfWorkers, remote_ledger: RemoteLedger, resolution: str
+) -> None:
+    pdf = tmp_path / "doc.pdf"
+    sections = build_document(pdf, [1, 2])
+    with FakeGemini(processing_delay=0.02, batch_pending_s=0.0, batch_running_s=0.0) as fake:
+        batch, journal = make_batch(
+            tmp_path, fake, workers, remote_ledger, [], gemini_media_resolution=resolution
+        )
+        try:
+            _, outcome = await submit_and_wait(batch, pdf, sections)
+        finally:
+            journal.close()
+        assert set(outcome.results) == {s.id for s in sections}
+        [job] = fake.batches()
+        sent = [config.get("mediaResolution") for config in job.configs]
+    expected = None if resolution == "default" else "MEDIA_RESOLUTION_HIGH"
+    assert sent == [expected] * len(sections)
 
 
 async def test_held_files_survive_sweeps_until_adopted(tmp_path: Path) -> None:

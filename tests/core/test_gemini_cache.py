@@ -13,6 +13,7 @@ from core.run_types import RunOutcome, RunRequest
 from core.workers import PdfWorkers
 from tests.core.gemini_support import build_document, settings_for
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.leaks import assert_nothing_leaked
 
 
 async def run_once(
@@ -50,6 +51,9 @@ async def test_cache_hit_makes_zero_calls_to_the_server(
         assert second.summary["cache_hits"] == 3
         third = await run_once(fake_gemini, workers, journal, pdf, sections, use_cache=False)
         assert third.ok and fake_gemini.stats.count("generate") == 3 + 1  # --no-cache asks again
-        assert fake_gemini.stored_files() == []
+        assert fake_gemini.stats.count("upload") == 0  # the first run's uploads, kept
+        await assert_nothing_leaked(
+            fake_gemini, tmp_path / "ledger.sqlite3", settings_for(fake_gemini)
+        )
     finally:
         journal.close()

@@ -24,7 +24,7 @@ from tests.fakes.gemini import FakeGemini
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _record_in_dead_process(path: Path, display_name: str, scope: str) -> None:
+def record_in_dead_process(path: Path, display_name: str, scope: str) -> None:
     """Write an intent from a process that then exits, as a killed run would leave it."""
     code = (
         "import sys; from core.remote_ledger import RemoteLedger; "
@@ -70,11 +70,11 @@ async def test_sweep_finds_cut_short_uploads_by_display_name(
         pdf = tmp_path / "a.pdf"
         make_pdf("orphan", path=pdf)
         name = "Orphan [s9] #dead-1"
-        _record_in_dead_process(remote_ledger.path, name, fake_gemini.base_url)
+        record_in_dead_process(remote_ledger.path, name, fake_gemini.base_url)
         await client.aio.files.upload(
             file=pdf, config=types.UploadFileConfig(mime_type="application/pdf", display_name=name)
         )
-        _record_in_dead_process(
+        record_in_dead_process(
             remote_ledger.path, "Never uploaded [s8] #dead-2", fake_gemini.base_url
         )
         assert len(fake_gemini.stored_files()) == 1

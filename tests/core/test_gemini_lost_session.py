@@ -10,6 +10,7 @@ from core.remote_ledger import RemoteLedger
 from core.workers import PdfWorkers
 from tests.core.gemini_support import build_document, marker, run_sections, settings_for
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.leaks import assert_nothing_leaked
 
 
 async def test_lost_upload_session_starts_a_new_upload(
@@ -35,5 +36,4 @@ async def test_lost_upload_session_starts_a_new_upload(
     chunks = [r for r in fake_gemini.stats.requests if r.endpoint == "upload_chunk"]
     assert [r.status for r in chunks].count(404) == 1  # the SDK's re-post to the lost one
     assert len(fake_gemini.stats.document_calls(200)) == 3  # each section analysed once
-    assert fake_gemini.stored_files() == []
-    assert remote_ledger.entries() == []
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))

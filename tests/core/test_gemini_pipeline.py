@@ -34,6 +34,7 @@ from tests.core.gemini_support import (
 )
 from tests.fakes.fixtures import stats_wait
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.leaks import assert_nothing_leaked
 
 pytestmark = pytest.mark.usefixtures("transport")
 
@@ -81,8 +82,8 @@ async def test_limits_are_what_the_server_sees_and_answers_match_their_pages(
     assert fake_gemini.stats.count("generate") == 12 + 1  # and the synthesis (text only)
     _assert_own_pages(outcome, sections)
     assert all(r.tokens.prompt > 0 and r.tokens.total > 0 for r in outcome.results.values())
-    assert fake_gemini.stored_files() == []
-    assert remote_ledger.entries() == []
+    assert len(fake_gemini.stored_files()) == 12  # kept for re-asks, each in the ledger
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings)
 
 
 async def test_inline_sections_skip_upload_and_delete(
@@ -146,7 +147,7 @@ async def test_oversized_section_is_cut_into_pieces_and_merged_in_order(
     assert any("sent in 3 parts" in note for note in big.notes)
     assert big.tokens.prompt >= 5 * 258  # usage of the three calls, added up
     assert fake_gemini.stats.count("upload") == 4
-    assert fake_gemini.stored_files() == []
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))
     assert not list(tmp_path.glob("**/*.piece*.pdf"))
 
 
@@ -170,7 +171,7 @@ async def test_one_section_always_failing_is_reported_while_the_rest_succeed(
     assert "invalid argument" in bad.reason.lower()
     assert bad.attempts == 1  # permanent: no retry
     assert len(run.outcome.results) == 4
-    assert fake_gemini.stored_files() == []
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))
 
 
 async def test_blocked_max_tokens_and_failed_file_each_have_their_own_reason(
@@ -197,7 +198,9 @@ async def test_blocked_max_tokens_and_failed_file_each_have_their_own_reason(
     assert CUT_OFF_NOTE in cut.notes
     assert cut.stats["finish_reason"] == "MAX_TOKENS"
     assert run.outcome.results["s04"].notes == []
-    assert fake_gemini.stored_files() == []
+    # the file Gemini could not read is deleted at once; the others are kept for re-asks
+    assert all(marker(3) not in f.display_name for f in fake_gemini.stored_files())
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))
 
 
 async def test_max_tokens_with_required_json_fails_clearly(
@@ -257,8 +260,7 @@ async def test_stage_timeout_leaves_no_file_behind(
     assert "Timed out processing section" in failure.reason
     assert failure.attempts == 2
     assert len(run.outcome.results) == 3
-    assert fake_gemini.stored_files() == []
-    assert remote_ledger.entries() == []
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings)
 
 
 async def test_cancel_mid_run_leaves_no_file_behind(
@@ -281,8 +283,7 @@ async def test_cancel_mid_run_leaves_no_file_behind(
     assert outcome.cancelled
     assert outcome.results == {}
     assert all(f.cancelled for f in outcome.failures.values())
-    assert fake_gemini.stored_files() == []
-    assert remote_ledger.entries() == []
+    await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))
 
 
 async def test_wrong_key_fails_clearly_and_the_key_never_appears_anywhere(

@@ -46,8 +46,9 @@ async def test_every_request_of_a_run_goes_through_the_proxy(
     caplog.set_level(logging.DEBUG)
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [2, 1, 3])
-    # inline_max_mb=0: uploads, upload chunks, polls and deletes go through it too
-    settings = settings_for(fake_gemini, http_proxy=proxy.url)
+    # inline_max_mb=0: uploads, upload chunks, polls and deletes go through it too (the
+    # uploads are deleted at once, not kept for re-asks, so that deletes are sent)
+    settings = settings_for(fake_gemini, http_proxy=proxy.url, keep_uploads_hours=0)
 
     run = await run_sections(settings, workers, remote_ledger, pdf, sections)
 

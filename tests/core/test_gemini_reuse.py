@@ -1,16 +1,24 @@
-"""Cheaper re-asks: with KEEP_UPLOADS_HOURS, a second prompt on the same document uploads
-nothing new; the ledger still holds every kept file, and forgetting deletes them."""
+"""Cheaper re-asks: by default (KEEP_UPLOADS_HOURS=4) a second prompt on the same document
+uploads nothing new; the ledger still holds every kept file, and forgetting deletes them.
+With KEEP_UPLOADS_HOURS=0 nothing is kept."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+
+from core import remote_ledger as remote_ledger_module
 from core.engine import Engine
 from core.processors.base import Prompt
 from core.remote_ledger import RemoteLedger
 from core.workers import PdfWorkers
 from tests.core.gemini_support import PROMPT, build_document, run_sections, settings_for
 from tests.fakes.gemini import FakeGemini
+
+DEFAULT_KEEP_HOURS = 4.0
 
 OTHER_PROMPT = Prompt(name="custom", text="List the risks named in this section.")
 
@@ -24,8 +32,10 @@ async def test_a_second_prompt_on_the_same_document_uploads_nothing_new(
 ) -> None:
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [2, 1, 3])
-    settings = settings_for(fake_gemini, keep_uploads_hours=24)  # inline_max_mb=0: uploads
+    settings = settings_for(fake_gemini)  # the default keeping; inline_max_mb=0: uploads
+    assert settings.keep_uploads_hours == DEFAULT_KEEP_HOURS
 
+    begun = time.time()
     first = await run_sections(settings, workers, remote_ledger, pdf, sections)
     uploads = fake_gemini.stats.count("upload")
     kept = remote_ledger.entries()
@@ -33,6 +43,9 @@ async def test_a_second_prompt_on_the_same_document_uploads_nothing_new(
     assert set(first.outcome.results) == {s.id for s in sections}
     assert uploads == len(sections)
     assert len(kept) == len(sections) and all(entry.kept and entry.sha256 for entry in kept)
+    for entry in kept:  # kept for the default time, no longer
+        assert entry.keep_until is not None
+        assert begun + 4 * 3600 <= entry.keep_until <= time.time() + 4 * 3600
     assert len(fake_gemini.stored_files()) == len(sections)  # kept on Gemini, and recorded
     assert fake_gemini.stats.count("delete") == 0
 
@@ -79,6 +92,36 @@ async def test_without_keeping_nothing_is_left_on_gemini(
 ) -> None:
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [1, 2])
-    await run_sections(settings_for(fake_gemini), workers, remote_ledger, pdf, sections, PROMPT)
+    settings = settings_for(fake_gemini, keep_uploads_hours=0)
+    await run_sections(settings, workers, remote_ledger, pdf, sections, PROMPT)
+    assert fake_gemini.stats.count("delete") == len(sections)
     assert fake_gemini.stored_files() == []
     assert remote_ledger.entries() == []
+
+
+async def test_kept_uploads_are_deleted_by_the_first_run_after_their_time(
+    fake_gemini: FakeGemini,
+    workers: PdfWorkers,
+    remote_ledger: RemoteLedger,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing stays on Gemini past the keep time once any run opens after it: the run's
+    opening sweep deletes the lapsed uploads (and uploads its own sections afresh)."""
+    pdf = tmp_path / "doc.pdf"
+    sections = build_document(pdf, [1, 2])
+    settings = settings_for(fake_gemini)
+    await run_sections(settings, workers, remote_ledger, pdf, sections)
+    lapsed = {e.remote_name for e in remote_ledger.entries()}
+    assert len(lapsed) == len(sections) and lapsed <= {f.name for f in fake_gemini.stored_files()}
+
+    later = time.time() + (DEFAULT_KEEP_HOURS + 0.5) * 3600  # the keep time has passed
+    monkeypatch.setattr(remote_ledger_module, "time", SimpleNamespace(time=lambda: later))
+    assert not any(entry.kept for entry in remote_ledger.entries())
+
+    again = await run_sections(settings, workers, remote_ledger, pdf, sections, OTHER_PROMPT)
+
+    assert set(again.outcome.results) == {s.id for s in sections}
+    assert fake_gemini.stats.count("upload") == 2 * len(sections)  # nothing lapsed reused
+    assert lapsed.isdisjoint(f.name for f in fake_gemini.stored_files())
+    assert lapsed.isdisjoint(e.remote_name for e in remote_ledger.entries())

@@ -15,7 +15,7 @@ from core.metrics import SECTION_STATES, Metrics
 from core.results import SectionResult, TokenUsage
 from core.settings import Settings
 from tests.fakes.gemini import FakeGemini
-from tests.helpers.cli import gemini_env, start_cli
+from tests.helpers.cli import assert_nothing_leaked_after_forget, gemini_env, start_cli
 from tests.helpers.metrics import metrics_url, scrape, value
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
@@ -157,7 +157,8 @@ async def test_scrape_during_a_run_finds_the_documented_series(tmp_path: Path) -
             "--metrics-port",
             "0",
         ]
-        proc = await start_cli(args, gemini_env(tmp_path, fake), log)
+        env = gemini_env(tmp_path, fake)
+        proc = await start_cli(args, env, log)
         try:
             assert await asyncio.to_thread(fake.wait_for_in_flight, 2, 60)
             await until(lambda: metrics_url(log) is not None, timeout=30)
@@ -197,4 +198,4 @@ async def test_scrape_during_a_run_finds_the_documented_series(tmp_path: Path) -
             proc.send_signal(signal.SIGINT)  # cancel cleanly: the hanging call is dropped
             await asyncio.wait_for(proc.wait(), 60)
         assert proc.returncode == 130, log.read_text()
-        assert fake.stored_files() == []
+        assert_nothing_leaked_after_forget(fake, env)

@@ -26,6 +26,8 @@ pages received, and ``citation_rule`` makes some wrong (see ``gemini_citations``
 Faults: see ``gemini_faults``.
 Stats: see ``gemini_stats``. Vertex AI (express mode and a project's paths, its OAuth
 token endpoint, no Files API): see ``gemini_vertex``.
+Context caches (``cachedContents`` create/get/delete, generateContent with
+``cachedContent``): see ``gemini_caches``.
 Batch jobs (create/get/list/cancel/delete, JSONL or inlined
 answers, PENDING→RUNNING→SUCCEEDED after ``batch_pending_s``/``batch_running_s``): see
 ``gemini_batches``.
@@ -56,7 +58,9 @@ from typing import Any
 
 from tests.fakes import gemini_answers as answers
 from tests.fakes import gemini_errors as errors
+from tests.fakes.gcs import FakeGcs
 from tests.fakes.gemini_batches import BatchApi, BatchInfo
+from tests.fakes.gemini_caches import CACHE, CACHES, CacheStore, StoredCache
 from tests.fakes.gemini_citations import CitationRule
 from tests.fakes.gemini_faults import ERROR_KINDS, Fault, FaultBook, SlidingWindowLimiter
 from tests.fakes.gemini_files import FileStore, StoredFile, StoredFileInfo, info
@@ -174,6 +178,9 @@ class FakeGemini:
         self.rpm = rpm
         self._faults = FaultBook()
         self._files = FileStore()
+        self._caches = CacheStore()
+        #: a fake Cloud Storage whose ``gs://`` objects requests may name (Vertex)
+        self.gcs: FakeGcs | None = None
         self._batches = BatchApi(self)
         #: Vertex AI's OAuth endpoint: the tokens it issued (see ``gemini_vertex``)
         self.tokens = TokenIssuer()
@@ -306,6 +313,22 @@ class FakeGemini:
             raise KeyError(name)
         return stored.data
 
+    def stored_caches(self) -> list[StoredCache]:
+        """Context caches not deleted (nor expired) yet."""
+        return [c for c in self._caches.all() if self._caches.get(c.cache_id) is not None]
+
+    @property
+    def cache_reads_before_expiry(self) -> int | None:
+        return self._caches.reads_before_expiry
+
+    @cache_reads_before_expiry.setter
+    def cache_reads_before_expiry(self, reads: int | None) -> None:
+        self._caches.reads_before_expiry = reads
+
+    def expire_cache(self, name: str) -> None:
+        """Forget a context cache as if its TTL had passed (its next use answers 403)."""
+        self._caches.expire(name)
+
     def drop_file(self, name: str) -> None:
         """Forget a file as if it had expired (its next use answers 403)."""
         self._files.delete(name.rsplit("/", 1)[-1])
@@ -353,6 +376,12 @@ class FakeGemini:
             endpoint, handler = batch
             call = _Call(endpoint, started)
             return self._authorised(request, lambda: handler(request, call)), call
+        if method == "POST" and CACHES.match(path):
+            call = _Call("cache_create", started)
+            return self._authorised(request, lambda: self._cache_create(request, call)), call
+        if method in ("GET", "DELETE") and (m := CACHE.match(path)):
+            call = _Call("cache_get" if method == "GET" else "cache_delete", started)
+            return self._authorised(request, lambda: self._cache_op(call, m["id"])), call
         if method == "GET" and (m := _FILES.match(path)):
             call = _Call("list", started)
             return self._authorised(request, lambda: self._list(request, call, m["v"])), call
@@ -616,6 +645,58 @@ class FakeGemini:
             body["nextPageToken"] = str(start + size)
         return self._maybe_reset(Reply.json(200, body), fault)
 
+    def _cache_create(self, request: Request, call: _Call) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            return Reply.json(400, errors.invalid_argument("Invalid JSON payload.").body())
+        contents = self._read_contents(body, require_active=True)
+        call.key = contents.key
+        if contents.problem is not None:
+            return Reply.json(contents.problem.code, contents.problem.body())
+        tokens = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
+        if tokens < self._caches.min_tokens:
+            message = (
+                f"Cached content is too small. total_token_count={tokens}, "
+                f"min_total_token_count={self._caches.min_tokens}"
+            )
+            return Reply.json(400, errors.invalid_argument(message).body())
+        model = str(body.get("model") or "")
+        cache = self._caches.create(
+            model,
+            str(_field(body, "displayName") or ""),
+            contents.documents,
+            contents.display_names,
+            tokens,
+            str(body.get("ttl") or "3600s"),
+        )
+        return Reply.json(200, cache.to_json())
+
+    def _cache_op(self, call: _Call, cache_id: str) -> Reply:
+        cache = self._caches.get(cache_id)
+        if cache is None:
+            error = errors.forbidden(f"CachedContent not found (or permission denied): {cache_id}")
+            return Reply.json(403, error.body())
+        call.key = cache.display_name
+        if call.endpoint == "cache_delete":
+            self._caches.delete(cache_id)
+            return Reply.json(200, {})
+        return Reply.json(200, cache.to_json())
+
+    def _read_cached(self, body: dict[str, Any], contents: _Contents) -> int:
+        """Put the documents of the request's ``cachedContent`` first; their tokens."""
+        name = str(_field(body, "cachedContent") or "")
+        if not name:
+            return 0
+        cache = self._caches.read(name)
+        if cache is None:
+            message = f"CachedContent not found (or permission denied): {name}"
+            contents.problem = contents.problem or errors.forbidden(message)
+            return 0
+        contents.documents[:0] = cache.documents
+        contents.display_names[:0] = cache.display_names
+        return cache.tokens
+
     @staticmethod
     def _maybe_reset(reply: Reply, fault: Fault | None) -> Reply:
         if fault is not None and fault.kind == "reset":
@@ -653,6 +734,9 @@ class FakeGemini:
         self, ref: dict[str, Any], contents: _Contents, require_active: bool
     ) -> None:
         uri = str(_field(ref, "fileUri") or "")
+        if uri.startswith("gs://"):
+            self._read_gcs(uri, contents)
+            return
         match = _FILE_URI.search(uri)
         file_id = match["id"] if match else uri
         stored: StoredFile | None = self._files.get(file_id)
@@ -664,6 +748,16 @@ class FakeGemini:
             contents.problem = contents.problem or errors.file_not_active(file_id)
             return
         contents.documents.append(stored.doc)
+
+    def _read_gcs(self, uri: str, contents: _Contents) -> None:
+        """A ``gs://`` object, read as Vertex reads one with the project's access."""
+        data = self.gcs.read(uri) if self.gcs is not None else None
+        if data is None:
+            message = f"Cannot fetch content from the provided URL: {uri}"
+            contents.problem = contents.problem or errors.invalid_argument(message)
+            return
+        contents.display_names.append(uri)
+        contents.documents.append(self._analyzer.analyze(data, "application/pdf"))
 
     def _generate(self, request: Request, call: _Call, model: str, stream: bool) -> Reply:
         self.stats.generate_started()
@@ -679,9 +773,11 @@ class FakeGemini:
             return Reply.json(400, errors.invalid_argument("Invalid JSON payload.").body())
         config = _camel_keys(_field(body, "generationConfig") or {})
         contents = self._read_contents(body, require_active=True)
+        cached_tokens = self._read_cached(body, contents)
         call.key = contents.key
         facts = answers.facts_for(contents.documents, contents.prompt, self.citation_rule)
         call.generate = {
+            "cached_content": str(_field(body, "cachedContent") or ""),
             "model": model,
             "display_names": tuple(contents.display_names),
             "pages": facts.pages,
@@ -711,6 +807,8 @@ class FakeGemini:
             return early
         prompt_tokens = self.tokens_per_page * contents.pages + len(contents.prompt) // 4
         payload = self._answer(facts, config, model, prompt_tokens, fault)
+        if cached_tokens and "usageMetadata" in payload:
+            payload["usageMetadata"]["cachedContentTokenCount"] = cached_tokens
         call.generate["finish_reason"] = _finish_reason(payload)
         reply = Reply.json(200, payload)
         if stream:

@@ -119,6 +119,8 @@ class BatchInfo:
     from_file: bool
     output_file: str | None
     gets: int
+    #: each line's ``generationConfig`` as the job received it (keys in camelCase)
+    configs: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -169,6 +171,7 @@ class BatchApi:
                 job.from_file,
                 job.output_file,
                 job.gets,
+                tuple(_get(line.request, "generationConfig") or {} for line in job.lines),
             )
             for job in jobs
         ]

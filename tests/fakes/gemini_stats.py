@@ -55,6 +55,7 @@ class GenerateRecord:
     generation_config: dict[str, Any] = field(default_factory=dict)
     service: str = "gemini-api"  # or "vertex" (a project), "vertex-express" (an API key)
     path: str = ""
+    cached_content: str = ""  # the context cache the request read ("" for none)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The app's Gemini-for-organisations controls: which service is in use, the detail level
-and the budget cap, each bound to its setting (what the next run uses)."""
+"""The app's Gemini-for-organisations controls: which service is in use, the detail level,
+the budget cap and how long uploads are kept for re-asks, each bound to its setting (what
+the next run uses)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,34 @@ def test_detail_and_budget_are_what_the_next_run_uses(qtbot) -> None:
     assert panel.model.is_changed("max_cost_usd")
 
 
+def test_keeping_uploads_shows_the_default_and_is_what_the_next_run_uses(qtbot) -> None:
+    panel = panel_for(qtbot)
+    assert panel.keep_uploads.value() == 4.0 and panel.keep_uploads.suffix() == " h"
+    assert not panel.model.is_changed("keep_uploads_hours")
+    panel.keep_uploads.setValue(0)
+    assert panel.keep_uploads.text() == "Off"
+    assert panel.model.settings().keep_uploads_hours == 0
+    assert panel.model.is_changed("keep_uploads_hours")
+    panel.keep_uploads.setValue(12)
+    assert panel.model.settings().keep_uploads_hours == 12
+    panel.reset_to_defaults()
+    assert panel.keep_uploads.value() == 4.0
+
+
+def test_a_keep_time_from_env_is_shown_and_capped_as_env_is(qtbot) -> None:
+    panel = panel_for(qtbot, keep_uploads_hours=24)
+    assert panel.keep_uploads.value() == 24
+    panel.keep_uploads.setValue(60)  # the control stops at Gemini's 48 h less one
+    assert panel.model.settings().keep_uploads_hours == 47
+
+
 def test_cost_controls_are_off_for_the_offline_backend(qtbot) -> None:
     panel = panel_for(qtbot)
     panel.model.set("processor", "local")
-    assert not panel.detail.isEnabled() and not panel.budget.isEnabled()
+    controls = (panel.detail, panel.budget, panel.keep_uploads)
+    assert not any(control.isEnabled() for control in controls)
     panel.model.set("processor", "gemini")
-    assert panel.detail.isEnabled() and panel.budget.isEnabled()
+    assert all(control.isEnabled() for control in controls)
 
 
 def test_auto_means_gemini_when_vertex_is_chosen_without_a_key(qtbot) -> None:

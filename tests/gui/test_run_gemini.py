@@ -1,5 +1,6 @@
 """Runs against the fake Gemini server through the real SDK: a failing section shows its
-reason and "Retry failed sections" fixes it; cancel and close leave nothing behind."""
+reason and "Retry failed sections" fixes it (reusing the upload kept for it), and Clear
+history deletes the kept uploads; cancel and close leak nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from core.remote_ledger import RemoteLedger
 from core.settings import Settings
 from tests.gui.conftest import make_pdf, wait_until
+from tests.helpers.leaks import (
+    assert_nothing_leaked,
+    assert_nothing_leaked_blocking,
+    leaked,
+)
 
 KEY = "AIzaSyGUITESTKEY-do-not-leak-0123456789ab"
 BAD = "<<BAD>>"
@@ -95,12 +102,26 @@ async def test_failure_shows_reason_and_retry_succeeds(
     assert window.progress.row("s2").state == "done"
     assert window.progress.row("s1").state == "done"  # kept from the first run
     assert window.progress.row("s2").tokens
-    assert fake.stored_files() == []
+    assert fake.stats.count("upload") == 3  # the retry reused the upload kept for it
+    assert leaked(fake, tmp_path / "data") == [] and len(fake.stored_files()) == 3
     assert list(gemini_env.iterdir()) == []
     json_path, md_path = window.export_to(tmp_path / "out.json")
     assert "## Part &lt;&lt;BAD&gt;&gt; (pages 3-4)" in md_path.read_text()  # shown, not HTML
     assert KEY not in window.log_view.visible_text()
     assert KEY not in json_path.read_text()
+
+    # History ▸ Clear history deletes the uploads kept for re-asks at once
+    window.history.action.trigger()
+    dialog = window.history.dialog
+    messages: list[str] = []
+    dialog.message.connect(messages.append)
+    box = dialog.confirm_clear("history")
+    assert "kept on Gemini for re-asks" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    await wait_until(lambda: bool(messages), timeout=30)
+    assert fake.stored_files() == []
+    assert "deleted 3 upload(s) kept on Gemini for re-asks" in messages[-1]
+    assert RemoteLedger(tmp_path / "data" / "remote-files.sqlite3").entries() == []
 
 
 async def test_cancel_mid_run_leaves_no_files_anywhere(
@@ -119,7 +140,7 @@ async def test_cancel_mid_run_leaves_no_files_anywhere(
     finally:
         fake.resume()
     assert outcome.cancelled
-    assert fake.stored_files() == []
+    await assert_nothing_leaked(fake, tmp_path / "data", Settings(_env_file=None))
     assert list(gemini_env.iterdir()) == []
     assert all(r.state in ("cancelled", "done") for r in window.progress)
 
@@ -142,7 +163,8 @@ async def test_close_mid_run_leaves_no_files_anywhere(
         fake.resume()
     assert outcome.cancelled
     await wait_until(lambda: not window.isVisible())
-    assert fake.stored_files() == []
+    # the window's loop has stopped with it: the check runs on a loop of its own
+    assert_nothing_leaked_blocking(fake, tmp_path / "data", Settings(_env_file=None))
     assert list(gemini_env.iterdir()) == []
 
 

@@ -91,3 +91,15 @@ def journal_rows(data: Path, query: str) -> list[tuple[object, ...]]:
             return db.execute(query).fetchall()
     except sqlite3.OperationalError:
         return []
+
+
+def assert_nothing_leaked_after_forget(fake: FakeGemini, env: dict[str, str]) -> None:
+    """The CLI runs in ``env`` left no file on the fake that their ledger does not keep
+    for re-asks, and ``sectionflow forget`` deletes the kept ones: none is left at all
+    (tests/helpers/leaks.py says why a kept file is not a leak)."""
+    from tests.helpers.leaks import leaked
+
+    assert leaked(fake, Path(env["SECTIONFLOW_DATA_DIR"])) == []
+    forgotten = run_cli(["forget"], env)
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert fake.stored_files() == []
