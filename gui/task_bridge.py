@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import events as ev
@@ -139,8 +140,9 @@ class TaskBridge(QObject):
         except Exception as exc:
             log.exception("The %s failed", self.noun)
             failure = str(exc) or type(exc).__name__
-        if launch != self._launches:
-            return outcome  # a newer task owns the window now
+        if not shiboken6.isValid(self) or launch != self._launches:
+            # the window is gone (closed while this was let go of), or a newer task owns it
+            return outcome
         self.last_outcome = outcome
         try:
             if failure:
