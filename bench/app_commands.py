@@ -100,8 +100,8 @@ class Commands:
         await _until(lambda: window.document is not None and str(window.document.path) == path)
         opened = time.monotonic()
         await _until(lambda: bool(window.pages.model.rendered_pages()))
-        thread = getattr(window, "prewarm_thread", None)
-        await _until(lambda: thread is None or not thread.is_alive())
+        for thread in (window.prewarm_thread, window.memory_graph.warming):
+            await _until(lambda t=thread: t is None or not t.is_alive())
         return {"t0": started, "opened": opened, "ready": time.monotonic()}
 
     async def do_wait(self, seconds: float) -> dict[str, Any]:

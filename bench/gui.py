@@ -155,8 +155,9 @@ async def _bench(workdir: Path) -> dict[str, float]:
     from core.warmup import warm
 
     # Likewise the PDF worker processes start when the document opens (EngineBridge.
-    # prewarm), not when Run is pressed.
-    for thread in (warm(), window.prewarm_thread):
+    # prewarm), not when Run is pressed, and the memory graph imports its plotting
+    # library on a thread once shown.
+    for thread in (warm(), window.prewarm_thread, window.memory_graph.warming):
         while thread is not None and thread.is_alive():
             await asyncio.sleep(0.02)
     while not window.pages.model.rendered_pages():

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sectionflow.gui")
 #: after the window closes, the longest its tasks' clean-up may keep the process alive
-EXIT_BOUND_S = 1.0
+EXIT_BOUND_S = 0.8
 
 ORG = "SectionFlow"
 APP = "SectionFlow"

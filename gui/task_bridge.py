@@ -188,13 +188,15 @@ class TaskBridge(QObject):
 
     # -- controls ---------------------------------------------------------------------
 
-    def cancel(self) -> None:
-        """Ask the engine to stop; it still cleans up, then ``running_changed(False)``."""
+    def cancel(self, bound_s: float | None = None) -> None:
+        """Ask the engine to stop; it still cleans up, then ``running_changed(False)``,
+        or after ``bound_s`` (CANCEL_BOUND_S) the window is let go of (see above)."""
         if self.running and self._runner is not None:
             log.info("Cancelling the %s", self.noun)
             self._runner.cancel()
-            if not self._bound.isActive():
-                self._bound.start(round(self.CANCEL_BOUND_S * 1000))
+            bound_ms = round((self.CANCEL_BOUND_S if bound_s is None else bound_s) * 1000)
+            if not self._bound.isActive() or self._bound.remainingTime() > bound_ms:
+                self._bound.start(bound_ms)
 
     def set_limit(self, slot: ev.Slot, limit: int) -> int | None:
         """Move a running limit (a slider); the limit in effect, or None when idle."""

@@ -9,6 +9,7 @@ never costs a redraw each.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,8 @@ class MemoryGraph(QWidget):
         self._x_span = 0.0
         self._y_top = 0.0
         self._plot: pg.PlotWidget | None = None
+        #: the thread importing pyqtgraph once the graph is first shown (see showEvent)
+        self.warming: threading.Thread | None = None
 
         self.placeholder = QLabel(IDLE_TEXT, self)
         self.placeholder.setWordWrap(True)
@@ -66,6 +69,15 @@ class MemoryGraph(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
+
+    def showEvent(self, event) -> None:
+        """Once on screen, import pyqtgraph and numpy on a thread, so making the plot at
+        a run's first sample costs the GUI thread tens of ms, not half a second."""
+        super().showEvent(event)
+        if self._plot is None and self.warming is None:
+            self.warming = threading.Thread(target=_import_plotting, name="plot-warmup")
+            self.warming.daemon = True
+            self.warming.start()
 
     @property
     def built(self) -> bool:
@@ -244,6 +256,11 @@ class MemoryGraph(QWidget):
     def clear_ranges(self) -> None:
         self._x_span = 0.0
         self._y_top = 0.0
+
+
+def _import_plotting() -> None:
+    import numpy  # noqa: F401
+    import pyqtgraph  # noqa: F401
 
 
 def _nice_ceiling(value: float) -> float:
