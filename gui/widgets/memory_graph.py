@@ -9,11 +9,12 @@ never costs a redraw each.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
@@ -33,9 +34,12 @@ IDLE_TEXT = (
 
 
 class MemoryGraph(QWidget):
-    """The plot itself (pyqtgraph and numpy, half a second of imports) is made when the
-    first sample arrives or someone asks for it, never for the window's first frame
+    """The plot itself (pyqtgraph and numpy, half a second of imports) is never made for
+    the window's first frame: they are imported on a thread once the graph is on screen
+    and the plot is made when that is done, before any run needs it
     (docs/ARCHITECTURE.md, "Start-up")."""
+
+    _imported = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,13 +73,20 @@ class MemoryGraph(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
+        self._imported.connect(lambda: self.plot)
 
     def showEvent(self, event) -> None:
         """Once on screen, import pyqtgraph and numpy on a thread, so making the plot at
         a run's first sample costs the GUI thread tens of ms, not half a second."""
         super().showEvent(event)
         if self._plot is None and self.warming is None:
-            self.warming = threading.Thread(target=_import_plotting, name="plot-warmup")
+
+            def imported() -> None:
+                _import_plotting()
+                with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                    self._imported.emit()  # queued: the plot is made on the GUI thread
+
+            self.warming = threading.Thread(target=imported, name="plot-warmup")
             self.warming.daemon = True
             self.warming.start()
 
