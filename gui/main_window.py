@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from core.citations.model import Citation
 from core.engine import Engine
 from core.errors import EncryptedPdfError
+from core.limits import workers_for
 from core.memory import own_memory_label, process_tree_rss_mb
 from core.paths import log_dir
 from core.run_types import RunOutcome
@@ -566,10 +567,9 @@ class MainWindow(QMainWindow):
         self.report.clear()
         self.run.outcome = None
         self._show_outcome_badge(None)
-        # one worker, not the run's full count: the first section starts on it and the
-        # engine starts the rest as the run needs them; idle, each would hold ~50 MB
-        # (docs/ARCHITECTURE.md, "Start-up")
-        self.prewarm_thread = self.bridge.prestart_workers(1)
+        self.prewarm_thread = self.bridge.prestart_workers(
+            min(info.page_count, workers_for(self.settings.settings()))
+        )
         self.store.add_recent(info.path)
         self._fill_recent()
         self.setWindowTitle(f"{info.path.name} — {APP_NAME}")
