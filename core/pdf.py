@@ -12,15 +12,32 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pymupdf
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
 from core.processors.base import SplitPart
 from core.sections import OutlineEntry
 
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
+if TYPE_CHECKING:
+    import pymupdf
+
+_mupdf_ready = False
+
+
+def _mupdf() -> ModuleType:
+    """PyMuPDF, imported on first use: a tenth of a second the app's window and the
+    command line's parsing need not wait for (MuPDF only runs in the worker processes
+    and the render process; docs/ARCHITECTURE.md, "Start-up")."""
+    global _mupdf_ready
+    import pymupdf
+
+    if not _mupdf_ready:
+        pymupdf.TOOLS.mupdf_display_errors(False)
+        pymupdf.TOOLS.mupdf_display_warnings(False)
+        _mupdf_ready = True
+    return pymupdf
+
 
 _MAGIC_WINDOW = 1024
 
@@ -77,9 +94,10 @@ def open_document(path: str | os.PathLike[str], password: str | None = None) -> 
         raise NotAPdfError(f"'{name}' is empty (0 bytes), not a PDF")
     if b"%PDF-" not in head:
         raise NotAPdfError(f"'{name}' is not a PDF (its content is not PDF data)")
+    mupdf = _mupdf()
     try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        doc = mupdf.open(path, filetype="pdf")
+    except (mupdf.FileDataError, RuntimeError, ValueError) as exc:
         raise DamagedPdfError(f"'{name}' is damaged beyond repair and cannot be opened") from exc
     try:
         return _checked(doc, path, password)
@@ -189,7 +207,7 @@ def split_section(
     source = _cached_source(Path(src), password)
     out_path = Path(out_path)
     tmp = out_path.with_suffix(".partial")
-    out = pymupdf.open()
+    out = _mupdf().open()
     try:
         for first, last in contiguous_runs(pages):
             out.insert_pdf(
@@ -235,5 +253,5 @@ def render_page(
     if fit_height > 0:
         zoom = min(zoom, fit_height / max(page.rect.height, 1))
     zoom = max(0.05, zoom)
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+    pix = page.get_pixmap(matrix=_mupdf().Matrix(zoom, zoom), alpha=False)
     return PageImage(pix.width, pix.height, pix.stride, bytes(pix.samples))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -21,12 +22,18 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
 log = logging.getLogger("sectionflow.gui")
+#: after the window closes, the longest its tasks' clean-up may keep the process alive
+EXIT_BOUND_S = 0.8
 
 ORG = "SectionFlow"
 APP = "SectionFlow"
@@ -69,8 +76,41 @@ async def _run_window(args: argparse.Namespace) -> int:
     app = QApplication.instance()
     app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(0))
     await closed
-    await window.bridge.wait()
+    if not await finish_tasks(window, EXIT_BOUND_S):
+        log.warning("Clean-up outlasted %.1f s; ending now (the next start sweeps)", EXIT_BOUND_S)
+        _end_now(0)
     return 0
+
+
+async def finish_tasks(window: MainWindow, bound_s: float) -> bool:
+    """Once the window has closed: wait up to ``bound_s`` for its tasks (those let go of
+    after a cancel too), then end the engine's workers; False when time ran out first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound_s
+    for bridge in (window.bridge, window.batch_bridge):
+        if not await bridge.settle(max(0.0, deadline - loop.time())):
+            return False
+    window.engine.close()  # a no-op when closeEvent did it already
+    return True
+
+
+def _end_now(code: int) -> None:
+    """Closing never waits longer than EXIT_BOUND_S: end this process's children (PDF
+    workers, the render process) and the process itself. What a clean-up left is safe:
+    the journal is crash-safe and the remote-file ledger's sweep deletes any upload left
+    at the next start (docs/ARCHITECTURE.md, "Cancel and close")."""
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=0.3)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    logging.shutdown()
+    os._exit(code)
 
 
 def _prepare_self_test() -> Path:

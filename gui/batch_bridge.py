@@ -43,5 +43,5 @@ class BatchBridge(TaskBridge):
         self, settings: Settings, options: BatchOptions, source: str, paths: Sequence[Path]
     ) -> asyncio.Task:
         """Start a batch on the running loop; the task is kept until it ends."""
-        runner = self._factory(settings, options, self._on_event)
+        runner = self._factory(settings, options, self._listener())
         return self._launch(runner, runner.run(source, list(paths)))  # type: ignore[attr-defined]

@@ -48,5 +48,5 @@ class EngineBridge(TaskBridge):
 
     def start(self, request: RunRequest, settings: Settings) -> asyncio.Task:
         """Start a run on the running loop; the task is kept until it ends."""
-        pipeline = self._factory(settings, self._on_event)
+        pipeline = self._factory(settings, self._listener())
         return self._launch(pipeline, pipeline.run(request))

@@ -22,6 +22,8 @@ _QUESTIONS = {
     "batch": "A folder batch is still going. Stop it and close? Finished files keep their "
     "results and the index lists them; temporary and remote files are cleaned up first.",
 }
+#: how long "Yes" keeps the window open for the cancelled task (docs/ARCHITECTURE.md)
+CLOSE_CANCEL_BOUND_S = 0.3
 _ENDED = "The {noun} has ended by itself. Close SectionFlow now?"
 
 
@@ -89,7 +91,9 @@ class CloseGuard(QObject):
         self._stopping = bridge
         if hasattr(self.window, "show_message"):
             self.window.show_message(f"Stopping the {bridge.noun} before closing…")
-        bridge.cancel()
+        # a shorter bound than Esc's: the process then waits for the clean-up (within
+        # gui.app.EXIT_BOUND_S) anyway, so the window need not
+        bridge.cancel(bound_s=CLOSE_CANCEL_BOUND_S)
 
     def _on_running(self, running: bool) -> None:
         box = self.box

@@ -760,7 +760,8 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._rss_timer.stop()
         self.service.shutdown()
-        self.engine.close()
+        if not any(bridge.cleaning for bridge in (self.bridge, self.batch_bridge)):
+            self.engine.close()  # else gui.app ends it, within its bound, at exit
         logging.getLogger().removeHandler(self.log_handler)
         event.accept()
 

@@ -151,31 +151,55 @@ class PdfService(QObject):
         """
 
         def job(document: OpenedDocument, generation: int) -> None:
-            if not force and not self._wanted(page):
-                self.page_rendered.emit(generation, page, width_px, QImage())
-                return
-            if self._gone(document):
-                self.page_rendered.emit(generation, page, width_px, _blank())
-                return
-            try:
-                drawn = renderer().call(
-                    pdf.render_page,
-                    str(document.path),
-                    page,
-                    width_px,
-                    document.password,
-                    fit_height,
-                    timeout=RENDER_TIMEOUT_S,
-                )
-                image = to_qimage(drawn)
-            except Exception:
-                log.warning("Could not render page %d of %s", page, document.path.name)
-                image = QImage()
-            if image.isNull():
-                image = _blank()
-            self.page_rendered.emit(generation, page, width_px, image)
+            self._render_one(document, generation, page, width_px, force, fit_height)
 
         return self._document_job(job)
+
+    def _render_one(
+        self,
+        document: OpenedDocument,
+        generation: int,
+        page: int,
+        width_px: int,
+        force: bool,
+        fit_height: int,
+    ) -> None:
+        """On the worker thread: draw one page in the render process and hand it over."""
+        if not force and not self._wanted(page):
+            self.page_rendered.emit(generation, page, width_px, QImage())
+            return
+        if self._gone(document):
+            self.page_rendered.emit(generation, page, width_px, _blank())
+            return
+        try:
+            drawn = renderer().call(
+                pdf.render_page,
+                str(document.path),
+                page,
+                width_px,
+                document.password,
+                fit_height,
+                timeout=RENDER_TIMEOUT_S,
+            )
+            image = to_qimage(drawn)
+        except Exception:
+            log.warning("Could not render page %d of %s", page, document.path.name)
+            image = QImage()
+        if image.isNull():
+            image = _blank()
+        self.page_rendered.emit(generation, page, width_px, image)
+
+    def render_many(self, pages: list[int], width_px: int, *, fit_height: int = 0) -> None:
+        """Render pages of the current document one after another in one job (the grid's
+        batch once scrolling settles); each still skipped once no longer wanted."""
+
+        def job(document: OpenedDocument, generation: int) -> None:
+            for page in pages:
+                if generation != self._generation or self._closed:
+                    return
+                self._render_one(document, generation, page, width_px, False, fit_height)
+
+        self._document_job(job)
 
     def find_quote(self, page: int, quote: str) -> Future | None:
         """Where ``quote`` is drawn on a page of the current document, in the render

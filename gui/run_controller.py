@@ -100,6 +100,7 @@ class RunController(QObject):
         bridge.event.connect(progress.apply)
         bridge.completed.connect(self._on_completed)
         bridge.failed.connect(self._on_run_failed)
+        bridge.let_go.connect(self._on_let_go)
         bridge.follow(settings, self.message.emit)
         settings.subscribe(self._on_setting_changed)
 
@@ -275,6 +276,16 @@ class RunController(QObject):
         if self.bridge.running:
             self.message.emit("Cancelling… (cleaning up temporary and remote files)")
             self.bridge.cancel()
+
+    def _on_let_go(self) -> None:
+        """The run is still cleaning up after Cancel, in the background: the window is
+        idle and the sections it had not finished are cancelled."""
+        count = self.progress.cancel_unfinished()
+        word = "section" if count == 1 else "sections"
+        self.message.emit(
+            f"Cancelled: {count} {word} not finished; temporary and remote files are "
+            "cleaned up in the background"
+        )
 
     # -- events -----------------------------------------------------------------------
 

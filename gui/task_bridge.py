@@ -7,6 +7,13 @@ could be collected mid-run (docs/ARCHITECTURE.md, "qasync"): the bridge keeps it
 ends. Events arrive on the loop thread (with qasync, the GUI thread), so re-emitting is a
 direct call; listeners pick the event types they care about from the one ``event``
 signal (see :class:`gui.run_controller.RunController`).
+
+Cancelling never holds the window longer than ``CANCEL_BOUND_S``: the engine is told at
+once, and if its task has not ended by then (a worker busy on a slow page, a network call
+that will not give up) the bridge *lets go* of it: the window is idle again with the
+unfinished sections marked cancelled, while the task finishes its clean-up in the
+background. Its late events still reach the window until another task starts
+(docs/ARCHITECTURE.md, "Cancel and close").
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import events as ev
 from core.errors import SectionFlowError
@@ -47,9 +55,14 @@ class TaskBridge(QObject):
     completed = Signal(object)
     #: the task could not run or crashed; the text is for the user
     failed = Signal(str)
+    #: cancelling took longer than CANCEL_BOUND_S: the window is idle again while the
+    #: task still cleans up in the background (what it had not finished is cancelled)
+    let_go = Signal()
 
     #: what the user calls the task, in messages ("run", "batch")
     noun = "task"
+    #: the longest Esc (or closing) keeps the window waiting on a cancelled task
+    CANCEL_BOUND_S = 0.8
 
     def __init__(self, factory: Callable[..., Runner], parent: QObject | None = None) -> None:
         """``factory`` makes the task's runner (by default the engine's; tests pass a
@@ -60,10 +73,21 @@ class TaskBridge(QObject):
         self._running = False
         self._runner: Runner | None = None
         self.last_outcome: Any = None
+        #: tasks let go of after a cancel, still cleaning up
+        self._background: set[asyncio.Task] = set()
+        self._launches = 0
+        self._bound = QTimer(self)
+        self._bound.setSingleShot(True)
+        self._bound.timeout.connect(self._let_go)
 
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def cleaning(self) -> bool:
+        """A task let go of after a cancel is still cleaning up in the background."""
+        return any(not task.done() for task in self._background)
 
     @property
     def task(self) -> asyncio.Task | None:
@@ -80,33 +104,56 @@ class TaskBridge(QObject):
             work.close()
             raise RuntimeError(f"A {self.noun} is already going; cancel it or wait for it to end")
         self._runner = runner
+        self._launches += 1
+        self._bound.stop()
         name = f"sectionflow-{self.noun}"
         self._task = asyncio.get_running_loop().create_task(self._guarded(work), name=name)
         self._running = True
         self.running_changed.emit(True)
         return self._task
 
+    def _listener(self) -> Callable[[ev.Event], None]:
+        """The ``emit`` for the task about to be launched: its events reach the window
+        until a later task starts (a task let go of may still be cleaning up then)."""
+        launch = self._launches + 1
+
+        def emit(event: ev.Event) -> None:
+            if launch == self._launches:
+                self.event.emit(event)
+
+        return emit
+
     async def _guarded(self, work: Coroutine[Any, Any, Any]) -> Any:
-        """Run the work; whatever happens, the window hears how it ended."""
+        """Run the work; whatever happens, the window hears how it ended (unless a later
+        task has started since this one was let go of)."""
+        launch = self._launches
         outcome = None
+        failure = ""
         try:
             outcome = await work
         except asyncio.CancelledError:
             log.warning("The %s was stopped before it could finish", self.noun)
-            self.failed.emit(f"The {self.noun} was stopped")
+            failure = f"The {self.noun} was stopped"
         except SectionFlowError as exc:  # said in the user's words: no traceback
             log.warning("The %s could not go on: %s", self.noun, exc)
-            self.failed.emit(str(exc) or type(exc).__name__)
+            failure = str(exc) or type(exc).__name__
         except Exception as exc:
             log.exception("The %s failed", self.noun)
-            self.failed.emit(str(exc) or type(exc).__name__)
+            failure = str(exc) or type(exc).__name__
+        if not shiboken6.isValid(self) or launch != self._launches:
+            # the window is gone (closed while this was let go of), or a newer task owns it
+            return outcome
         self.last_outcome = outcome
         try:
+            if failure:
+                self.failed.emit(failure)
             if outcome is not None:
                 self.completed.emit(outcome)
         finally:
-            self._running = False  # before the signal: listeners ask `running`
-            self.running_changed.emit(False)
+            if self._running:
+                self._bound.stop()
+                self._running = False  # before the signal: listeners ask `running`
+                self.running_changed.emit(False)
         return outcome
 
     async def wait(self) -> Any:
@@ -119,16 +166,37 @@ class TaskBridge(QObject):
         except asyncio.CancelledError:
             return None
 
-    def _on_event(self, event: ev.Event) -> None:
-        self.event.emit(event)
+    async def settle(self, timeout: float) -> bool:
+        """At exit: wait up to ``timeout`` seconds for every task, the ones let go of
+        too; True when all have ended."""
+        tasks = {task for task in (self._task, *self._background) if task and not task.done()}
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        return all(task.done() for task in tasks)
+
+    def _let_go(self) -> None:
+        """The cancel bound passed with the task still cleaning up: idle the window."""
+        task = self._task
+        if not self._running or task is None or task.done():
+            return
+        log.info("The cancelled %s still cleans up; the window is free again", self.noun)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        self.let_go.emit()
+        self._running = False
+        self.running_changed.emit(False)
 
     # -- controls ---------------------------------------------------------------------
 
-    def cancel(self) -> None:
-        """Ask the engine to stop; it still cleans up, then ``running_changed(False)``."""
+    def cancel(self, bound_s: float | None = None) -> None:
+        """Ask the engine to stop; it still cleans up, then ``running_changed(False)``,
+        or after ``bound_s`` (CANCEL_BOUND_S) the window is let go of (see above)."""
         if self.running and self._runner is not None:
             log.info("Cancelling the %s", self.noun)
             self._runner.cancel()
+            bound_ms = round((self.CANCEL_BOUND_S if bound_s is None else bound_s) * 1000)
+            if not self._bound.isActive() or self._bound.remainingTime() > bound_ms:
+                self._bound.start(bound_ms)
 
     def set_limit(self, slot: ev.Slot, limit: int) -> int | None:
         """Move a running limit (a slider); the limit in effect, or None when idle."""

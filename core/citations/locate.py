@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-
-import pymupdf
+from typing import TYPE_CHECKING
 
 from core import pdf
 
+if TYPE_CHECKING:
+    import pymupdf
+
 #: no TEXT_PRESERVE_LIGATURES: "ﬁ" on the page matches "fi" in the quote
-_FLAGS = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP
 _RUN_WORDS = 5
 
 
@@ -46,9 +47,12 @@ def quote_rects(
 def _search(page: pymupdf.Page, quote: str) -> list[pymupdf.Rect]:
     if not quote:
         return []
-    hits = page.search_for(quote, flags=_FLAGS)
+    import pymupdf  # in the render or worker process only (see core.pdf._mupdf)
+
+    flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP
+    hits = page.search_for(quote, flags=flags)
     if hits:
         return hits
     words = quote.split()
     runs = [" ".join(words[i : i + _RUN_WORDS]) for i in range(0, len(words), _RUN_WORDS)]
-    return [rect for run in runs if len(run) > 3 for rect in page.search_for(run, flags=_FLAGS)]
+    return [rect for run in runs if len(run) > 3 for rect in page.search_for(run, flags=flags)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from core import events as ev
 from core.sections import Section
 from gui.state.observable import Change, ObservableRows
-from gui.state.outcome_words import ENDINGS, PARTIAL, Tally
+from gui.state.outcome_words import CANCELLED, ENDINGS, PARTIAL, Tally
 
 FINAL = {ev.Stage.DONE, ev.Stage.FAILED, ev.Stage.CANCELLED, ev.Stage.SKIPPED}
 
@@ -137,6 +137,19 @@ class RunProgress(ObservableRows["SectionProgress"]):
         if key and row.stage_since is not None:
             row.timings[key] = row.timings.get(key, 0.0) + self._clock() - row.stage_since
         row.stage_since = None
+
+    def cancel_unfinished(self) -> int:
+        """Cancel outlasted its bound (gui.task_bridge): the rows not ended yet show as
+        cancelled now, whatever the engine's clean-up still does. How many there were."""
+        left = [row for row in self._rows if not row.finished]
+        for row in left:
+            self._close_stage(row)
+            row.state, row.stage, row.reason = CANCELLED, CANCELLED, "Cancelled"
+        if self.finished_at is None:
+            self.finished_at = self._clock()
+        if left:
+            self._notify(Change.RESET)
+        return len(left)
 
     def abandon(self, reason: str) -> int:
         """The run stopped before these rows ended (it could not start, or crashed): they

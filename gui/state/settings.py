@@ -255,6 +255,8 @@ class AppSettings:
         "auto"."""
         if settings.processor is not ProcessorKind.AUTO:
             return settings
-        gemini = self._has_key() or settings.google_genai_use_vertexai
+        # a key in the environment or .env answers without asking the OS keyring, whose
+        # backends take a few hundred ms to probe at start-up
+        gemini = bool(settings.api_key()) or self._has_key() or settings.google_genai_use_vertexai
         kind = ProcessorKind.GEMINI if gemini else ProcessorKind.LOCAL
         return settings.model_copy(update={"processor": kind})

@@ -41,6 +41,7 @@ class PagesPanel(QWidget):
         self.model = ThumbnailModel(service, self)
         self.view = ThumbnailView(self.model, self)
         service.set_wanted(self.view.is_wanted)
+        self.model.wanted = self.view.is_wanted
         self._syncing = False
 
         self.title = ElidedLabel("", self)  # plain text: metadata is untrusted

@@ -9,7 +9,7 @@ the effective concurrency over time, the two charts sharing one time axis.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from gui.state.report_text import figures, headline, seconds
-from gui.widgets.concurrency_plot import ConcurrencyPlot
 from gui.widgets.drawn_when_shown import DrawnWhenShown
-from gui.widgets.gantt_chart import GanttChart
+
+if TYPE_CHECKING:
+    from gui.widgets.concurrency_plot import ConcurrencyPlot
+    from gui.widgets.gantt_chart import GanttChart
 
 EMPTY_TEXT = "No run yet. When a run ends, this shows where its time went."
 RUNNING_TEXT = "A run is going: its report appears here when it ends."
@@ -66,15 +68,10 @@ class RunReport(DrawnWhenShown, QWidget):
         self.figures_area.setMinimumWidth(170)
         self.figures_area.setToolTip("The run's figures; hover over one for what it means")
 
-        self.gantt = GanttChart(self)
-        self.concurrency = ConcurrencyPlot(self)
-        self.concurrency.plot.setXLink(self.gantt.plot)
-        charts = QSplitter(Qt.Orientation.Vertical, self)
+        #: the charts (pyqtgraph) are made with the first report, not for the first frame
+        self._charts: tuple[GanttChart, ConcurrencyPlot] | None = None
+        charts = self._charts_split = QSplitter(Qt.Orientation.Vertical, self)
         charts.setObjectName("reportCharts")
-        charts.addWidget(self.gantt)
-        charts.addWidget(self.concurrency)
-        charts.setStretchFactor(0, 3)
-        charts.setStretchFactor(1, 1)
         charts.setChildrenCollapsible(False)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.setObjectName("reportSplit")
@@ -99,6 +96,28 @@ class RunReport(DrawnWhenShown, QWidget):
         outer.addWidget(self.stack)
 
     @property
+    def gantt(self) -> GanttChart:
+        return self._made_charts()[0]
+
+    @property
+    def concurrency(self) -> ConcurrencyPlot:
+        return self._made_charts()[1]
+
+    def _made_charts(self) -> tuple[GanttChart, ConcurrencyPlot]:
+        if self._charts is None:
+            from gui.widgets.concurrency_plot import ConcurrencyPlot
+            from gui.widgets.gantt_chart import GanttChart
+
+            gantt, concurrency = GanttChart(self), ConcurrencyPlot(self)
+            concurrency.plot.setXLink(gantt.plot)
+            self._charts_split.addWidget(gantt)
+            self._charts_split.addWidget(concurrency)
+            self._charts_split.setStretchFactor(0, 3)
+            self._charts_split.setStretchFactor(1, 1)
+            self._charts = (gantt, concurrency)
+        return self._charts
+
+    @property
     def has_report(self) -> bool:
         return self.stack.currentIndex() == 1
 
@@ -109,8 +128,9 @@ class RunReport(DrawnWhenShown, QWidget):
         self._stale = False  # nothing left to draw
         self.placeholder.setText(RUNNING_TEXT if running else EMPTY_TEXT)
         self.stack.setCurrentIndex(0)
-        self.gantt.clear()
-        self.concurrency.clear()
+        if self._charts is not None:
+            for chart in self._charts:
+                chart.clear()
 
     def show_report(
         self, report: dict[str, Any], *, processor: str = "", elapsed_s: float = 0.0

@@ -1,14 +1,19 @@
-"""One row per page; thumbnails are asked for lazily and cached.
+"""One row per page; thumbnails are asked for lazily, after scrolling settles, and cached.
 
-Qt only asks a view's model for the decoration of items it paints, so requesting the
-render from :meth:`ThumbnailModel.image` renders exactly the pages that scroll into view.
-Images are kept in an LRU cache keyed by page, at the largest width rendered so far, so
-zooming out never re-renders and zooming in renders once per size step.
+Qt only asks a view's model for the decoration of items it paints, so noting the render
+in :meth:`ThumbnailModel.image` finds exactly the pages that scroll into view. The notes
+are *coalesced*: each paint only restarts a short timer, and once the view has been still
+for ``SETTLE_MS`` the pages still in sight go to the PDF thread as one batch. Paging fast
+through thousands of pages therefore costs the GUI thread a cached pixmap or a grey
+placeholder per painted card and nothing per page passed (docs/ARCHITECTURE.md, "Paging").
+Images are kept in an LRU cache bounded in bytes, keyed by page, at the largest width
+rendered so far, so zooming out never re-renders and zooming in renders once per step.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -17,6 +22,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QImage, QPixmap
 
@@ -29,7 +35,12 @@ HighlightRole = Qt.ItemDataRole.UserRole + 2
 WIDTH_STEP = 16
 #: the thumbnail box is this many times as tall as it is wide (see thumbnail_view)
 BOX_ASPECT = 1.32
-CACHE_PAGES = 800
+#: page images kept, in bytes (about 500 thumbnails at the default size)
+CACHE_BYTES = 40 * 2**20
+#: ready-to-paint pixmaps kept: a few screens' worth
+PIXMAP_PAGES = 240
+#: the view must be this still before the pages in sight are asked for
+SETTLE_MS = 90
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -41,7 +52,18 @@ class ThumbnailModel(QAbstractListModel):
         self._document: OpenedDocument | None = None
         self._page_count = 0
         self._images: OrderedDict[int, tuple[int, QImage]] = OrderedDict()
+        self._image_bytes = 0
         self._pending: dict[int, int] = {}
+        #: pages painted without a good enough image since the view last settled
+        self._asked: dict[int, int] = {}
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._flush)
+        #: which pages are still worth rendering once settled (the view's pages in sight)
+        self.wanted: Callable[[int], bool] = lambda page: True
+        #: the pages sent to the PDF thread for this document, in order (tests read it)
+        self.requested_pages: list[int] = []
         #: ready-to-blit pixmaps at the size last painted: scaling a page image on every
         #: paint (each scroll step repaints a dozen) was the grid's main cost
         self._scaled: OrderedDict[int, QPixmap] = OrderedDict()
@@ -57,8 +79,11 @@ class ThumbnailModel(QAbstractListModel):
         self._document = document
         self._page_count = document.info.page_count if document else 0
         self._images.clear()
+        self._image_bytes = 0
         self._scaled.clear()
         self._pending.clear()
+        self._asked.clear()
+        self.requested_pages = []
         self._highlight = frozenset()
         self.endResetModel()
 
@@ -113,15 +138,33 @@ class ThumbnailModel(QAbstractListModel):
         return max(WIDTH_STEP, round(self.thumb_width * self.device_pixel_ratio))
 
     def image(self, page: int) -> QImage | None:
-        """The best image we have for the page (maybe low-res), asking for a better one."""
+        """The best image we have for the page (maybe low-res), noting that a better one
+        is wanted once the view settles."""
         want = self.wanted_width()
         cached = self._images.get(page)
         if cached is not None:
             self._images.move_to_end(page)
         if (cached is None or cached[0] < want) and self._pending.get(page, 0) < want:
-            self._pending[page] = want
-            self._service.render(page, want, fit_height=int(want * BOX_ASPECT))
+            self._asked[page] = want
+            self._settle.start()  # restarted by every paint: fires once scrolling stops
         return cached[1] if cached else None
+
+    def moved(self) -> None:
+        """The view scrolled: hold back what was asked until it is still again."""
+        if self._asked:
+            self._settle.start()
+
+    def _flush(self) -> None:
+        """The view is still: ask for the pages in sight as one batch, in page order."""
+        asked, self._asked = self._asked, {}
+        batch = sorted(page for page in asked if self.wanted(page))
+        if not batch:
+            return
+        want = max(asked[page] for page in batch)
+        for page in batch:
+            self._pending[page] = want
+        self.requested_pages.extend(batch)
+        self._service.render_many(batch, want, fit_height=int(want * BOX_ASPECT))
 
     def pixmap(self, page: int, size: QSize, ratio: float) -> QPixmap | None:
         """The page scaled to fit ``size`` (logical pixels), cached until it changes."""
@@ -149,7 +192,7 @@ class ThumbnailModel(QAbstractListModel):
         scaled = QPixmap.fromImage(image)
         scaled.setDevicePixelRatio(ratio)
         self._scaled[page] = scaled
-        while len(self._scaled) > CACHE_PAGES:
+        while len(self._scaled) > PIXMAP_PAGES:
             self._scaled.popitem(last=False)
         return scaled
 
@@ -163,10 +206,14 @@ class ThumbnailModel(QAbstractListModel):
             return
         cached = self._images.get(page)
         if cached is None or cached[0] <= width:
+            if cached is not None:
+                self._image_bytes -= cached[1].sizeInBytes()
             self._images[page] = (width, image)
+            self._image_bytes += image.sizeInBytes()
             self._images.move_to_end(page)
             self._scaled.pop(page, None)
-            while len(self._images) > CACHE_PAGES:
-                self._images.popitem(last=False)
+            while self._image_bytes > CACHE_BYTES and len(self._images) > 1:
+                _, (_, dropped) = self._images.popitem(last=False)
+                self._image_bytes -= dropped.sizeInBytes()
         index = self.index(page - 1)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

@@ -138,6 +138,7 @@ class ThumbnailView(QListView):
         self.setAccessibleName("Page thumbnails")
         self.doubleClicked.connect(lambda index: self.preview_requested.emit(index.row() + 1))
         self.verticalScrollBar().valueChanged.connect(self._update_visible)
+        self.verticalScrollBar().valueChanged.connect(model.moved)
         model.modelReset.connect(self._update_visible)
         self.set_thumb_width(model.thumb_width)
 
