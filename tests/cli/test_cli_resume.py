@@ -18,15 +18,21 @@ SECTION_ID = re.compile(r"\[(s\d+)\]")
 
 
 def done_in_journal(data_dir: Path) -> set[str]:
+    return journal_state(data_dir)[0]
+
+
+def journal_state(data_dir: Path) -> tuple[set[str], int]:
+    """The sections recorded done and the answers cached, read at one moment."""
     path = data_dir / "journal.sqlite3"
     if not path.exists():
-        return set()
+        return set(), 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
             rows = db.execute("SELECT section_id FROM sections WHERE state='done'").fetchall()
+            (cached,) = db.execute("SELECT COUNT(*) FROM cache").fetchone()
     except sqlite3.OperationalError:  # created but no table yet
-        return set()
-    return {row[0] for row in rows}
+        return set(), 0
+    return {row[0] for row in rows}, cached
 
 
 def processed_sections(fake: FakeGemini) -> list[str]:
@@ -55,13 +61,21 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         }
         args = ["process", str(pdf), "--processor", "gemini", "--every", "1", "--json", str(out)]
         first = await start_cli(args, env, tmp_path / "first.log")
-        # kill while a section's file is on the server (between one section's clean-up
-        # and the next upload there may be none, which made this test flaky)
-        await until(
-            lambda: len(done_in_journal(data)) >= 3 and bool(fake.stored_files()), timeout=60
-        )
+        # kill while a section's file is on the server and the run is at rest: answers
+        # held (no section can finish), every recorded one cached too (a kill between a
+        # section's journal record and its cache entry makes a later new run ask again)
+        await until(lambda: len(done_in_journal(data)) >= 3, timeout=60)
+        fake.pause("generate")
+
+        def at_rest() -> bool:
+            done, cached = journal_state(data)
+            held = fake.stats.generate_in_flight == 2  # MAX_CONCURRENT_SECTION_TASKS
+            return held and cached == len(done) and bool(fake.stored_files())
+
+        await until(at_rest, timeout=60)
         first.send_signal(signal.SIGKILL)
         await first.wait()
+        fake.resume()
         assert first.returncode == -signal.SIGKILL
         kept = done_in_journal(data)
         assert 3 <= len(kept) < 10 and not out.exists()
