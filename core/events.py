@@ -19,6 +19,8 @@ class Stage(StrEnum):
     WAITING = "waiting"
     SPLITTING = "splitting"
     UPLOADING = "uploading"
+    #: split and uploaded ahead, waiting for an analysis slot (the section limit)
+    PREPARED = "prepared"
     PROCESSING = "processing"
     CLEANING_UP = "cleaning up"
     DONE = "done"

@@ -252,7 +252,7 @@ class GeminiBatch:
                     self.limits.uploads,
                     s.upload_timeout_seconds,
                     s.upload_max_retries,
-                    lambda: self.processor.upload(section, part),
+                    lambda: self._uploaded(section, part),
                     timings,
                 )
         except ProcessingError as exc:
@@ -260,6 +260,16 @@ class GeminiBatch:
             return None
         self._stage(section, ev.Stage.PROCESSING)  # from now on, Gemini's part
         return _Prepared(section, handle, list(handle.extra.get("pieces") or []))
+
+    async def _uploaded(self, section: Section, part: SplitPart) -> Handle:
+        """Uploaded and ACTIVE: a batch job reads its files when it is created."""
+        handle = await self.processor.upload(section, part)
+        try:
+            await self.processor.until_active(section, handle)
+        except BaseException:
+            await asyncio.shield(self.processor.cleanup(handle))
+            raise
+        return handle
 
     async def _retrying(
         self,

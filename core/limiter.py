@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
@@ -22,6 +22,7 @@ class Limiter:
         self._waiters: deque[asyncio.Future[None]] = deque()
         #: most holders seen at once since the last reset (benchmarks and tests read it)
         self.high_water = 0
+        self._followers: list[Callable[[int], None]] = []
 
     def _checked(self, limit: int) -> int:
         if limit < 1:
@@ -47,6 +48,12 @@ class Limiter:
         """Takes effect at once: waiters start if the limit grew; none are interrupted."""
         self._limit = self._checked(limit)
         self._wake()
+        for follower in self._followers:
+            follower(self._limit)
+
+    def follow(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(limit)`` whenever the limit changes (a limit derived from it)."""
+        self._followers.append(callback)
 
     async def acquire(self) -> None:
         if not self._waiters and self._in_use < self._limit:
@@ -89,3 +96,20 @@ class Limiter:
 
     def reset_high_water(self) -> None:
         self.high_water = self._in_use
+
+    async def hold(self) -> Hold:
+        """A slot that may be given back before the block that took it ends."""
+        await self.acquire()
+        return Hold(self)
+
+
+class Hold:
+    """One acquired slot; :meth:`release` gives it back once, however often it is called."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter: Limiter | None = limiter
+
+    def release(self) -> None:
+        limiter, self._limiter = self._limiter, None
+        if limiter is not None:
+            limiter.release()

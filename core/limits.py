@@ -10,6 +10,11 @@ rate limit slows the whole batch, as Gemini's per-project quota demands.
 Every change of a running limit (a slider, a suggestion's Apply, a batch's sliders) goes
 through :meth:`Limits.set`, which is also where sequential mode
 (``ENABLE_CONCURRENT_PROCESSING=false``) holds: there every limit stays 1 whatever is asked.
+
+The section limit bounds analyses. Sections are split and uploaded *ahead* of a free
+analysis slot, at most :func:`lookahead` of them at once (the ``ahead`` limiter, derived
+from the section limit and following it, so also the adaptive limit after a 429): a
+slot's time goes to the model, not to I/O (docs/ARCHITECTURE.md, "Look-ahead").
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class Limits:
     sections: Limiter
     splits: Limiter
     uploads: Limiter
+    #: sections being prepared or prepared, waiting for an analysis slot (derived)
+    ahead: Limiter
     #: None: each pipeline makes its own (a single run); set: shared by every pipeline
     adaptive: AdaptiveLimit | None = None
     #: ENABLE_CONCURRENT_PROCESSING=false: one section, one split, one upload at a time,
@@ -60,10 +67,14 @@ class Limits:
             wanted = int(getattr(settings, SLOT_FIELDS[slot]))
             return Limiter(slot.value, 1 if sequential else wanted)
 
+        sections = limiter(Slot.SECTION)
+        ahead = Limiter("ahead", lookahead(sections.limit, sequential=sequential))
+        sections.follow(lambda limit: ahead.set_limit(lookahead(limit, sequential=sequential)))
         limits = cls(
-            sections=limiter(Slot.SECTION),
+            sections=sections,
             splits=limiter(Slot.SPLIT),
             uploads=limiter(Slot.UPLOAD),
+            ahead=ahead,
             sequential=sequential,
         )
         if shared:
@@ -72,6 +83,13 @@ class Limits:
 
     def by_name(self) -> dict[str, Limiter]:
         return {"section": self.sections, "split": self.splits, "upload": self.uploads}
+
+    def waiting(self, name: str) -> int:
+        """Tasks queued for the named slot now. For "section": those waiting for an
+        analysis slot once prepared, and those waiting for look-ahead room (which is
+        the section limit's too, one per analysis slot)."""
+        waiting = self.by_name()[name].waiting
+        return waiting + self.ahead.waiting if name == "section" else waiting
 
     def set(self, slot: Slot, limit: int) -> int:
         """Move a running limit; new work sees it at once, work in flight is never
@@ -97,6 +115,13 @@ class Limits:
         else:
             log.info("Limit for %s changed to %d", slot.value, effective)
         return effective
+
+
+def lookahead(sections: int, *, sequential: bool) -> int:
+    """Sections prepared (split, uploaded) ahead of the analysis slots: one per slot, so
+    each slot finds its next section ready when its analysis ends. Sequential mode
+    prepares nothing ahead: one section at a time, from split to clean-up."""
+    return 1 if sequential else max(1, sections)
 
 
 def workers_needed(sections: int, splits: int, *, gemini: bool) -> int:

@@ -155,7 +155,7 @@ class Metrics:
         for name, limiter in limits.by_name().items():
             self.slot_in_use.labels(slot=name).set_function(lambda lim=limiter: lim.in_use)
             self.slot_limit.labels(slot=name).set_function(lambda lim=limiter: lim.limit)
-            self.slot_waiting.labels(slot=name).set_function(lambda lim=limiter: lim.waiting)
+            self.slot_waiting.labels(slot=name).set_function(lambda name=name: limits.waiting(name))
 
     # ------------------------------------------------------------------ events
     def handle(self, event: ev.Event) -> None:

@@ -1,9 +1,13 @@
 """The engine: every section runs split → upload → analyse → clean-up as one task.
 
-Concurrency is bounded by three resizable limiters (sections, splits, uploads), each stage
-by its own timeout and the whole task by SECTION_TASK_TIMEOUT_SECONDS. A failing section
-never stops the others; cancel stops everything and still cleans up. All of it runs on
-whatever asyncio loop calls :meth:`Pipeline.run` (qasync's in the app, asyncio's in the CLI).
+Concurrency is bounded by three resizable limiters: analyses (the section limit), splits
+and uploads; each stage by its own timeout and the whole task by
+SECTION_TASK_TIMEOUT_SECONDS. Sections are split and uploaded *ahead* of a free analysis
+slot (at most one per slot: ``Limits.ahead``), so a slot's time is spent waiting on the
+model, not on I/O (docs/ARCHITECTURE.md, "Look-ahead"). A failing section never stops
+the others; cancel stops everything at once (workers busy for the run are terminated)
+and still cleans up. All of it runs on whatever asyncio loop calls :meth:`Pipeline.run`
+(qasync's in the app, asyncio's in the CLI).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import logging
 import shutil
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,9 +45,10 @@ from core.events import (
     WaitingForSlot,
     deliver,
 )
+from core.heap import release_free_memory
 from core.journal import Journal
 from core.leftovers import make_workdir
-from core.limiter import Limiter
+from core.limiter import Hold, Limiter
 from core.limits import Limits, workers_needed
 from core.memory import MemoryGate, MemoryLimits, MemoryProbe, own_memory_note, process_tree_rss_mb
 from core.processors.base import Handle, Processor, Prompt, SplitPart
@@ -53,14 +58,21 @@ from core.retry import retry_category, retry_scheduled, timed_stage, with_settin
 from core.run_types import Failure, RunOutcome, RunRequest
 from core.sections import Section
 from core.settings import Settings
-from core.snapshot import public_settings, snapshot_source
+from core.snapshot import Snapshot, public_settings, take_snapshot
 from core.synthesis.step import SynthesisStep
-from core.workers import PdfWorkers
+from core.workers import PdfWorkers, job_group
 
 log = logging.getLogger("sectionflow.pipeline")
 T = TypeVar("T")
 
 _CLEANUP_TIMEOUT_S = 30.0
+#: after a cancel the user waits for the clean-up: what is not deleted by then stays in
+#: the remote-file ledger, and the run's closing sweep (or the next start) deletes it
+_CANCEL_CLEANUP_TIMEOUT_S = 3.0
+
+
+class _Halted(Exception):
+    """The run halted (a full disk, a rejected key) while this section was prepared."""
 
 
 class Pipeline:
@@ -91,6 +103,7 @@ class Pipeline:
         self.sections = self.limits.sections
         self.splits = self.limits.splits
         self.uploads = self.limits.uploads
+        self.ahead = self.limits.ahead
         self.adaptive = self.limits.adaptive or AdaptiveLimit(self.sections, self._emit)
         if own:
             self.limits.adaptive = self.adaptive
@@ -106,8 +119,16 @@ class Pipeline:
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cleanups: set[asyncio.Task[None]] = set()
+        #: sections past the memory gate and not finished (the gate lets one through
+        #: when there are none)
         self._active = 0
+        #: sections holding an analysis slot (the concurrency samples)
+        self._analysing = 0
+        #: tags this run's jobs in the PDF workers, so a cancel ends exactly those
+        self._group = object()
+        self._snapshot: Snapshot | None = None
         self._started = time.monotonic()
+        self._first_section_s: float | None = None
         self._cancelled = False
         #: why no new section starts (a full disk, a rejected key): (line, few words)
         self._halt: tuple[str, str] | None = None
@@ -149,39 +170,66 @@ class Pipeline:
         self._cancelled = False
         self._halt = None
         self._outcome = None
+        self._group = object()
+        group = job_group.set(self._group)
         self._started = started = time.monotonic()
-        # made after removing the temp folders of killed runs (core.leftovers)
-        workdir = await asyncio.to_thread(make_workdir)
+        self._first_section_s = None
         try:
+            # made after removing the temp folders of killed runs (core.leftovers)
+            workdir = await asyncio.to_thread(make_workdir)
             try:
-                source, outcome = await self._open(request, workdir)
-                await self._run_opened(request, outcome, source, workdir)
+                try:
+                    source, outcome = await self._open(request, workdir)
+                    await self._run_opened(request, outcome, source, workdir)
+                finally:
+                    await self._close_run(workdir)
+                return await self._finish(outcome, started)
             finally:
-                await self._close_run(workdir)
-            return await self._finish(outcome, started)
+                await self._release()
         finally:
-            await self._release()
+            job_group.reset(group)
 
     async def _open(self, request: RunRequest, workdir: Path) -> tuple[Path, RunOutcome]:
-        """The PDF copied and inspected, the run claimed and journaled."""
-        needed = self._workers_needed()
-        self.workers.use(needed)
-        await self.workers.warm(needed)
-        source, sha = await self._snapshot(request.pdf_path, workdir)
-        # MuPDF runs in the worker processes only, never on a thread of this process
-        # (the GUI's thumbnail thread may be using it right now).
-        info = await self.workers.run(pdf.inspect, source, request.password)
-        return source, await self._open_outcome(request, sha, info)
-
-    async def _snapshot(self, pdf_path: Path, workdir: Path) -> tuple[Path, str]:
+        """The PDF's snapshot taken and inspected, the backend opened, the run claimed and
+        journaled. The first worker starts meanwhile (more start when jobs wait for one,
+        up to what the run can use), and so does the backend's client (Gemini's import
+        and client take 0.5 s), so the first section starts as soon as a worker is up
+        and its request goes out without waiting (docs/ARCHITECTURE.md, "Start-up")."""
+        self.workers.use(self._workers_needed())
+        warming = asyncio.ensure_future(self.workers.warm(1))
         try:
-            return await asyncio.to_thread(snapshot_source, pdf_path, workdir)
+            snapshot = await self._take_snapshot(request.pdf_path, workdir)
+            self._snapshot = snapshot
+            await self.processor.open()
+        except BaseException:
+            await asyncio.gather(warming, return_exceptions=True)
+            raise
+        try:
+            await warming
+            # MuPDF runs in the worker processes only, never on a thread of this process
+            # (the GUI's thumbnail thread may be using it right now).
+            info = await self.workers.run(pdf.inspect, snapshot.path, request.password)
+            return snapshot.path, await self._open_outcome(request, snapshot.sha256, info)
+        except BaseException:
+            await self.processor.close()
+            raise
+
+    async def _take_snapshot(self, pdf_path: Path, workdir: Path) -> Snapshot:
+        try:
+            return await asyncio.to_thread(take_snapshot, pdf_path, workdir)
         except OSError as exc:
             if not is_disk_full(exc):
                 raise
             # the copy and, at worst, every split of it
             needed = 2 * pdf_path.stat().st_size
             raise DiskFullError(workdir.parent, needed) from None
+
+    async def _source_intact(self) -> None:
+        """Stop the run if the PDF's bytes changed under its snapshot (a hard link
+        shares them with the user's file): one stat, a hash only when it moved."""
+        snapshot = self._snapshot
+        if snapshot is not None and not snapshot.unchanged():
+            await asyncio.to_thread(snapshot.intact)
 
     def _workers_needed(self) -> int:
         usable = workers_needed(
@@ -211,20 +259,26 @@ class Pipeline:
             self._sampler = asyncio.create_task(self.memory.run_sampler())
         if (plan := getattr(self.processor, "plan", None)) is not None:
             plan(request.sections)  # Gemini: pages several sections ask share a context cache
-        await self.processor.open()
-        try:
+        try:  # the processor was opened with the run (_open)
             await self._run_sections(request, source, workdir)
             if not self._cancelled and self._halt is None:
-                await self._synthesis_step().run(
-                    outcome,
-                    source,
-                    request.password,
-                    make=request.synthesis and not self._budget_reached(),
-                    use_cache=request.use_cache,
-                )
+                await self._synthesise(outcome, request, source)
         finally:
             await self._finish_cleanups()
             await self.processor.close()
+
+    async def _synthesise(self, outcome: RunOutcome, request: RunRequest, source: Path) -> None:
+        """The whole-document answer, in an analysis slot: it is one more model call, and
+        the section limit bounds them all (in a folder batch the other files' sections
+        keep every slot busy, thanks to look-ahead)."""
+        async with self.sections.slot():
+            await self._synthesis_step().run(
+                outcome,
+                source,
+                request.password,
+                make=request.synthesis and not self._budget_reached(),
+                use_cache=request.use_cache,
+            )
 
     def _log_baseline(self) -> None:
         """One line as sections are about to start (the terminal, the app's log): what
@@ -240,8 +294,12 @@ class Pipeline:
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler
-        await asyncio.to_thread(self.workers.drain)
+        if self._cancelled:  # nobody waits for this run's PDF jobs: end them now
+            await asyncio.to_thread(self.workers.abandon, self._group)
+        # a job still writing into the temp folder (a split whose await timed out)
+        await asyncio.to_thread(self.workers.drain, 60.0, self._group)
         await asyncio.to_thread(shutil.rmtree, workdir, True)
+        self._snapshot = None
 
     def _budget_reached(self) -> bool:
         """The cap stopped sections: the whole-document answer waits for the rest too
@@ -303,6 +361,9 @@ class Pipeline:
 
     async def _finish(self, outcome: RunOutcome, started: float) -> RunOutcome:
         self.memory.finish()
+        # the run's garbage freed, its pages handed back: the next run's memory gate
+        # starts from the app's resting level (docs/ARCHITECTURE.md, "Footprint")
+        await asyncio.to_thread(release_free_memory)
         outcome.elapsed_s = time.monotonic() - started
         outcome.cancelled = self._cancelled
         outcome.summary = self._summary(outcome)
@@ -335,6 +396,9 @@ class Pipeline:
             "done": len(outcome.results),
             "failed": len(outcome.failures),
             "elapsed_s": round(outcome.elapsed_s, 3),
+            # from the run's start to its first section's start (snapshot, first worker)
+            "first_section_s": self._first_section_s,
+            "lookahead_depth": self.ahead.limit,
             "tokens": tokens.model_dump(),
             "retries_by_reason": dict(self.retry_reasons),
             "slot_wait_s": {k: round(v, 3) for k, v in self.waits.items()},
@@ -345,6 +409,7 @@ class Pipeline:
                 "section": self.sections.high_water,
                 "split": self.splits.high_water,
                 "upload": self.uploads.high_water,
+                "ahead": self.ahead.high_water,
             },
             "limit_changes": self.adaptive.history,
             "cache_hits": self.cache_hits,
@@ -357,15 +422,15 @@ class Pipeline:
     async def _section_task(
         self, section: Section, request: RunRequest, source: Path, workdir: Path
     ) -> None:
-        """Slot, memory gate, then the workflow; the outcome is recorded before the slot
-        is released, so 'done' is never reported after the next section has started."""
+        """Look-ahead room, memory gate, budget, then the workflow (which takes an analysis
+        slot once the section is prepared). Its outcome is recorded before the task ends."""
         timings: dict[str, float] = {}
         attempts = [1]
         started = time.monotonic()
         log.info("Starting enhanced section task for '%s'", section.title)
         try:
-            async with self._slot(self.sections, Slot.SECTION, section, timings):
-                log.debug("Successfully acquired section semaphore")
+            ahead = await self._hold(self.ahead, section, timings)
+            try:
                 if self._halt is not None:
                     await self._fail(section, f"Not started: {self._halt[1]}", 0, timings, started)
                     return
@@ -373,23 +438,37 @@ class Pipeline:
                 if (refused := self._over_budget(section, request)) is not None:
                     await self._fail(section, refused, 0, timings, started, skipped=True)
                     return
+                if self._first_section_s is None:
+                    self._first_section_s = round(time.monotonic() - self._started, 3)
                 self._emit(SectionStarted(section_id=section.id, attempt=1))
                 self._active += 1
-                self._note_concurrency()
                 try:
                     args = (section, request, source, workdir, timings, attempts)
-                    await self._run_and_record(*args, started=started)
+                    await self._run_and_record(*args, started=started, ahead=ahead)
                 finally:
                     self._settle_budget(section)
                     self._active -= 1
-                    self._note_concurrency()
-            log.debug("Released section semaphore for '%s'", section.title)
+            finally:
+                ahead.release()
         except asyncio.CancelledError:
             if not self._recorded(section):
                 await self._fail(
                     section, "Cancelled", attempts[0], timings, started, cancelled=True
                 )
             raise
+
+    async def _hold(self, limiter: Limiter, section: Section, timings: dict[str, float]) -> Hold:
+        """A look-ahead slot (a section may start being prepared), counted as a wait for
+        the section limit it derives from."""
+        if limiter.would_wait():
+            self._emit(WaitingForSlot(section_id=section.id, slot=Slot.SECTION))
+            self._emit_stage(section, Stage.WAITING)
+        begun = time.monotonic()
+        hold = await limiter.hold()
+        waited = time.monotonic() - begun
+        timings["wait_section"] = timings.get("wait_section", 0.0) + waited
+        self.waits[Slot.SECTION.value] += waited
+        return hold
 
     def _over_budget(self, section: Section, request: RunRequest) -> str | None:
         """Why the section may not start under the run's cap (see :mod:`core.budget`)."""
@@ -415,14 +494,23 @@ class Pipeline:
         attempts: list[int],
         *,
         started: float,
+        ahead: Hold,
     ) -> None:
         limit = self.settings.section_task_timeout_seconds
         fail = functools.partial(
             self._fail, section, attempts=attempts, timings=timings, started=started
         )
+        held: list[Hold] = []  # the analysis slot, once taken
         try:
-            async with asyncio.timeout(limit):
-                result = await self._workflow(section, request, source, workdir, timings, attempts)
+            async with asyncio.timeout(limit) as deadline:
+                slot = functools.partial(
+                    self._analysis_slot, section, timings, ahead, deadline, held
+                )
+                args = (section, request, source, workdir, timings, attempts, slot)
+                result = await self._workflow(*args)
+        except _Halted:
+            assert self._halt is not None
+            await fail(f"Not started: {self._halt[1]}")
         except asyncio.CancelledError:
             await fail("Cancelled", cancelled=True)
             raise
@@ -450,6 +538,8 @@ class Pipeline:
             await fail(f"Unexpected error: {type(exc).__name__}: {exc}")
         else:
             await self._succeed(section, result, attempts[0], timings, started)
+        finally:
+            self._leave_analysis(section, held)
 
     def _halt_run(self, line: str, words: str) -> None:
         """Start no new section: each not started yet fails as "Not started: <words>";
@@ -561,7 +651,10 @@ class Pipeline:
         workdir: Path,
         timings: dict[str, float],
         attempts: list[int],
+        analysis_slot: Callable[[], contextlib.AbstractAsyncContextManager[None]],
     ) -> SectionResult:
+        """Prepare (split, upload) as soon as there is room ahead, then analyse in an
+        analysis slot; the clean-up runs however it ends."""
         out_path = workdir / f"{section.id}.pdf"
         handle: Handle | None = None
         stage = functools.partial(self._stage, section=section, timings=timings, attempts=attempts)
@@ -576,6 +669,7 @@ class Pipeline:
                     self._split_fn, source, section.pages, out_path, request.password
                 ),
             )
+            await self._source_intact()  # the split read the bytes the run started with
             prompt = self._prompt_for(section, request)
             cache_key = self._cache_key(part, prompt)
             if request.use_cache and (hit := await self._cache_get(cache_key)) is not None:
@@ -603,6 +697,7 @@ class Pipeline:
                 s.processing_timeout_seconds,
                 s.process_max_retries,
                 lambda: self.processor.analyze(section, handle, prompt),
+                slot=analysis_slot,
             )
             checked = await self._check_citations(section, result, source, request, timings)
             # cached once it is recorded (_succeed): a run killed in between asks again,
@@ -677,17 +772,20 @@ class Pipeline:
         section: Section,
         timings: dict[str, float],
         attempts: list[int],
+        slot: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
     ) -> T:
+        """One stage with its retries; each attempt takes ``limiter``'s slot (or ``slot``)."""
         stage = {"split": Stage.SPLITTING, "upload": Stage.UPLOADING, "process": Stage.PROCESSING}[
             op
         ]
 
         async def attempt() -> T:
-            slot_cm = (
-                self._slot(limiter, Slot(op), section, timings)
-                if limiter is not None
-                else contextlib.nullcontext()
-            )
+            if slot is not None:
+                slot_cm = slot()
+            elif limiter is not None:
+                slot_cm = self._slot(limiter, Slot(op), section, timings)
+            else:
+                slot_cm = contextlib.nullcontext()
             async with slot_cm:
                 self._emit_stage(section, stage)
                 return await timed_stage(op, section.title, timeout_s, timings, work)
@@ -712,8 +810,13 @@ class Pipeline:
 
     @contextlib.asynccontextmanager
     async def _slot(
-        self, limiter: Limiter, slot: Slot, section: Section, timings: dict[str, float]
-    ):
+        self,
+        limiter: Limiter,
+        slot: Slot,
+        section: Section,
+        timings: dict[str, float],
+    ) -> AsyncIterator[float]:
+        """Hold one of ``limiter``'s slots; yields the seconds waited for it."""
         if limiter.would_wait():
             self._emit(WaitingForSlot(section_id=section.id, slot=slot))
             self._emit_stage(section, Stage.WAITING)
@@ -730,8 +833,61 @@ class Pipeline:
                 limiter.in_use,
                 limiter.limit,
             )
-            yield
+            yield waited
         log.debug("Released %s slot for '%s'", slot.value, section.title)
+
+    @contextlib.asynccontextmanager
+    async def _analysis_slot(
+        self,
+        section: Section,
+        timings: dict[str, float],
+        ahead: Hold,
+        deadline: asyncio.Timeout,
+        held: list[Hold],
+    ) -> AsyncIterator[None]:
+        """An analysis slot (the section limit) for a prepared section, taken by its first
+        analysis attempt and kept, through retries, until its outcome is recorded
+        (:meth:`_leave_analysis`): "done" is never reported after the next section's
+        analysis started, so a cancel then never finds an answer not yet recorded. The
+        wait for it does not count against the whole-task timeout (as the section slot's
+        did not when it was taken first); once in, the section leaves its look-ahead room
+        to the next one (in sequential mode it keeps it: one section at a time)."""
+        if not held:
+            if self.sections.would_wait():
+                self._emit(WaitingForSlot(section_id=section.id, slot=Slot.SECTION))
+                self._emit_stage(section, Stage.PREPARED)
+            begun = time.monotonic()
+            hold = await self.sections.hold()
+            waited = time.monotonic() - begun
+            timings["wait_section"] = timings.get("wait_section", 0.0) + waited
+            self.waits[Slot.SECTION.value] += waited
+            log.debug(
+                "Acquired section slot for '%s' (%d/%d)",
+                section.title,
+                self.sections.in_use,
+                self.sections.limit,
+            )
+            when = deadline.when()
+            if when is not None:
+                deadline.reschedule(when + waited)
+            if self._halt is not None:
+                hold.release()
+                raise _Halted
+            log.debug("Successfully acquired section semaphore")
+            held.append(hold)
+            if not self.limits.sequential:
+                ahead.release()
+            self._analysing += 1
+            self._note_concurrency()
+        yield
+
+    def _leave_analysis(self, section: Section, held: list[Hold]) -> None:
+        """Give the analysis slot back, once the section's outcome is recorded."""
+        if held:
+            held.pop().release()
+            self._analysing -= 1
+            self._note_concurrency()
+            log.debug("Released section slot for '%s'", section.title)
 
     async def _cleanup(
         self, section: Section, handle: Handle | None, out_path: Path, timings: dict[str, float]
@@ -741,9 +897,10 @@ class Pipeline:
         begun = time.monotonic()
 
         async def work() -> None:
+            bound = _CANCEL_CLEANUP_TIMEOUT_S if self._cancelled else _CLEANUP_TIMEOUT_S
             try:
                 if handle is not None:
-                    async with asyncio.timeout(_CLEANUP_TIMEOUT_S):
+                    async with asyncio.timeout(bound):
                         await self.processor.cleanup(handle)
             except Exception as exc:
                 log.warning("Clean-up of section '%s' failed: %s", section.title, exc)
@@ -772,4 +929,4 @@ class Pipeline:
     def _note_concurrency(self) -> None:
         if self._outcome is not None:
             at = round(time.monotonic() - self._started, 4)
-            self._outcome.concurrency.append((at, self._active, self.sections.limit))
+            self._outcome.concurrency.append((at, self._analysing, self.sections.limit))

@@ -16,11 +16,14 @@ from core.run_types import RunOutcome
 
 STAGES = ("split", "upload", "process", "cleanup")
 WAITS = ("wait_section", "wait_memory", "wait_split", "wait_upload")
-#: stage names in the timeline that are work (drawn as bars), by the report's name
+#: stage names in the timeline drawn as bars, by the report's name: "waiting" is queued
+#: (for look-ahead room, memory, a split or upload slot), "prepared" is split and uploaded
+#: ahead and waiting for an analysis slot
 _BAR_STAGES = {
     "waiting": "waiting",
     "splitting": "split",
     "uploading": "upload",
+    "prepared": "prepared",
     "processing": "process",
     "cleaning up": "cleanup",
 }
@@ -51,6 +54,8 @@ def build_report(outcome: RunOutcome) -> dict[str, Any]:
         ],
         "sections": [_section_row(outcome, s.id, s.title) for s in outcome.sections],
         "bars": gantt_bars(outcome),
+        # sections prepared ahead of the analysis slots at most (the "prepared" bars)
+        "lookahead_depth": summary.get("lookahead_depth", 0),
     }
 
 

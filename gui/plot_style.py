@@ -15,6 +15,7 @@ STAGE_COLORS = {
     "waiting": "#c7c7c7",
     "split": "#cc79a7",
     "upload": "#e69f00",
+    "prepared": "#56b4e9",
     "process": "#0072b2",
     "cleanup": "#009e73",
 }
@@ -22,6 +23,7 @@ STAGE_NAMES = {
     "waiting": "waiting",
     "split": "split",
     "upload": "upload",
+    "prepared": "prepared",
     "process": "analysis",
     "cleanup": "clean-up",
 }

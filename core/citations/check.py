@@ -3,7 +3,7 @@
 Backends return results whose citations are unchecked and whose Markdown holds pending
 markers (:mod:`.markers`). The pipeline (and Batch mode when it collects answers) calls
 :func:`check_citations` once per result, off the event loop: the quotes are looked up
-in a PDF worker process (:func:`core.citations.verify.verify_citations`), then
+in a PDF worker process (:func:`core.citations.verify.verify_quotes`), then
 :func:`finish_result` gives every marker its final form and every claim of the fields
 its checked page. A check that cannot run (a crashed worker, a document that is gone)
 never fails the section: its citations stay unverified, with the reason.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from core.citations import claims, markers
 from core.citations.model import Citation
 from core.citations.pages import remap
-from core.citations.verify import verify_citations
+from core.citations.verify import apply_verdict, verify_quotes
 from core.results import SectionResult
 from core.sections import parse_ranges
 from core.workers import PdfWorkers
@@ -40,12 +40,14 @@ async def check_citations(
     if not result.citations:
         return finish_result(result, [])
     try:
-        checked = await workers.run(
-            verify_citations, str(source), tuple(section_pages), list(result.citations), password
+        quotes = [(c.page, c.quote) for c in result.citations]
+        verdicts = await workers.run(
+            verify_quotes, str(source), tuple(section_pages), quotes, password
         )
     except Exception as exc:  # never fail a finished answer over its check
         log.warning("Citations of section '%s' were not checked: %s", result.title, exc)
         return unchecked(result, UNCHECKED)
+    checked = [apply_verdict(c, v) for c, v in zip(result.citations, verdicts, strict=True)]
     return finish_result(result, checked)
 
 

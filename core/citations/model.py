@@ -6,13 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from core.citations.reasons import BLANK, NO_QUOTE, NOT_FOUND, SCANNED
+
+__all__ = ["BLANK", "MAX_QUOTE", "NOT_FOUND", "NO_QUOTE", "SCANNED", "Citation", "clip_quote"]
+
 #: the longest quote kept; a model (or the extractor) may give more
 MAX_QUOTE = 300
-
-SCANNED = "scanned page"
-BLANK = "blank page"
-NOT_FOUND = "quote not found on the page"
-NO_QUOTE = "no quote given"
 
 
 class Citation(BaseModel):

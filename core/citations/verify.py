@@ -1,7 +1,9 @@
 """Checking each quote against its page's text layer, in a PDF worker process.
 
-:func:`verify_citations` is top level and takes and returns picklable values, because
-PyMuPDF runs only in worker processes (docs/ARCHITECTURE.md, "PyMuPDF"). It reads the
+:func:`verify_quotes` is top level and takes and returns plain picklable values, because
+PyMuPDF runs only in worker processes (docs/ARCHITECTURE.md, "PyMuPDF"), and a worker
+that never unpickles a :class:`Citation` never imports pydantic (0.3-0.5 s of each
+worker's start; docs/ARCHITECTURE.md, "Footprint"). It reads the
 run's snapshot of the source PDF, not the section's split file: only the source has the
 document's page labels (roman front matter, "A-3"), and its pages are numbered as the
 citations are.
@@ -17,12 +19,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pymupdf
 
 from core import pdf
 from core.citations.match import found_in, fragments, normalise
-from core.citations.model import BLANK, NO_QUOTE, NOT_FOUND, SCANNED, Citation
+from core.citations.reasons import BLANK, NO_QUOTE, NOT_FOUND, SCANNED
+
+if TYPE_CHECKING:
+    from core.citations.model import Citation
 
 _SCAN_MAX_CHARS = 100  # less text than this and ...
 _SCAN_COVER = 0.6  # ... a picture over this share of the page: a scan with a stamp on it
@@ -79,52 +85,82 @@ def _image_cover(page: pymupdf.Page) -> float:
     return max((abs(box) / area for box in boxes), default=0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What checking one quote found: the page it is on (or was said to be on), that
+    page's label, and whether it was found there, or why not."""
+
+    page: int
+    label: str
+    verified: bool
+    reason: str | None = None
+    corrected_from: int | None = None
+
+    def applied(self, citation: Citation) -> Citation:
+        """``citation`` as checked."""
+        return citation.model_copy(
+            update={
+                "page": self.page,
+                "label": self.label,
+                "verified": self.verified,
+                "reason": self.reason,
+                "corrected_from": self.corrected_from,
+            }
+        )
+
+
+def verify_quotes(
+    path: str | os.PathLike[str],
+    section_pages: Sequence[int],
+    quotes: Sequence[tuple[int, str]],
+    password: str | None = None,
+) -> list[Verdict | None]:
+    """Each (page, quote) checked against the document at ``path``; None leaves the
+    citation as it was given. Runs in a worker process."""
+    doc = pdf.source_document(path, password)
+    pages = _Pages(doc, section_pages)
+    return [_verify(page, quote, pages) for page, quote in quotes]
+
+
 def verify_citations(
     path: str | os.PathLike[str],
     section_pages: Sequence[int],
     citations: Sequence[Citation],
     password: str | None = None,
 ) -> list[Citation]:
-    """Each citation checked against the document at ``path``. Runs in a worker process."""
-    doc = pdf.source_document(path, password)
-    pages = _Pages(doc, section_pages)
-    return [_verify(citation, pages) for citation in citations]
+    """Each citation checked against the document at ``path`` (:func:`verify_quotes`)."""
+    verdicts = verify_quotes(path, section_pages, [(c.page, c.quote) for c in citations], password)
+    return [apply_verdict(c, v) for c, v in zip(citations, verdicts, strict=True)]
 
 
-def _verify(citation: Citation, pages: _Pages) -> Citation:
-    if pages.exists(citation.page):
-        page = citation.page
+def apply_verdict(citation: Citation, verdict: Verdict | None) -> Citation:
+    """The citation as its check found it."""
+    if verdict is None:
+        return citation.model_copy(update={"verified": False, "reason": NOT_FOUND})
+    return verdict.applied(citation)
+
+
+def _verify(given: int, quote: str, pages: _Pages) -> Verdict | None:
+    if pages.exists(given):
+        page = given
     elif pages.section_pages:
         page = pages.section_pages[0]
     else:  # a section of pages the document does not have: nothing to check against
-        return citation.model_copy(update={"verified": False, "reason": NOT_FOUND})
-    moved = {"corrected_from": citation.page} if page != citation.page else {}
-    if not fragments(citation.quote):
-        return _checked(citation, pages, page, False, NO_QUOTE, **moved)
+        return None
+    moved = given if page != given else None
+    if not fragments(quote):
+        return _checked(pages, page, False, NO_QUOTE, moved)
     state = pages.state(page)
-    if state.missing != SCANNED and found_in(citation.quote, state.text):
-        return _checked(citation, pages, page, True, None, **moved)
+    if state.missing != SCANNED and found_in(quote, state.text):
+        return _checked(pages, page, True, None, moved)
     for other in pages.others(page):
         found = pages.state(other)
-        if found.missing != SCANNED and found_in(citation.quote, found.text):
-            return _checked(citation, pages, other, True, None, corrected_from=citation.page)
-    return _checked(citation, pages, page, False, state.missing or NOT_FOUND, **moved)
+        if found.missing != SCANNED and found_in(quote, found.text):
+            return _checked(pages, other, True, None, given)
+    return _checked(pages, page, False, state.missing or NOT_FOUND, moved)
 
 
 def _checked(
-    citation: Citation,
-    pages: _Pages,
-    page: int,
-    verified: bool,
-    reason: str | None,
-    corrected_from: int | None = None,
-) -> Citation:
-    return citation.model_copy(
-        update={
-            "page": page,
-            "label": pages.label(page),
-            "verified": verified,
-            "reason": reason,
-            "corrected_from": corrected_from,
-        }
-    )
+    pages: _Pages, page: int, verified: bool, reason: str | None, corrected_from: int | None
+) -> Verdict:
+    return Verdict(page, pages.label(page), verified, reason, corrected_from)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.settings import ProcessorKind
-
 if TYPE_CHECKING:
     from core.processors.base import Processor
     from core.remote_ledger import RemoteLedger
@@ -21,6 +19,10 @@ def make_processor(
     Gemini is imported only when chosen: google-genai adds about 0.4 s to start-up and
     an offline run should not pay for it.
     """
+    # imported here: the PDF workers import this package (core.processors.base) and
+    # pydantic-settings would add 0.1-0.3 s to every worker's start
+    from core.settings import ProcessorKind
+
     kind = settings.resolved_processor()
     if kind is ProcessorKind.GEMINI:
         from core.processors.gemini import GeminiProcessor

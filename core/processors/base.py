@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from core.results import SectionResult
 from core.sections import Section
+
+if TYPE_CHECKING:  # pydantic: the PDF workers import this module for SplitPart only
+    from core.results import SectionResult
 
 
 @dataclass(frozen=True, slots=True)

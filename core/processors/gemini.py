@@ -42,6 +42,7 @@ from core.processors.gemini_client import (
     build_client,
     describe_route,
     missing_credentials,
+    preload,
     service_for,
 )
 from core.processors.gemini_context_cache import ContextCaches
@@ -98,6 +99,10 @@ class Piece:
     answer: PieceAnswer | None = None  # kept so a retried analyse skips finished pieces
     sha256: str | None = None  # of the PDF's bytes: a kept upload of them is reused
     reused: bool = False  # points at a kept upload of an earlier run
+    #: the poll until the uploaded file is ACTIVE, going on after the upload returned
+    activation: asyncio.Task[None] | None = None
+    #: Gemini has read it (ACTIVE): only such an upload is worth keeping for re-asks
+    active: bool = False
 
     @property
     def inline(self) -> bool:
@@ -198,12 +203,13 @@ class GeminiProcessor:
         self._starting = asyncio.create_task(self._start(key), name="gemini-open")
 
     async def _start(self, key: str | None) -> None:
-        # the ledger is checked before anything it should record exists: a damaged one
-        # found after an upload would fail a section already paid for
-        await asyncio.to_thread(self.ledger.check)
-        self._aiohttp = aiohttp_session(self.settings)  # in the loop, as aiohttp wants
+        # the ledger is checked before anything it should record exists (a damaged one
+        # found after an upload would fail a section already paid for): no call is made
+        # before both are done, so they go side by side (each is 0.1-0.5 s at a run's start)
         try:
-            self._client = await asyncio.to_thread(self._build_client, key, self._aiohttp)
+            _, self._client = await asyncio.gather(
+                asyncio.to_thread(self.ledger.check), self._make_client(key)
+            )
         except BaseException:
             if self._aiohttp is not None:
                 await self._aiohttp.close()
@@ -211,6 +217,11 @@ class GeminiProcessor:
             raise
         if self.service.files_api or self.gcs is not None:  # else nothing is ever stored
             await self._sweep(include_own=False)
+
+    async def _make_client(self, key: str | None) -> genai.Client:
+        await asyncio.to_thread(preload, self.settings)
+        self._aiohttp = aiohttp_session(self.settings)  # in the loop, as aiohttp wants
+        return await asyncio.to_thread(self._build_client, key, self._aiohttp)
 
     async def _ready(self) -> genai.Client:
         """The run's client once it exists (the start-up sweep goes on in the background)."""
@@ -430,9 +441,47 @@ class GeminiProcessor:
                 self.ledger.record_remote, piece.ledger_id, piece.remote_name, piece.uri
             )
         log.debug("Uploaded '%s' as %s", piece.display_name, piece.remote_name)
+        # Gemini reads the file for a moment (PROCESSING): the poll goes on without the
+        # upload slot, which only bounds transfers, and analyze() waits for its end
+        # (docs/ARCHITECTURE.md, "Look-ahead")
+        piece.activation = asyncio.create_task(
+            self._activate(section, piece, remote, timing), name="gemini-active"
+        )
+
+    async def _activate(
+        self, section: Section, piece: Piece, remote: Any | None, timing: _Timing
+    ) -> None:
+        """Poll until the piece is ACTIVE (``remote``: the upload's reply; None: ask)."""
         begun = time.monotonic()
-        await self._wait_active(section, piece, remote, timing)
-        timing.poll_s += time.monotonic() - begun
+        try:
+            if remote is None:
+                client = await self._ready()
+                try:
+                    remote = await client.aio.files.get(name=piece.remote_name)
+                except Exception as exc:
+                    doing = f"waiting for Gemini to read section '{section.title}'"
+                    raise self._error(exc, doing) from None
+            await self._wait_active(section, piece, remote, timing)
+        finally:
+            timing.poll_s += time.monotonic() - begun
+
+    async def until_active(self, section: Section, handle: Handle) -> None:
+        """Return once every uploaded piece of ``handle`` is ACTIVE. A poll that failed
+        with a retryable error is started again for the next attempt."""
+        timing = handle.extra.get("timing") or _Timing()
+        for piece in handle.extra.get("pieces") or []:
+            task = piece.activation
+            if task is None:
+                continue
+            try:
+                await asyncio.shield(task)
+            except ProcessingError as exc:
+                if exc.retryable:
+                    piece.activation = asyncio.create_task(
+                        self._activate(section, piece, None, timing), name="gemini-active"
+                    )
+                raise
+            piece.activation = None
 
     async def _wait_active(
         self, section: Section, piece: Piece, remote: Any, timing: _Timing
@@ -446,6 +495,7 @@ class GeminiProcessor:
             state = str(getattr(remote.state, "value", remote.state) or "").upper()
             if state == "ACTIVE":
                 piece.uri = remote.uri or piece.uri
+                piece.active = True
                 return
             if state == "FAILED":
                 error = getattr(remote, "error", None)
@@ -472,6 +522,7 @@ class GeminiProcessor:
         if not pieces:
             raise permanent(f"Section '{section.title}' was not prepared for Gemini (a bug)")
         text, schema = prompt.text, prompt.schema  # the pipeline resolved section prompts
+        await self.until_active(section, handle)
         begun = time.monotonic()
         for index, piece in enumerate(pieces):
             if piece.answer is None:
@@ -591,6 +642,13 @@ class GeminiProcessor:
 
     async def _discard_piece(self, piece: Piece, keep: bool = True) -> None:
         piece.data = None
+        if (activation := piece.activation) is not None:
+            piece.activation = None
+            activation.cancel()
+            await asyncio.gather(activation, return_exceptions=True)
+        # kept for re-asks: what Gemini read and answered about; a FAILED file, one never
+        # read, or one of a section cancelled before its answer (uploaded ahead) goes
+        keep = keep and piece.active and piece.answer is not None
         if piece.remote_name is not None and keep and await self.reuse.keep(piece):
             piece.remote_name = piece.ledger_id = None  # the ledger holds it (kept)
         if piece.remote_name is not None and self._client is not None:

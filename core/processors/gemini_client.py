@@ -200,6 +200,17 @@ def tls_contexts(cert_file: str | None, cert_dir: str | None) -> tuple[Any, ssl.
 _AIOHTTP_READ_BUFFER = 2**22
 
 
+def preload(settings: Settings) -> None:
+    """What making a run's client imports and loads (google-genai, aiohttp, the CA
+    bundles: 0.5-1 s at a run's start), for a thread: :func:`aiohttp_session` must run
+    on the event loop, and paid there it stalled the loop (the window's, in the app)."""
+    import google.genai  # noqa: F401
+
+    if importlib.util.find_spec("aiohttp") is not None:
+        import aiohttp  # noqa: F401
+    tls_contexts(settings.ssl_cert_file, settings.ssl_cert_dir)
+
+
 def aiohttp_session(settings: Settings) -> aiohttp.ClientSession | None:
     """The aiohttp session the SDK is to use, made in the running loop; None without
     aiohttp (the SDK then talks httpx2 and never needs one).

@@ -56,6 +56,7 @@ class UploadReuse:
             return False
         piece.remote_name, piece.uri = entry.remote_name, remote.uri or entry.uri
         piece.ledger_id, piece.display_name, piece.reused = entry.id, entry.display_name, True
+        piece.active = True
         await asyncio.to_thread(self.ledger.keep, entry.id, self.hours)  # in use again
         self.reused += 1
         log.debug("Reusing the kept upload %s for '%s'", entry.remote_name, piece.path.name)

@@ -34,9 +34,10 @@ MAX_LABEL_PX = 230
 #: beyond this many rows only every n-th title is written, so labels never overlap
 MAX_LABELLED_ROWS = 30
 _STAGE_TIPS = {
-    "waiting": "Queued: waiting for a section slot or for memory to drop",
+    "waiting": "Queued: waiting for look-ahead room (one per section slot) or for memory",
     "split": "Cutting the section out of the PDF in a worker process",
-    "upload": "Uploading to Gemini and waiting until the file is ready",
+    "upload": "Uploading to Gemini",
+    "prepared": "Split and uploaded ahead, waiting for an analysis slot (look-ahead)",
     "process": "The analysis (the model, or the offline extractor)",
     "cleanup": "Deleting temporary and remote files",
 }

@@ -74,4 +74,5 @@ async def check_workers(tmp_path: Path, fake_gemini: FakeGemini) -> None:
         ) as engine:
             outcome = await engine.pipeline(settings).run(request)
             assert outcome.ok
-            assert engine.running_workers() == expected, (sections, splits, processor)
+            # started on demand: at least the one warmed, never more than it can use
+            assert 1 <= engine.running_workers() <= expected, (sections, splits, processor)

@@ -19,27 +19,21 @@ SECTION_ID = re.compile(r"\[(s\d+)\]")
 
 
 def done_in_journal(data_dir: Path) -> set[str]:
+    return journal_state(data_dir)[0]
+
+
+def journal_state(data_dir: Path) -> tuple[set[str], int]:
+    """The sections recorded done and the answers cached, read at one moment."""
     path = data_dir / "journal.sqlite3"
     if not path.exists():
-        return set()
+        return set(), 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
             rows = db.execute("SELECT section_id FROM sections WHERE state='done'").fetchall()
+            (cached,) = db.execute("SELECT COUNT(*) FROM cache").fetchone()
     except sqlite3.OperationalError:  # created but no table yet
-        return set()
-    return {row[0] for row in rows}
-
-
-def cached_in_journal(data_dir: Path) -> int:
-    """How many answers the journal's result cache holds."""
-    path = data_dir / "journal.sqlite3"
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT COUNT(*) FROM cache").fetchone()[0])
-    except sqlite3.OperationalError:  # created but no table yet
-        return 0
+        return set(), 0
+    return {row[0] for row in rows}, cached
 
 
 def in_use(fake: FakeGemini, marker: str) -> list[str]:
@@ -80,8 +74,7 @@ async def test_sigkill_then_resume_processes_only_the_rest(tmp_path: Path) -> No
         first = await start_cli(args, env, tmp_path / "first.log")
         await until(
             lambda: (
-                len(done := done_in_journal(data)) == 3
-                and cached_in_journal(data) == len(done)
+                (state := journal_state(data))[1] == len(state[0]) == 3
                 and len(set(leaked(fake, data)) & set(in_use(fake, "[s4]") + in_use(fake, "[s5]")))
                 == 2
             ),

@@ -20,6 +20,7 @@ from tests.core.gemini_support import (
 )
 from tests.fakes.fixtures import make_client, make_pdf, stats_wait
 from tests.fakes.gemini import FakeGemini
+from tests.helpers.wait import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,8 +122,9 @@ async def test_sweep_leaves_files_of_live_runs_alone(
 async def test_sigkill_mid_run_leaks_nothing_past_the_next_start(
     fake_gemini: FakeGemini, tmp_path: Path, held: str
 ) -> None:
-    """Killed while answers are awaited (three files up there) or mid-upload (intents
-    whose remote name was never learnt): the next start cleans up either way."""
+    """Killed while answers are awaited (six files up there: three being analysed, three
+    uploaded ahead of them) or mid-upload (intents whose remote name was never learnt):
+    the next start cleans up either way."""
     data_dir = tmp_path / "data"
     build_document(tmp_path / "doc.pdf", [1] * 6)
     fake_gemini.pause(held)  # the child's requests on that endpoint wait until resume()
@@ -141,12 +143,15 @@ async def test_sigkill_mid_run_leaks_nothing_past_the_next_start(
         start_new_session=True,  # its PDF workers share its process group
     )
     if held == "generate":
-        ready, stored = (lambda s: s.generate_in_flight >= 3), 3
+        ready, stored = (lambda s: s.generate_in_flight >= 3), 6
     else:
         ready, stored = (lambda s: s.uploads_in_flight >= 2), 0
     try:
         await stats_wait(fake_gemini, ready, timeout=45)
-        assert len(fake_gemini.stored_files()) == stored
+        await until(lambda: len(fake_gemini.stored_files()) == stored, timeout=45)
+        if held == "generate":  # the six uploads' names written down, as the run goes on
+            ledger = RemoteLedger(data_dir / "remote-files.sqlite3")
+            await until(lambda: sum(bool(e.remote_name) for e in ledger.entries()) == 6, 45)
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(10) == -signal.SIGKILL
     finally:
@@ -158,7 +163,7 @@ async def test_sigkill_mid_run_leaks_nothing_past_the_next_start(
 
     remote_ledger = RemoteLedger(data_dir / "remote-files.sqlite3")
     entries = remote_ledger.entries()
-    assert len(entries) == (3 if held == "generate" else 2)
+    assert len(entries) == (6 if held == "generate" else 2)
     assert all(bool(e.remote_name) == (held == "generate") for e in entries)
     next_start = GeminiProcessor(settings_for(fake_gemini), remote_ledger)
     await next_start.open()

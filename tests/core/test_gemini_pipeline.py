@@ -35,6 +35,7 @@ from tests.core.gemini_support import (
 from tests.fakes.fixtures import stats_wait
 from tests.fakes.gemini import FakeGemini
 from tests.helpers.leaks import assert_nothing_leaked
+from tests.helpers.wait import until
 
 pytestmark = pytest.mark.usefixtures("transport")
 
@@ -284,6 +285,28 @@ async def test_cancel_mid_run_leaves_no_file_behind(
     assert outcome.results == {}
     assert all(f.cancelled for f in outcome.failures.values())
     await assert_nothing_leaked(fake_gemini, remote_ledger, settings_for(fake_gemini))
+
+
+async def test_sections_uploaded_ahead_are_deleted_when_the_run_is_cancelled(
+    fake_gemini: FakeGemini, workers: PdfWorkers, remote_ledger: RemoteLedger, tmp_path: Path
+) -> None:
+    fake_gemini.latency = 60.0  # every analysis waits on the model until cancelled
+    sections = build_document(tmp_path / "doc.pdf", [1] * 9)
+    events: list = []
+    pipeline, _ = make_pipeline(settings_for(fake_gemini), workers, remote_ledger, events)
+    task = asyncio.create_task(
+        pipeline.run(RunRequest(pdf_path=tmp_path / "doc.pdf", sections=sections, prompt=PROMPT))
+    )
+    # three analysing and three more uploaded ahead (C=3), the other three waiting
+    await stats_wait(fake_gemini, lambda s: s.generate_in_flight == 3, timeout=30)
+    await until(lambda: len(fake_gemini.stored_files()) == 6, timeout=30)
+    pipeline.cancel()
+    outcome = await asyncio.wait_for(task, 20)
+
+    assert outcome.cancelled and outcome.results == {}
+    assert fake_gemini.stats.count("upload") == 6  # nothing uploaded after the cancel
+    assert fake_gemini.stored_files() == []
+    assert remote_ledger.entries() == []
 
 
 async def test_wrong_key_fails_clearly_and_the_key_never_appears_anywhere(

@@ -17,6 +17,8 @@ from core.events import (
     SectionFailed,
     SectionStarted,
     Slot,
+    Stage,
+    StageChanged,
 )
 from core.pipeline import Pipeline
 from core.processors.base import Prompt
@@ -25,8 +27,9 @@ from core.sections import every_n_pages
 from core.settings import Settings
 from core.workers import PdfWorkers
 from tests.helpers.pdfs import make_pdf
+from tests.helpers.processes import all_gone
 from tests.helpers.processors import Gauge, InstrumentedProcessor
-from tests.helpers.splits import slow_split
+from tests.helpers.splits import slow_split, stuck_split
 from tests.helpers.wait import until
 
 PROMPT = Prompt(name="summary", text="Summarise")
@@ -81,7 +84,7 @@ async def run(pipeline: Pipeline, pdf_path: Path, sections: int, pages_each: int
 async def test_high_water_marks_equal_each_limit_and_never_exceed_it(
     pdf_path: Path, workers: PdfWorkers
 ) -> None:
-    proc = InstrumentedProcessor(upload_s=0.4, analyze_s=0.1)
+    proc = InstrumentedProcessor(upload_s=0.4, analyze_s=0.6)
     watch = SectionGauge()
     splits = Gauge()
     counted = CountingWorkers(workers, splits)
@@ -92,14 +95,65 @@ async def test_high_water_marks_equal_each_limit_and_never_exceed_it(
         emit=watch,
         split_fn=slow_split,
     )
-    outcome = await run(pipe, pdf_path, sections=16)
-    assert len(outcome.results) == 16 and not outcome.failures
-    assert watch.gauge.high == 4
+    outcome = await run(pipe, pdf_path, sections=12)
+    assert len(outcome.results) == 12 and not outcome.failures
+    assert proc.analyses.high == 4  # the section limit bounds analyses
+    assert pipe.ahead.high_water == 4  # one section per analysis slot prepared ahead
     assert splits.high == 2
     assert proc.uploads.high == 3
     for section in outcome.sections:
         result = outcome.results[section.id]
         assert result.markdown.splitlines() == [f"Page {p}" for p in section.pages]
+
+
+async def test_look_ahead_prepares_one_section_per_analysis_slot_and_no_more(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    """While every analysis waits on the model, the next sections are split and uploaded,
+    as many as there are analysis slots; the rest wait until an analysis ends."""
+    proc = InstrumentedProcessor(release=asyncio.Event())
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(max_concurrent_section_tasks=3, max_concurrent_splits=2, max_concurrent_uploads=2),
+        proc,
+        workers,
+        emit=watch,
+    )
+    task = asyncio.create_task(run(pipe, pdf_path, sections=10))
+    await until(lambda: proc.analyses.now == 3 and _prepared(watch) == 3, timeout=30)
+    assert len(proc.uploaded) == 6  # three analysing, three uploaded ahead
+    assert pipe.ahead.in_use == 3 and pipe.ahead.would_wait()
+    assert proc.release is not None
+    proc.release.set()
+    outcome = await task
+    assert len(outcome.results) == 10 and not outcome.failures
+    assert proc.analyses.high == 3 and proc.uploads.high <= 2
+    assert pipe.ahead.high_water == 3
+    assert sorted(proc.cleaned) == sorted(proc.uploaded)
+
+
+async def test_cancel_deletes_the_sections_uploaded_ahead(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    proc = InstrumentedProcessor(release=asyncio.Event())
+    watch = SectionGauge()
+    pipe = Pipeline(settings(max_concurrent_section_tasks=2), proc, workers, emit=watch)
+    task = asyncio.create_task(run(pipe, pdf_path, sections=8))
+    await until(lambda: proc.analyses.now == 2 and _prepared(watch) == 2, timeout=30)
+    pipe.cancel()
+    outcome = await task
+    assert outcome.cancelled and not outcome.results
+    assert len(proc.uploaded) == 4
+    assert sorted(proc.cleaned) == sorted(proc.uploaded)  # the prepared ones too
+
+
+def _prepared(watch: SectionGauge) -> int:
+    """Sections whose latest stage is 'prepared' (split, uploaded, waiting for a slot)."""
+    latest: dict[str, Stage] = {}
+    for event in watch.of(StageChanged):
+        assert isinstance(event, StageChanged)
+        latest[event.section_id] = event.stage
+    return sum(stage is Stage.PREPARED for stage in latest.values())
 
 
 class CountingWorkers:
@@ -116,8 +170,11 @@ class CountingWorkers:
         finally:
             self._gauge.leave()
 
-    def drain(self, timeout: float | None = 60.0) -> None:
-        self._inner.drain(timeout)
+    def drain(self, timeout: float | None = 60.0, group: object | None = None) -> None:
+        self._inner.drain(timeout, group)
+
+    def abandon(self, group: object | None) -> int:
+        return self._inner.abandon(group)
 
     @property
     def max_workers(self) -> int:
@@ -140,13 +197,13 @@ async def test_raising_the_section_limit_mid_run_lets_more_start(
     def on_event(event: Event) -> None:
         watch(event)
         if isinstance(event, SectionDone) and len(watch.of(SectionDone)) == 4:
-            watch.gauge.high = watch.gauge.now  # from here on: work started after the change
+            proc.analyses.high = proc.analyses.now  # from here on: after the change
             pipe.set_limit(Slot.SECTION, 5)
 
     pipe._listener = on_event
     outcome = await run(pipe, pdf_path, sections=24)
     assert len(outcome.results) == 24
-    assert watch.gauge.high == 5
+    assert proc.analyses.high == 5
 
 
 async def test_lowering_the_section_limit_mid_run_caps_new_work(
@@ -160,17 +217,17 @@ async def test_lowering_the_section_limit_mid_run_caps_new_work(
     def on_event(event: Event) -> None:
         watch(event)
         if isinstance(event, SectionDone) and not lowered:
-            lowered.append(watch.gauge.high)
+            lowered.append(proc.analyses.high)
             pipe.set_limit(Slot.SECTION, 2)
-            watch.after_change = Gauge()
+            proc.analyses_after = Gauge()
 
     pipe._listener = on_event
     outcome = await run(pipe, pdf_path, sections=20)
     assert len(outcome.results) == 20
     assert lowered == [5]
-    assert watch.after_change is not None
-    # sections started after the change: at most 2 at once, and 2 were reached
-    assert watch.after_change.high == 2
+    assert proc.analyses_after is not None
+    # analyses started after the change: at most 2 at once, and 2 were reached
+    assert proc.analyses_after.high == 2
 
 
 async def test_stage_timeout_fails_that_section_and_the_others_finish(
@@ -249,18 +306,18 @@ async def test_memory_gate_holds_new_starts_above_threshold_and_resumes_below(
         memory_interval_s=0.02,
     )
     task = asyncio.create_task(run(pipe, pdf_path, sections=9))
-    await until(lambda: proc.analyses.now == 3)
-    rss.mb = 600  # above the threshold: running sections go on, new ones are held
+    # three analysing, three prepared ahead of them (past the gate while memory was low)
+    await until(lambda: proc.analyses.now == 3 and _prepared(watch) == 3)
+    rss.mb = 600  # above the threshold: started sections go on, new ones are held
     await until(lambda: pipe.memory.throttled)
     proc.release = asyncio.Event()  # analyses started from now on block until set
     first_wave.set()
-    await until(lambda: len(watch.of(SectionDone)) == 3 and proc.analyses.now == 1)
-    # one section was let through because nothing else was running; it holds the gate
+    await until(lambda: len(watch.of(SectionDone)) == 3 and proc.analyses.now == 3)
     samples = len(watch.of(MemorySample))
     await until(lambda: len(watch.of(MemorySample)) >= samples + 10)
-    assert len(watch.of(SectionStarted)) == 4
+    assert len(watch.of(SectionStarted)) == 6  # none started while memory was high
     rss.mb = 200  # below the threshold: starts resume at once, up to the limit
-    await until(lambda: proc.analyses.now == 3)
+    await until(lambda: len(watch.of(SectionStarted)) == 9)
     assert not pipe.memory.throttled
     proc.release.set()
     outcome = await task
@@ -304,9 +361,39 @@ async def test_cancel_mid_run_leaves_no_temp_files_and_no_tasks(
     assert not outcome.results
     assert all(f.cancelled for f in outcome.failures.values()) and len(outcome.failures) == 8
     assert list(private_tmp.iterdir()) == []
-    assert sorted(proc.cleaned) == ["files/s1", "files/s2", "files/s3"]
+    # the three analysing and any uploaded ahead of them: every upload deleted
+    assert len(proc.cleaned) >= 3
+    assert sorted(proc.cleaned) == sorted(proc.uploaded)
     assert proc.closed == 1
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_cancel_returns_at_once_while_workers_are_stuck_on_a_slow_page(
+    pdf_path: Path, private_tmp: Path
+) -> None:
+    """A page that holds MuPDF for minutes does not hold up a cancel: the workers busy
+    with the run's splits are terminated, and the run ends within a bound."""
+    workers = PdfWorkers(max_workers=2)
+    try:
+        proc = InstrumentedProcessor()
+        pipe = Pipeline(
+            settings(max_concurrent_section_tasks=3, max_concurrent_splits=2),
+            proc,
+            workers,
+            split_fn=stuck_split,
+        )
+        task = asyncio.create_task(run(pipe, pdf_path, sections=6))
+        await until(lambda: len(list(private_tmp.rglob("*.pid"))) == 2, timeout=60)
+        busy = [int(f.read_text()) for f in private_tmp.rglob("*.pid")]
+        pipe.cancel()
+        outcome = await asyncio.wait_for(task, 15)  # far less than the stuck page's forever
+        assert outcome.cancelled and not outcome.results
+        assert len(outcome.failures) == 6 and all(f.cancelled for f in outcome.failures.values())
+        assert all_gone(busy)
+        assert workers.terminated == 2
+        assert list(private_tmp.iterdir()) == []  # its temp folder removed
+    finally:
+        await asyncio.to_thread(workers.shutdown)
 
 
 async def test_sequential_mode_runs_one_section_at_a_time(

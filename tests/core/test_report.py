@@ -70,11 +70,16 @@ async def test_report_figures_add_up(tmp_path: Path, workers: PdfWorkers) -> Non
         assert sum(row["waits"][key] for row in report["sections"]) == pytest.approx(
             waits[key], abs=1e-3
         )
-    # one section at a time: s2 waited for s1's whole task, s3 for s1's and s2's
+    # one analysis at a time: s2, prepared meanwhile (look-ahead), waited for the rest of
+    # s1's whole task, s3 for s1's and s2's
     rows = {row["id"]: row for row in report["sections"]}
     assert rows["s1"]["waits"]["wait_section"] < rows["s2"]["waits"]["wait_section"]
+    s2 = rows["s2"]
+    s2_prepared = sum(s2["stages"][k] for k in ("split", "upload")) + sum(
+        s2["waits"][k] for k in ("wait_memory", "wait_split", "wait_upload")
+    )
     assert (
-        rows["s2"]["waits"]["wait_section"]
+        s2["waits"]["wait_section"] + s2_prepared
         >= rows["s1"]["total"] - rows["s1"]["waits"]["wait_section"] - 0.05
     )
     # retries and throttling are counted where they happened
@@ -92,6 +97,9 @@ async def test_report_figures_add_up(tmp_path: Path, workers: PdfWorkers) -> Non
         assert by_stage["process"] >= rows[sid]["stages"]["process"] - 0.02
     # in-flight never above the limit, and the limit is recorded
     assert all(c["in_flight"] <= c["limit"] == 1 for c in report["concurrency"])
+    # one section prepared ahead of the one analysis slot: its "prepared" bars show it
+    assert report["lookahead_depth"] == 1
+    assert {b["section"] for b in report["bars"] if b["stage"] == "prepared"} <= {"s2", "s3"}
 
 
 async def test_suggestions_from_history(tmp_path: Path, workers: PdfWorkers) -> None:

@@ -48,6 +48,9 @@ class InstrumentedProcessor:
     analyses: Gauge = field(default_factory=Gauge)
     calls: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cleaned: list[str] = field(default_factory=list)
+    uploaded: list[str] = field(default_factory=list)
+    #: when set, also counts the analyses that start from then on
+    analyses_after: Gauge | None = None
     opened: int = 0
     closed: int = 0
     release: asyncio.Event | None = None
@@ -64,11 +67,15 @@ class InstrumentedProcessor:
             await asyncio.sleep(self.upload_s)
         finally:
             self.uploads.leave()
+        self.uploaded.append(f"files/{section.id}")
         return Handle(part=part, remote_name=f"files/{section.id}")
 
     async def analyze(self, section: Section, handle: Handle, prompt: Prompt) -> SectionResult:
         self.calls[section.id].append(time.monotonic())
         self.analyses.enter()
+        after = self.analyses_after
+        if after is not None:
+            after.enter()
         try:
             if section.id in self.hang:
                 await asyncio.Event().wait()
@@ -88,6 +95,8 @@ class InstrumentedProcessor:
             lines = await asyncio.to_thread(first_lines, handle.part.path)
         finally:
             self.analyses.leave()
+            if after is not None:
+                after.leave()
         return SectionResult(
             section_id=section.id,
             title=section.title,

@@ -12,3 +12,22 @@ def slow_split(src, pages, out_path, password=None) -> SplitPart:  # type: ignor
     """A real split that takes at least 0.15 s, so concurrent splits overlap in time."""
     time.sleep(0.15)  # simulated work inside a worker process, not a test wait
     return pdf.split_section(src, pages, out_path, password)
+
+
+def stuck_split(src, pages, out_path, password=None) -> SplitPart:  # type: ignore[no-untyped-def]
+    """A split stuck on a page that never finishes (as a pathological page can hold MuPDF
+    for minutes): it leaves its worker's pid next to ``out_path`` and blocks for good."""
+    import os
+    import threading
+    from pathlib import Path
+
+    Path(f"{out_path}.pid").write_text(str(os.getpid()))
+    threading.Event().wait()  # the worker is busy until it is terminated
+    raise AssertionError("unreachable")
+
+
+def worker_pid() -> int:
+    """The pid of the worker that runs this job."""
+    import os
+
+    return os.getpid()
