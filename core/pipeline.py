@@ -896,6 +896,9 @@ class Pipeline:
         self._emit_stage(section, Stage.CLEANING_UP)
         begun = time.monotonic()
 
+        if handle is not None and self._cancelled:
+            handle.cancelled = True
+
         async def work() -> None:
             bound = _CANCEL_CLEANUP_TIMEOUT_S if self._cancelled else _CLEANUP_TIMEOUT_S
             try:

@@ -34,6 +34,9 @@ class Handle:
     part: SplitPart
     remote_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the section was cancelled: clean-up keeps nothing of it for later (an upload made
+    #: ahead of its analysis, say, is deleted rather than kept for re-asks)
+    cancelled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

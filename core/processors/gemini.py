@@ -632,8 +632,9 @@ class GeminiProcessor:
 
     # ------------------------------------------------------------------ clean-up
     async def cleanup(self, handle: Handle) -> None:
-        """Delete the section's remote files and piece files; safe to call again."""
-        await self._discard(handle)
+        """Delete the section's remote files and piece files (or keep its uploads for
+        re-asks, unless the section was cancelled); safe to call again."""
+        await self._discard(handle, keep=not handle.cancelled)
 
     async def _discard(self, handle: Handle, keep: bool = True) -> None:
         """``keep``: uploads may be kept for re-asks (not after a failed upload)."""
@@ -646,9 +647,7 @@ class GeminiProcessor:
             piece.activation = None
             activation.cancel()
             await asyncio.gather(activation, return_exceptions=True)
-        # kept for re-asks: what Gemini read and answered about; a FAILED file, one never
-        # read, or one of a section cancelled before its answer (uploaded ahead) goes
-        keep = keep and piece.active and piece.answer is not None
+        keep = keep and piece.active  # a FAILED file, or one never read, is deleted
         if piece.remote_name is not None and keep and await self.reuse.keep(piece):
             piece.remote_name = piece.ledger_id = None  # the ledger holds it (kept)
         if piece.remote_name is not None and self._client is not None:
