@@ -10,7 +10,7 @@ rounds (the median counts):
 * ``ours_inline``: ``sectionflow process`` as shipped (sections up to INLINE_MAX_MB go
   inline);
 * ``ours_upload``: the same with ``INLINE_MAX_MB=0`` (every section uploaded, polled
-  until ACTIVE, deleted);
+  until ACTIVE, deleted: ``KEEP_UPLOADS_HOURS=0``, as the naive script keeps nothing);
 * ``naive``: :mod:`bench.naive_gemini`, the script a user would write (google-genai,
   ``asyncio.gather`` under one Semaphore: split, upload, poll, generate, delete).
 
@@ -101,6 +101,9 @@ def _run_once(name: str, pdf: Path, folder: Path, base_url: str, conn: Any) -> d
         "GEMINI_BASE_URL": base_url,
         "SECTIONFLOW_DATA_DIR": str(work / "data"),
         "INLINE_MAX_MB": "0" if upload else "4",
+        # deleted at the end as the naive script deletes them (kept for re-asks, the
+        # default, a run would skip its deletes and leave files on the server)
+        "KEEP_UPLOADS_HOURS": "0",
         "ENABLE_MEMORY_MONITORING": "true",
         "QT_QPA_PLATFORM": "offscreen",
     }
