@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from core import export
 from core.citations.model import Citation
 from core.engine import Engine
@@ -141,8 +143,13 @@ async def test_gemini_synthesis_is_one_text_only_request_holding_every_answer(
         journal.close()
 
 
-async def test_a_failed_synthesis_is_redone_alone_on_resume(
-    tmp_path: Path, workers: PdfWorkers, remote_ledger: RemoteLedger, fake_gemini: FakeGemini
+@pytest.mark.parametrize("again_on", [True, False], ids=["made-on-resume", "turned-off"])
+async def test_a_failed_synthesis_keeps_the_run_unfinished_until_made_or_turned_off(
+    again_on: bool,
+    tmp_path: Path,
+    workers: PdfWorkers,
+    remote_ledger: RemoteLedger,
+    fake_gemini: FakeGemini,
 ) -> None:
     pdf = tmp_path / "doc.pdf"
     sections = build_document(pdf, [1, 1])
@@ -163,40 +170,16 @@ async def test_a_failed_synthesis_is_redone_alone_on_resume(
 
         fake_gemini.reset_stats()
         again = RunRequest(
-            pdf_path=pdf, sections=sections, prompt=request.prompt, resume_run_id=outcome.run_id
-        )
-        resumed, _ = await gemini_run(settings, workers, remote_ledger, journal, again)
-        assert resumed.ok and resumed.synthesis is not None
-        calls = fake_gemini.stats.generate_records()
-        assert len(calls) == 1 and calls == fake_gemini.stats.text_only_calls()
-        assert journal.unfinished_run(outcome.document_sha256) is None
-    finally:
-        journal.close()
-
-
-async def test_a_failed_synthesis_turned_off_leaves_the_run_finished(
-    tmp_path: Path, workers: PdfWorkers, remote_ledger: RemoteLedger, fake_gemini: FakeGemini
-) -> None:
-    pdf = tmp_path / "doc.pdf"
-    sections = build_document(pdf, [1, 1])
-    settings = settings_for(fake_gemini)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    fake_gemini.add_fault("invalid_argument", match="Whole-document synthesis", times=1)
-    request = RunRequest(pdf_path=pdf, sections=sections, prompt=get_prompt("summary", None))
-    try:
-        outcome, _ = await gemini_run(settings, workers, remote_ledger, journal, request)
-        assert outcome.synthesis_failure
-        fake_gemini.reset_stats()
-        again = RunRequest(
             pdf_path=pdf,
             sections=sections,
             prompt=request.prompt,
             resume_run_id=outcome.run_id,
-            synthesis=False,
+            synthesis=again_on,
         )
         resumed, _ = await gemini_run(settings, workers, remote_ledger, journal, again)
-        assert resumed.ok and resumed.synthesis is None
-        assert fake_gemini.stats.generate_records() == []
+        assert resumed.ok and (resumed.synthesis is not None) == again_on
+        calls = fake_gemini.stats.generate_records()  # the synthesis alone, or nothing
+        assert len(calls) == int(again_on) and calls == fake_gemini.stats.text_only_calls()
         assert journal.unfinished_run(outcome.document_sha256) is None
     finally:
         journal.close()
