@@ -36,9 +36,10 @@ _WORDS = [
 ]
 
 
-def _paragraph(seed: int, words: int = 90) -> str:
+def _paragraph(number: int, words: int = 90) -> str:
     return (
-        " ".join(_WORDS[(seed * 7 + i * 3) % len(_WORDS)] for i in range(words)).capitalize() + "."
+        " ".join(_WORDS[(number * 7 + i * 3) % len(_WORDS)] for i in range(words)).capitalize()
+        + "."
     )
 
 

@@ -18,11 +18,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from core.cost import ModelPrice
     from core.sections import Section
+
+
+class CachePrices(Protocol):
+    """The prices a cache decision needs (a model's row of the price table, USD per
+    million tokens; per million tokens and hour for storage)."""
+
+    @property
+    def input(self) -> float: ...
+    @property
+    def cached_input(self) -> float | None: ...
+    @property
+    def cache_storage_hour(self) -> float | None: ...
+
 
 #: Gemini bills the >200k-token tier per request for the models that have one; a cache
 #: is only made below it (the tiers' cached prices are not in the price table)
@@ -50,7 +62,7 @@ class CacheCost:
 def cache_cost(
     tokens: int,
     asks: int,
-    price: ModelPrice | None,
+    price: CachePrices | None,
     min_tokens: int,
     ttl_s: float = CACHE_TTL_S,
 ) -> CacheCost | None:

@@ -46,11 +46,12 @@ from core.journal import Journal
 from core.leftovers import make_workdir
 from core.limits import Limits
 from core.processors.base import Handle, Prompt, SplitPart
-from core.processors.gemini import PDF_MIME, GeminiProcessor, Piece, context_line
+from core.processors.gemini import PDF_MIME, GeminiProcessor, context_line
 from core.processors.gemini_answer import PieceAnswer, interpret
 from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_client import batch_mode_problem
 from core.processors.gemini_errors import is_gone
+from core.processors.gemini_piece import Piece
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
 from core.results import SectionResult

@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
             keep=self._keep,
             parent=self,
         )
-        build_actions(self)
+        self._build_actions()
         self._fill_recent()
         self._build_layout()
         self._connect()
@@ -237,6 +237,29 @@ class MainWindow(QMainWindow):
         self.outcome_label.setVisible(False)
         self.doc_label = ElidedLabel("", self, min_chars=12)
         self.doc_label.setToolTip("The open document")
+
+    def _build_actions(self) -> None:
+        """The actions as ``<name>_action`` attributes (tests and menus find them there)."""
+        slots = {
+            "open": self.open_dialog,
+            "sample": self.open_sample,
+            "run": self.start_run,
+            "cancel": self.run.cancel,
+            "export": self.exports.dialog,
+            "tables": self.exports.tables_dialog,
+            "key": self.open_key_dialog,
+            "quit": self.close,
+            "retry": self.retry_failed,
+            "batch": self.show_batch,
+            "undo": self.undo_sections,
+            "log_folder": self.open_log_folder,
+            "about": self.open_about,
+        }
+        built = build_actions(self, slots, self.history.action)
+        for name, action in built.actions.items():
+            setattr(self, f"{name}_action", action)
+        self.recent_menu = built.recent_menu
+        self.view_menu, self.help_menu = built.menus["&View"], built.menus["&Help"]
 
     def _build_layout(self) -> None:
         run_page = QWidget(self)

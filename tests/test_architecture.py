@@ -3,7 +3,9 @@ included (docs/ARCHITECTURE.md, "Layout").
 
 import-linter keeps the layers; a cycle inside one layer (two CLI modules importing each
 other from inside functions, a window and its controller) is what this test catches.
-Imports under ``if TYPE_CHECKING:`` never run, so they are left out.
+Imports under ``if TYPE_CHECKING:`` count too: a type that can only be named through a
+cycle belongs in a module of its own (``core/processors/gemini_piece.py``) or behind a
+Protocol (``core.context_cache.CachePrices``).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 
 def test_the_project_has_no_import_cycle() -> None:
-    graph = grimp.build_graph(*project_packages(), exclude_type_checking_imports=True)
+    graph = grimp.build_graph(*project_packages(), exclude_type_checking_imports=False)
     assert import_cycles(graph) == []
 
 

@@ -27,7 +27,6 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.citations.prompting import with_citation_request
@@ -54,6 +53,7 @@ from core.processors.gemini_errors import (
     to_processing_error,
 )
 from core.processors.gemini_gcs import GcsStaging
+from core.processors.gemini_piece import Piece
 from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -81,32 +81,6 @@ _MB = 1024 * 1024
 _SWEEP_TIMEOUT_S = 30.0
 _DELETE_TIMEOUT_S = 15.0
 _POLL_TRANSIENT_LIMIT = 3
-
-
-@dataclass(slots=True)
-class Piece:
-    """One PDF sent to Gemini: the whole section, or one piece of an oversized one."""
-
-    path: Path
-    pages: tuple[int, ...]  # original 1-based page numbers
-    size_bytes: int
-    temp: bool = False  # written by us (a piece of an oversized section): delete on cleanup
-    data: bytes | None = None  # inline bytes; None when uploaded
-    display_name: str = ""
-    remote_name: str | None = None
-    uri: str | None = None
-    ledger_id: int | None = None
-    answer: PieceAnswer | None = None  # kept so a retried analyse skips finished pieces
-    sha256: str | None = None  # of the PDF's bytes: a kept upload of them is reused
-    reused: bool = False  # points at a kept upload of an earlier run
-    #: the poll until the uploaded file is ACTIVE, going on after the upload returned
-    activation: asyncio.Task[None] | None = None
-    #: Gemini has read it (ACTIVE): only such an upload is worth keeping for re-asks
-    active: bool = False
-
-    @property
-    def inline(self) -> bool:
-        return self.data is not None
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from core.processors.gemini_errors import is_gone
 
 if TYPE_CHECKING:
-    from core.processors.gemini import Piece
+    from core.processors.gemini_piece import Piece
     from core.remote_ledger import RemoteLedger
 
 log = logging.getLogger("sectionflow.gemini")

@@ -211,6 +211,10 @@ class MemoryGraph(QWidget):
             self._spans[-1][1] = t
             self._span_open = throttled
 
+    def rss_samples(self) -> list[float]:
+        """The memory figures plotted since the graph was cleared (MB)."""
+        return list(self._rss)
+
     def throttled_spans(self) -> list[tuple[float, float]]:
         return [(start, end) for start, end in self._spans]
 

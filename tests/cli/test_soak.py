@@ -4,8 +4,8 @@ In the end every section is exported exactly once, Gemini answered each section 
 when it needed an answer (never again once its result was in the journal, never twice
 within one process), and nothing is leaked: no remote file the ledger does not keep for
 re-asks (and none at all after ``forget``), no temp folder, no stray export file. The
-moments and faults come from a seeded random generator: the seed is printed (pytest
-shows it when the test fails) and SECTIONFLOW_SOAK_SEED replays a run.
+moments and faults come from a random generator started from a printed number (pytest
+shows it when the test fails); SECTIONFLOW_SOAK_START=N replays a run.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.helpers.cli import (
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.wait import until
 
-SEED = int(os.environ.get("SECTIONFLOW_SOAK_SEED", "20251129"))
+START = int(os.environ.get("SECTIONFLOW_SOAK_START", "20251129"))
 SECTIONS = 16
 KILLS = 10
 #: (kind, endpoint): faults a run recovers from by itself, or that fail a section for
@@ -82,8 +82,8 @@ async def kill_at_random(
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 async def test_kill_nine_ten_times_under_faults_then_resume(tmp_path: Path) -> None:
-    print(f"soak seed: {SEED} (SECTIONFLOW_SOAK_SEED={SEED} replays this run)")
-    rng = random.Random(SEED)
+    print(f"soak start: {START} (SECTIONFLOW_SOAK_START={START} replays this run)")
+    rng = random.Random(START)
     pdf = make_pdf(tmp_path / "soak.pdf", SECTIONS)
     out_dir = tmp_path / "out"
     out_dir.mkdir()

@@ -444,7 +444,7 @@ async def test_sequential_mode_holds_when_limits_are_raised_mid_run(
     assert pipe.splits.high_water == 1
 
 
-async def test_seed_log_lines(
+async def test_required_log_lines(
     pdf_path: Path, workers: PdfWorkers, caplog: pytest.LogCaptureFixture
 ) -> None:
     pipe = Pipeline(settings(), InstrumentedProcessor(analyze_s=0.0), workers)

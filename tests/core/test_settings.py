@@ -8,7 +8,7 @@ import pytest
 
 from core.settings import ProcessorKind, Settings, SettingsError, load_settings
 
-SEED_DEFAULTS = {
+REQUIRED_DEFAULTS = {
     "max_concurrent_section_tasks": 5,
     "max_concurrent_uploads": 3,
     "max_concurrent_splits": 4,
@@ -22,9 +22,9 @@ SEED_DEFAULTS = {
 }
 
 
-def test_defaults_are_the_seeds() -> None:
+def test_defaults_are_the_required_ones() -> None:
     settings = load_settings()
-    for name, value in SEED_DEFAULTS.items():
+    for name, value in REQUIRED_DEFAULTS.items():
         assert getattr(settings, name) == value, name
 
 
