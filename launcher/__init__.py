@@ -20,8 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``sectionflow`` console script (and ``python -m launcher``); the exit code."""
+def console() -> int:
+    """The ``sectionflow`` console script and ``python -m launcher``: a command's process
+    ends as soon as its work is done (:mod:`launcher.quick_exit`)."""
+    return main(quick_exit=True)
+
+
+def main(argv: Sequence[str] | None = None, *, quick_exit: bool = False) -> int:
+    """The window or a command, for these arguments (the process's own by default); the
+    exit code. ``quick_exit``: after a command, end the process without finalising the
+    interpreter."""
     multiprocessing.freeze_support()  # a frozen app's worker processes start here
     words = list(sys.argv[1:] if argv is None else argv)
     if wants_window(words):
@@ -31,7 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(words)
     if args.command is None:  # options only, e.g. --self-test with others
         return open_desktop_app()
-    return run(args)
+    code = run(args)
+    if quick_exit:
+        from launcher.quick_exit import leave
+
+        leave(code)
+    return code
 
 
 def wants_window(words: Sequence[str]) -> bool:

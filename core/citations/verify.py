@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pymupdf
-
 from core import pdf
 from core.citations.match import found_in, fragments, normalise
 from core.citations.reasons import BLANK, NO_QUOTE, NOT_FOUND, SCANNED
 
 if TYPE_CHECKING:
+    import pymupdf
+
     from core.citations.model import Citation
 
 _SCAN_MAX_CHARS = 100  # less text than this and ...
@@ -81,6 +81,8 @@ def read_state(page: pymupdf.Page) -> PageState:
 
 def _image_cover(page: pymupdf.Page) -> float:
     area = abs(page.rect) or 1.0
+    import pymupdf  # in a worker process only: see the module docstring
+
     boxes = [pymupdf.Rect(info["bbox"]) & page.rect for info in page.get_image_info()]
     return max((abs(box) / area for box in boxes), default=0.0)
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 import core.processors
@@ -50,6 +51,18 @@ def run_cli(*args: str, cwd: Path, tmp: Path | None = None) -> subprocess.Comple
         text=True,
         timeout=120,
     )
+
+
+def _processes_with_tmpdir(tmp: Path) -> list[int]:
+    """The live processes started with TMPDIR=tmp (a command's and its workers')."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("TMPDIR") == str(tmp):
+                found.append(process.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
 
 
 def one_error_line(stderr: str) -> str:
@@ -125,6 +138,28 @@ def test_process_sample_from_outline_writes_both_files(tmp_path: Path, run_tmp: 
         assert f"## {section.title} (" in markdown
     assert f"{len(expected)} of {len(expected)} sections done" in proc.stdout
     assert list(run_tmp.iterdir()) == []  # the run's temp folder is gone
+
+
+def test_a_command_that_leaves_at_once_has_flushed_and_reaped_everything(
+    tmp_path: Path, run_tmp: Path
+) -> None:
+    """The console script ends a finished command without finalising the interpreter
+    (launcher.quick_exit): the log's last lines, the exports and the summary are all
+    out, the run's worker processes are gone and its temp folder removed."""
+    data = tmp_path / "data"
+    env = {**_env(run_tmp), "SECTIONFLOW_DATA_DIR": str(data)}
+    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is then buffered until flushed
+    out = tmp_path / "out.json"
+    command = [*_command(), "process", str(SAMPLE), "--every", "2", "--json", str(out)]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert "sections done" in stdout and stdout.rstrip().endswith("pages")  # all of it
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["done"] >= 1
+    log_lines = (data / "logs" / "sectionflow.log").read_text(encoding="utf-8").splitlines()
+    assert any("Finished processing" in line for line in log_lines[-5:])
+    assert list(run_tmp.iterdir()) == []
+    assert _processes_with_tmpdir(run_tmp) == []  # no worker outlived the command
 
 
 def test_bad_range_is_one_line_and_exit_2(tmp_path: Path) -> None:
