@@ -473,11 +473,13 @@ def run_displayed(
     metrics_port: int | None,
     make: Callable[[Engine, Emit], R],
     work: Callable[[R], Awaitable[T]],
+    engine: Engine | None = None,
 ) -> T:
     """Make a run with the engine (``make``), show its events on ``display`` and on the
     metrics endpoint, and run ``work`` on it; Ctrl+C cancels the run through its own
-    ``cancel`` so its clean-up still happens."""
-    with served_metrics(metrics_port) as metrics, Engine() as engine:
+    ``cancel`` so its clean-up still happens. ``engine``: the command's own, open (its
+    owner closes it); without it, one for this run."""
+    with served_metrics(metrics_port) as metrics, _opened(engine) as engine:
         runner = make(engine, fan_out(display.handle, metrics.handle if metrics else None))
         if metrics is not None:
             metrics.watch_limits(runner.limits)
@@ -487,3 +489,13 @@ def run_displayed(
                 return await work(runner)
 
         return run_cancellable(shown, runner.cancel)
+
+
+@contextmanager
+def _opened(engine: Engine | None) -> Iterator[Engine]:
+    """``engine`` as it is, or a new one closed at the end."""
+    if engine is not None:
+        yield engine
+        return
+    with Engine() as fresh:
+        yield fresh

@@ -39,6 +39,8 @@ from core.sections import Section, every_n_pages, from_outline, parse_section_li
 from core.settings import ProcessorKind, Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from cli.common import Commands
     from core.pdf import DocumentInfo
 
@@ -138,6 +140,21 @@ def run(args: argparse.Namespace) -> int:
     check_tables_folder(args.tables)
     path = Path(pdf_arg)
     check_export_paths(args.json, args.markdown, path)
+    with Engine() as engine:
+        if not args.batch_mode:  # the run's first worker, started while the PDF is read
+            engine.prestart_workers(1)
+        return _run_with(engine, args, (settings, console), path, level)
+
+
+def _run_with(
+    engine: Engine,
+    args: argparse.Namespace,
+    configured: tuple[Settings, Console],
+    path: Path,
+    level: int | None,
+) -> int:
+    """The command on an open engine, whose first worker may be starting."""
+    settings, console = configured
     info = pdf.inspect(path, args.password)
     for notice in info.notices:
         print(f"{PROG}: note: {notice}", file=sys.stderr)
@@ -150,17 +167,16 @@ def run(args: argparse.Namespace) -> int:
         synthesis=not args.no_synthesis,
     )
     if args.resume:
-        with Engine() as engine:
-            job = engine.pending_batch_job(path)
+        job = engine.pending_batch_job(path)
         if job is not None:
             return batch_mode.resume_job(job, args, settings)
-        request = resumed_request(request, wait=args.wait)
+        request = resumed_request(request, engine, wait=args.wait)
     elif args.wait:
         raise CliError("--wait goes with --resume (it waits for the run being resumed)")
     if args.batch_mode:
         return batch_mode.submit_and_wait(request, args, settings)
     print_reach(settings, request)
-    outcome = run_pipeline(settings, request, console, metrics_port=args.metrics_port)
+    outcome = run_pipeline(settings, request, console, args.metrics_port, engine)
     code = finish_run(outcome, args.json, args.markdown)
     write_tables(outcome, args.tables)
     return code
@@ -190,21 +206,20 @@ def build_sections(
     return whole_document(info.page_count, title=info.title)
 
 
-def resumed_request(request: RunRequest, *, wait: bool = False) -> RunRequest:
+def resumed_request(request: RunRequest, engine: Engine, *, wait: bool = False) -> RunRequest:
     """The same request continuing the document's last unfinished run, if it has one.
 
     A run another live process is running is refused (RunBusyError) or, with ``wait``,
     continued once that process has ended: then only what it left undone runs, and a run
     it finished is written out again without running anything.
     """
-    with Engine() as engine:
-        unfinished = engine.unfinished_run(request.pdf_path)
-        if unfinished is None:
-            print(f"{PROG}: nothing to resume for this PDF; starting a new run", file=sys.stderr)
-            return request
-        wait_for_run(engine.journal, unfinished.run_id, wait)
-        unfinished = engine.journal.run_info(unfinished.run_id) or unfinished
-        resumed = engine.resumed(request, unfinished)
+    unfinished = engine.unfinished_run(request.pdf_path)
+    if unfinished is None:
+        print(f"{PROG}: nothing to resume for this PDF; starting a new run", file=sys.stderr)
+        return request
+    wait_for_run(engine.journal, unfinished.run_id, wait)
+    unfinished = engine.journal.run_info(unfinished.run_id) or unfinished
+    resumed = engine.resumed(request, unfinished)
     print(
         f"{PROG}: resuming run {unfinished.run_id}: {unfinished.done} of "
         f"{unfinished.sections} sections already done",

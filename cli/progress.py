@@ -34,6 +34,7 @@ from core.export import ordered_sections, section_status
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from core.engine import Engine
     from core.run_types import RunOutcome, RunRequest
     from core.sections import Section
     from core.settings import Settings
@@ -162,7 +163,11 @@ def make_reporter(console: Console, sections: Sequence[Section]) -> Reporter:
 
 
 def run_pipeline(
-    settings: Settings, request: RunRequest, console: Console, metrics_port: int | None = None
+    settings: Settings,
+    request: RunRequest,
+    console: Console,
+    metrics_port: int | None = None,
+    engine: Engine | None = None,
 ) -> RunOutcome:
     """One run of ``request`` with live progress; Ctrl+C cancels it cleanly."""
     return run_displayed(
@@ -170,6 +175,7 @@ def run_pipeline(
         metrics_port,
         lambda engine, emit: engine.pipeline(settings, emit),
         lambda pipeline: pipeline.run(request),
+        engine,
     )
 
 
