@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from core.adaptive import AdaptiveLimit
 from core.events import Event, Slot
 from core.limiter import Limiter
-from core.settings import ProcessorKind, Settings
+from core.settings import Settings
 
 log = logging.getLogger("sectionflow.limits")
 
@@ -130,15 +130,6 @@ def workers_needed(sections: int, splits: int, *, gemini: bool) -> int:
     extraction), so never more than the section limit; Gemini uses workers only to split,
     under the split limit too."""
     return max(1, min(sections, splits) if gemini else sections)
-
-
-def workers_for(settings: Settings) -> int:
-    """:func:`workers_needed` for a run with these settings (sequential mode: 1)."""
-    if not settings.enable_concurrent_processing:
-        return 1
-    gemini = settings.resolved_processor() is ProcessorKind.GEMINI
-    sections, splits = settings.max_concurrent_section_tasks, settings.max_concurrent_splits
-    return workers_needed(sections, splits, gemini=gemini)
 
 
 def _ignore(event: Event) -> None:
