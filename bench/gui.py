@@ -233,20 +233,25 @@ def _app_part(folder: Path) -> dict[str, float]:
 
     pdf = make_manual(folder / "manual-2415.pdf", pages=BIG_PAGES)
     server = FakeServer(latency=GEMINI_LATENCY_S)
-    env = child_env(
-        folder / "app",
-        GEMINI_API_KEY=KEY,
-        GEMINI_BASE_URL=server.base_url,
-        RETRY_BACKOFF_BASE_SECONDS="0.05",
-        INLINE_MAX_MB="0",  # every section uploaded: closing has remote files to delete
-    )
+
+    def env(name: str) -> dict[str, str]:
+        """A user of their own for each measurement: a run closed mid-way leaves the next
+        launch asking whether to resume it, which would stop the next measurement."""
+        return child_env(
+            folder / name,
+            GEMINI_API_KEY=KEY,
+            GEMINI_BASE_URL=server.base_url,
+            RETRY_BACKOFF_BASE_SECONDS="0.05",
+            INLINE_MAX_MB="0",  # every section uploaded: closing has remote files to delete
+        )
+
     result: dict[str, float] = {}
     measurements = (
-        lambda: app_bench.window_shown(env),
-        lambda: app_bench.idle_paging_quit(env, pdf),
-        lambda: app_bench.offline_run(env, pdf, BIG_PAGES),
-        lambda: app_bench.cancel_and_close(env, pdf, "local", every=BUSY_SECTION_PAGES),
-        lambda: app_bench.cancel_and_close(env, pdf, "gemini", every=48),
+        lambda: app_bench.window_shown(env("shown")),
+        lambda: app_bench.idle_paging_quit(env("idle"), pdf),
+        lambda: app_bench.offline_run(env("offline"), pdf, BIG_PAGES),
+        lambda: app_bench.cancel_and_close(env("local"), pdf, "local", every=BUSY_SECTION_PAGES),
+        lambda: app_bench.cancel_and_close(env("gemini"), pdf, "gemini", every=48),
     )
     try:
         for measure in measurements:
