@@ -43,7 +43,10 @@ def _app(env: dict[str, str]) -> Iterator[DrivenApp]:
 
 
 def window_shown(env: dict[str, str]) -> dict[str, float]:
+    """The first window on screen (the launch splash) against a bare PySide6 window,
+    and when the main window itself came."""
     apps: list[float] = []
+    mains: list[float] = []
     bares: list[float] = []
     for _ in range(LAUNCHES):
         bare = DrivenApp("bare", env)
@@ -52,11 +55,13 @@ def window_shown(env: dict[str, str]) -> dict[str, float]:
         bare.close()
         with _app(env) as app:
             apps.append(app.shown_s)
+            mains.append(app.ask("window_shown")["t"] - app.started)
             app.gone_after(app.tell("quit")["t0"])
     app_s, bare_s = statistics.median(apps), statistics.median(bares)
     return {
         "gui_window_shown_ratio": app_s / bare_s,
         "gui_window_shown_s": app_s,
+        "gui_main_window_shown_s": statistics.median(mains),
         "gui_bare_window_shown_s": bare_s,
     }
 

@@ -14,6 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import QSocketNotifier
 
+#: when the app's main window (a titled one; the launch splash has no title) was first
+#: exposed, ``time.monotonic()`` under "t"; set by bench.app_driver's probe
+WINDOW_SHOWN: dict[str, float] = {}
+
 
 class Channel:
     def __init__(self, cmd_fd: int, ping_fd: int) -> None:

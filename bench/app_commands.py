@@ -104,6 +104,13 @@ class Commands:
             await _until(lambda t=thread: t is None or not t.is_alive())
         return {"t0": started, "opened": opened, "ready": time.monotonic()}
 
+    async def do_window_shown(self) -> dict[str, Any]:
+        """When the main window was first exposed (after the launch splash)."""
+        from bench.app_channel import WINDOW_SHOWN
+
+        await _until(lambda: "t" in WINDOW_SHOWN, timeout=60)
+        return {"t": WINDOW_SHOWN["t"]}
+
     async def do_wait(self, seconds: float) -> dict[str, Any]:
         await asyncio.sleep(seconds)
         return {"t": time.monotonic()}

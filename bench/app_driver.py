@@ -23,20 +23,32 @@ import time
 
 
 def _install_shown_probe(app, report) -> None:
-    """Report once when the first top-level window has been exposed and painted."""
+    """Report once when the first top-level window has been exposed and painted (the
+    app's launch splash), and note when the main window (the first with a title) was."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QWindow
 
+    from bench.app_channel import WINDOW_SHOWN
+
+    def main_window_shown() -> None:
+        WINDOW_SHOWN["t"] = time.monotonic()
+
     class ShownProbe(QObject):
+        reported = False
+
         def eventFilter(self, watched, event) -> bool:
             if (
                 event.type() == QEvent.Type.Expose
                 and isinstance(watched, QWindow)
                 and watched.isExposed()
             ):
-                app.removeEventFilter(self)
                 # once this event is handled the window has painted: report then
-                QTimer.singleShot(0, lambda: report(time.monotonic()))
+                if not self.reported:
+                    self.reported = True
+                    QTimer.singleShot(0, lambda: report(time.monotonic()))
+                if watched.title():
+                    app.removeEventFilter(self)
+                    QTimer.singleShot(0, main_window_shown)
             return False
 
     probe = ShownProbe(app)
