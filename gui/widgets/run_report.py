@@ -40,7 +40,7 @@ class RunReport(DrawnWhenShown, QWidget):
         self.report: dict[str, Any] = {}
         self._values: dict[str, QLabel] = {}
         #: the figures still to lay out: (report, processor), or None when they are shown
-        self._pending: tuple[dict[str, Any], str] | None = None
+        self._pending: tuple[dict[str, Any], str, float] | None = None
 
         self.placeholder = QLabel(EMPTY_TEXT, self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -97,10 +97,12 @@ class RunReport(DrawnWhenShown, QWidget):
 
     @property
     def gantt(self) -> GanttChart:
+        self.draw_now()
         return self._made_charts()[0]
 
     @property
     def concurrency(self) -> ConcurrencyPlot:
+        self.draw_now()
         return self._made_charts()[1]
 
     def _made_charts(self) -> tuple[GanttChart, ConcurrencyPlot]:
@@ -148,14 +150,10 @@ class RunReport(DrawnWhenShown, QWidget):
             f"{len(rows)} sections, {done} done, in {seconds(elapsed_s)}"
             + (f" with the {backend}" if backend else "")
         )
-        # ~30 labels in a grid: laid out when the panel is looked at, like the charts
-        self._pending = (report, processor)
+        # ~30 labels in a grid and two charts (made on first use: 80 ms of pyqtgraph at a
+        # run's end, which was the longest stall of a run): when the panel is looked at
+        self._pending = (report, processor, elapsed_s)
         self.request_draw()
-        bars = report.get("bars", [])
-        end = max([elapsed_s, *(bar["end"] for bar in bars)])
-        self.gantt.set_bars([(row["id"], row["title"]) for row in rows], bars, end)
-        self.concurrency.set_samples(report.get("concurrency", []), end)
-        self.concurrency.align_left_axis(self.gantt.label_width())
         self.stack.setCurrentIndex(1)
 
     @property
@@ -166,9 +164,19 @@ class RunReport(DrawnWhenShown, QWidget):
 
     def redraw(self) -> None:
         if self._pending is not None:
-            report, processor = self._pending
+            report, processor, elapsed_s = self._pending
             self._pending = None
             self._fill_figures(report, processor)
+            self._fill_charts(report, elapsed_s)
+
+    def _fill_charts(self, report: dict[str, Any], elapsed_s: float) -> None:
+        gantt, concurrency = self._made_charts()
+        bars = report.get("bars", [])
+        end = max([elapsed_s, *(bar["end"] for bar in bars)])
+        rows = report.get("sections", [])
+        gantt.set_bars([(row["id"], row["title"]) for row in rows], bars, end)
+        concurrency.set_samples(report.get("concurrency", []), end)
+        concurrency.align_left_axis(gantt.label_width())
 
     def _fill_figures(self, report: dict[str, Any], processor: str) -> None:
         panel = QWidget()
