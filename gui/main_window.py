@@ -11,11 +11,13 @@ menus are in :mod:`gui.window_actions`, drops in :mod:`gui.drop_catcher`, the AP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt, QTimer, QUrl
+from PySide6.QtCore import QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -93,6 +95,9 @@ RUN_TAB, RESULTS_TAB, REPORT_TAB, LOG_TAB, BATCH_TAB = range(5)
 class MainWindow(QMainWindow):
     """The window: made by :func:`gui.compose.build_window`, which gives it the engine,
     the settings model, the store, the key store and the two bridges."""
+
+    #: the app's memory in MB, read on a thread between runs (-1: could not be read)
+    rss_read = Signal(float)
 
     def __init__(
         self,
@@ -393,6 +398,8 @@ class MainWindow(QMainWindow):
         )
         self.results.citation_clicked.connect(self.show_citation)
         self.results.citations.document_name = lambda: getattr(self._results_pdf(), "name", "")
+        self._rss_reading = False
+        self.rss_read.connect(self._on_rss_read)
         self._rss_timer = QTimer(self)
         self._rss_timer.setInterval(1000)
         self._rss_timer.timeout.connect(self._sample_rss_idle)
@@ -707,11 +714,30 @@ class MainWindow(QMainWindow):
         self.rss_label.setText(f"RSS {rss_mb:,.0f} MB")
 
     def _sample_rss_idle(self) -> None:
-        if not self.bridge.running:
+        """Between runs, the app's memory once a second, read on a thread: psutil reads
+        /proc for every process of the machine to find our children, which took up to
+        70 ms on the GUI thread of a loaded machine (a run samples on its own)."""
+        if self.bridge.running or self._rss_reading:
+            return
+        self._rss_reading = True
+        threading.Thread(target=self._read_rss, name="idle-rss", daemon=True).start()
+
+    def _read_rss(self) -> None:
+        """(On its thread) the reading, handed to the GUI thread by a queued signal."""
+        try:
             rss = process_tree_rss_mb()
-            self._show_rss(rss)
-            threshold = self.settings.value("memory_throttle_threshold_mb")
-            self.settings_panel.show_own_memory(*own_memory_label(rss, threshold))
+        except Exception:  # a process that ended while being read: the next tick reads
+            rss = -1.0
+        with contextlib.suppress(RuntimeError):  # the window is gone: nothing to show
+            self.rss_read.emit(rss)
+
+    def _on_rss_read(self, rss: float) -> None:
+        self._rss_reading = False
+        if rss < 0 or self.bridge.running:
+            return
+        self._show_rss(rss)
+        threshold = self.settings.value("memory_throttle_threshold_mb")
+        self.settings_panel.show_own_memory(*own_memory_label(rss, threshold))
 
     # ------------------------------------------------------------------ persistence
 
