@@ -41,6 +41,16 @@ def gc_on_the_gui_thread():
     gc.enable()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_quit_on_last_window(qapp):
+    """As gui.app does: closing the last window does not stop the event loop (the app's
+    coroutine ends it after the clean-up); else a test that closes its window lost its
+    loop before its next await, whenever no other window happened to be open."""
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(True)
+
+
 @pytest.fixture(autouse=True)
 def collect_after_test(gc_on_the_gui_thread):
     yield

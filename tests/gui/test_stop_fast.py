@@ -69,12 +69,9 @@ async def test_a_new_run_ignores_the_late_events_of_one_let_go(make_window, pdf_
 async def test_closing_mid_run_does_not_wait_and_leaves_no_process(
     make_window, pdf_factory
 ) -> None:
-    app = QApplication.instance()
-    app.setQuitOnLastWindowClosed(False)  # as gui.app does: its coroutine ends the loop
-    try:
-        await _close_mid_run(make_window, pdf_factory)
-    finally:
-        app.setQuitOnLastWindowClosed(True)
+    # the loop outlives the window, as in gui.app (tests/gui/conftest.py sees to it)
+    assert not QApplication.instance().quitOnLastWindowClosed()
+    await _close_mid_run(make_window, pdf_factory)
 
 
 async def _close_mid_run(make_window, pdf_factory) -> None:
