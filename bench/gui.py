@@ -243,6 +243,9 @@ def _app_part(folder: Path) -> dict[str, float]:
             GEMINI_BASE_URL=server.base_url,
             RETRY_BACKOFF_BASE_SECONDS="0.05",
             INLINE_MAX_MB="0",  # every section uploaded: closing has remote files to delete
+            # nothing kept for re-asks (a done section's upload stays 4 h by default, on
+            # purpose), so a file left on the server is one the close failed to delete
+            KEEP_UPLOADS_HOURS="0",
         )
 
     result: dict[str, float] = {}
