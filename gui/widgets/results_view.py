@@ -52,6 +52,9 @@ class ResultsView(QWidget):
         self._titles: dict[str, str] = {}
         self._items: dict[str, QListWidgetItem] = {}
         self.results: dict[str, Any] = {}
+        #: each result's cost, priced once when it arrives: the summary line sums them
+        #: after every result, and pricing all of them each time grew with the run
+        self._costs: dict[str, float | None] = {}
         self.failures: dict[str, str] = {}
         #: of the failures, the sections that were cancelled rather than failed
         self.cancelled: set[str] = set()
@@ -165,6 +168,7 @@ class ResultsView(QWidget):
             self.list.clear()
             self._order = []
             self.results.clear()
+            self._costs.clear()
             self.failures.clear()
             self.cancelled.clear()
             self._items.clear()
@@ -183,6 +187,7 @@ class ResultsView(QWidget):
 
     def add_result(self, section_id: str, result: Any) -> None:
         self.results[section_id] = result
+        self._costs[section_id] = result_cost(result)
         self.failures.pop(section_id, None)
         self.cancelled.discard(section_id)
         self._titles.setdefault(section_id, getattr(result, "title", section_id))
@@ -195,6 +200,7 @@ class ResultsView(QWidget):
         else:
             self.cancelled.discard(section_id)
         self.results.pop(section_id, None)
+        self._costs.pop(section_id, None)
         self._upsert(section_id)
 
     def set_synthesis(self, result: Any) -> None:
@@ -405,7 +411,7 @@ class ResultsView(QWidget):
         return text
 
     def total_cost(self) -> float | None:
-        return total_cost([result_cost(result) for result in self.results.values()])
+        return total_cost(list(self._costs.values()))
 
     def _cost_text(self) -> str:
         cost = self.total_cost()
