@@ -50,11 +50,8 @@ def _exposed(splash: QLabel) -> bool:
 
 def _picture() -> QPixmap:
     palette = QGuiApplication.palette()
-    ratio = (
-        QGuiApplication.primaryScreen().devicePixelRatio()
-        if QGuiApplication.primaryScreen()
-        else 1.0
-    )
+    screen = QGuiApplication.primaryScreen()
+    ratio = screen.devicePixelRatio() if screen is not None else 1.0  # sharp on HiDPI
     width, height = _SIZE
     pixmap = QPixmap(int(width * ratio), int(height * ratio))
     pixmap.setDevicePixelRatio(ratio)
