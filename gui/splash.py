@@ -40,6 +40,7 @@ def show_splash(app: QApplication) -> QLabel:
     while not _exposed(splash) and time.monotonic() < deadline:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
     splash.repaint()
+    app.processEvents()  # what the expose brought (a paint, a timer) runs now, not in 1 s
     return splash
 
 
