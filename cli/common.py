@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -479,7 +479,8 @@ def run_displayed(
     metrics endpoint, and run ``work`` on it; Ctrl+C cancels the run through its own
     ``cancel`` so its clean-up still happens. ``engine``: the command's own, open (its
     owner closes it); without it, one for this run."""
-    with served_metrics(metrics_port) as metrics, _opened(engine) as engine:
+    opened = Engine() if engine is None else nullcontext(engine)  # its owner closes it
+    with served_metrics(metrics_port) as metrics, opened as engine:
         runner = make(engine, fan_out(display.handle, metrics.handle if metrics else None))
         if metrics is not None:
             metrics.watch_limits(runner.limits)
@@ -489,13 +490,3 @@ def run_displayed(
                 return await work(runner)
 
         return run_cancellable(shown, runner.cancel)
-
-
-@contextmanager
-def _opened(engine: Engine | None) -> Iterator[Engine]:
-    """``engine`` as it is, or a new one closed at the end."""
-    if engine is not None:
-        yield engine
-        return
-    with Engine() as fresh:
-        yield fresh

@@ -429,7 +429,7 @@ class Pipeline:
         started = time.monotonic()
         log.info("Starting enhanced section task for '%s'", section.title)
         try:
-            ahead = await self._hold(self.ahead, section, timings)
+            ahead, _ = await self._hold(self.ahead, section, timings, Stage.WAITING)
             try:
                 if self._halt is not None:
                     await self._fail(section, f"Not started: {self._halt[1]}", 0, timings, started)
@@ -457,18 +457,21 @@ class Pipeline:
                 )
             raise
 
-    async def _hold(self, limiter: Limiter, section: Section, timings: dict[str, float]) -> Hold:
-        """A look-ahead slot (a section may start being prepared), counted as a wait for
-        the section limit it derives from."""
+    async def _hold(
+        self, limiter: Limiter, section: Section, timings: dict[str, float], stage: Stage
+    ) -> tuple[Hold, float]:
+        """A slot of the section limit or of the look-ahead room derived from it, shown as
+        ``stage`` while waited for; the hold and the seconds waited (counted as a wait for
+        the section limit)."""
         if limiter.would_wait():
             self._emit(WaitingForSlot(section_id=section.id, slot=Slot.SECTION))
-            self._emit_stage(section, Stage.WAITING)
+            self._emit_stage(section, stage)
         begun = time.monotonic()
         hold = await limiter.hold()
         waited = time.monotonic() - begun
         timings["wait_section"] = timings.get("wait_section", 0.0) + waited
         self.waits[Slot.SECTION.value] += waited
-        return hold
+        return hold, waited
 
     def _over_budget(self, section: Section, request: RunRequest) -> str | None:
         """Why the section may not start under the run's cap (see :mod:`core.budget`)."""
@@ -853,14 +856,7 @@ class Pipeline:
         did not when it was taken first); once in, the section leaves its look-ahead room
         to the next one (in sequential mode it keeps it: one section at a time)."""
         if not held:
-            if self.sections.would_wait():
-                self._emit(WaitingForSlot(section_id=section.id, slot=Slot.SECTION))
-                self._emit_stage(section, Stage.PREPARED)
-            begun = time.monotonic()
-            hold = await self.sections.hold()
-            waited = time.monotonic() - begun
-            timings["wait_section"] = timings.get("wait_section", 0.0) + waited
-            self.waits[Slot.SECTION.value] += waited
+            hold, waited = await self._hold(self.sections, section, timings, Stage.PREPARED)
             log.debug(
                 "Acquired section slot for '%s' (%d/%d)",
                 section.title,
