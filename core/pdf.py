@@ -148,12 +148,10 @@ def inspect(path: str | os.PathLike[str], password: str | None = None) -> Docume
         )
 
 
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The file's SHA-256: the document's identity in the journal and the cache."""
     with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def contiguous_runs(pages: tuple[int, ...]) -> list[tuple[int, int]]:

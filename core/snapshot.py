@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NotAPdfError, ProcessingError
+from core.pdf import file_sha256
 from core.redact import hide_url_credentials
 from core.settings import Settings
 
@@ -59,7 +60,7 @@ class Snapshot:
         if self.unchanged():
             return
         stamp = _stamp(self.path)
-        if _sha256(self.path) != self.sha256:
+        if file_sha256(self.path) != self.sha256:
             raise ProcessingError(
                 f"'{self._name}' was changed while the run was going on; run it again "
                 "to analyse the new version",
@@ -85,7 +86,7 @@ def take_snapshot(src: Path, workdir: Path) -> Snapshot:
                 dest.unlink()
             continue
         before = _stamp(dest)
-        snapshot = Snapshot(dest, _sha256(dest), how, src.name)
+        snapshot = Snapshot(dest, file_sha256(dest), how, src.name)
         if snapshot._stamp != before:  # written to while it was being hashed
             return _copied(src, dest)
         return snapshot
@@ -117,11 +118,6 @@ def _clone(src: Path, dest: Path) -> None:
 
     with src.open("rb") as reader, dest.open("wb") as writer:
         fcntl.ioctl(writer.fileno(), _FICLONE, reader.fileno())
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as reader:
-        return hashlib.file_digest(reader, "sha256").hexdigest()
 
 
 def _stamp(path: Path) -> tuple[int, int, int, int]:
