@@ -309,6 +309,31 @@ async def test_sections_uploaded_ahead_are_deleted_when_the_run_is_cancelled(
     assert remote_ledger.entries() == []
 
 
+async def test_an_upload_the_server_finishes_after_a_cancel_is_deleted_by_the_run(
+    fake_gemini: FakeGemini, workers: PdfWorkers, remote_ledger: RemoteLedger, tmp_path: Path
+) -> None:
+    """Cancelled while an upload's last bytes are being answered: the server makes the file
+    anyway, after the run's own closing sweep has listed the files. The run waits for that
+    answer instead, so the file is deleted before the run ends, not at the next start."""
+    fake_gemini.latency = 60.0
+    fake_gemini.upload_latency = 0.3
+    fake_gemini.finish_cut_uploads = True
+    sections = build_document(tmp_path / "doc.pdf", [1] * 3)
+    events: list = []
+    pipeline, _ = make_pipeline(settings_for(fake_gemini), workers, remote_ledger, events)
+    task = asyncio.create_task(
+        pipeline.run(RunRequest(pdf_path=tmp_path / "doc.pdf", sections=sections, prompt=PROMPT))
+    )
+    await stats_wait(fake_gemini, lambda s: s.finalizing >= 1, timeout=20)
+    pipeline.cancel()
+    outcome = await asyncio.wait_for(task, 20)
+    await stats_wait(fake_gemini, lambda s: s.finalizing == 0)  # the server has done its part
+
+    assert outcome.cancelled and outcome.results == {}
+    assert fake_gemini.stored_files() == []
+    assert remote_ledger.entries() == []
+
+
 async def test_wrong_key_fails_clearly_and_the_key_never_appears_anywhere(
     fake_gemini: FakeGemini,
     workers: PdfWorkers,

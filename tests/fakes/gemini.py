@@ -74,6 +74,7 @@ from tests.fakes.gemini_http import (
     read_request,
     send_reply,
     wait,
+    wait_for_stop,
 )
 from tests.fakes.gemini_pdf import DocInfo, PdfAnalyzer
 from tests.fakes.gemini_stats import NO_REPLY, FakeStats, GenerateRecord, RequestRecord
@@ -135,6 +136,7 @@ class FakeGemini:
     """The fake server. Starts at construction; ``close()`` (or leaving ``with``) stops it.
 
     Attributes that tests may change at any time: ``latency``, ``upload_latency``,
+    ``finish_cut_uploads``,
     ``processing_delay`` (applies to uploads finalised afterwards), ``rpm``, ``window_s``,
     ``valid_keys`` (None = any key works), ``thoughts``, ``tokens_per_page``.
     """
@@ -163,6 +165,9 @@ class FakeGemini:
         self.batch_pending_s = batch_pending_s
         self.batch_running_s = batch_running_s
         self.upload_latency = upload_latency
+        #: an upload whose client hangs up while its last chunk is being finalised is made
+        #: into a file all the same, as a real server that has every byte does
+        self.finish_cut_uploads = False
         self.processing_delay = processing_delay
         self.valid_keys: set[str] | None = set(valid_keys) if valid_keys is not None else None
         self.tokens_per_page = tokens_per_page
@@ -582,9 +587,18 @@ class FakeGemini:
             call.fault = fault.kind
             self._end_session(token)
             return Reply.json(503, errors.unavailable().body())  # no upload status header
-        if self._wait(request, self.upload_latency) not in (WaitResult.ELAPSED,):
-            self._end_session(token)
-            return Reply.dropped()
+        begun = time.monotonic()
+        finalizing = 1 if "finalize" in commands else 0
+        self.stats.finalizing_changed(finalizing)
+        try:
+            waited = self._wait(request, self.upload_latency)
+            if waited is not WaitResult.ELAPSED:
+                if waited is WaitResult.GONE and self.finish_cut_uploads and finalizing:
+                    self._finish_unheard(request, token, begun)
+                self._end_session(token)
+                return Reply.dropped()
+        finally:
+            self.stats.finalizing_changed(-finalizing)
         if self._hold_if_paused(request, "upload_chunk") not in (
             WaitResult.ELAPSED,
             WaitResult.SIGNALLED,
@@ -605,6 +619,18 @@ class FakeGemini:
         if "finalize" not in commands:
             return self._maybe_reset(Reply(200, b"", dict(_UPLOAD_ACTIVE)), fault)
         return self._maybe_reset(self._finalize(token), fault)
+
+    def _finish_unheard(self, request: Request, token: str, begun: float) -> None:
+        """The client hung up after sending its last bytes: the file is made anyway, once
+        ``upload_latency`` is over, and nobody hears of its name (``finish_cut_uploads``)."""
+        session = self._files.session(token)
+        if session is None or request.header("X-Goog-Upload-Offset") != str(session.offset):
+            return
+        left = self.upload_latency - (time.monotonic() - begun)
+        if left > 0 and wait_for_stop(self._stop, left):
+            return  # the fake is closing
+        session.data += request.body
+        self._finalize(token)
 
     def _finalize(self, token: str) -> Reply:
         session = self._files.session(token)

@@ -105,6 +105,14 @@ def wait(
             selector.unregister(conn)  # unexpected early bytes: stop watching the socket
 
 
+def wait_for_stop(stop: Signal, seconds: float) -> bool:
+    """Wait ``seconds`` unless the server closes first (then True): work that goes on
+    after its client has left."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stop, selectors.EVENT_READ)
+        return bool(selector.select(seconds))
+
+
 def _now() -> float:
     return time.monotonic()
 

@@ -89,6 +89,7 @@ class FakeStats:
         self.max_generate_in_flight = 0
         self.uploads_in_flight = 0  # from the start command until finalize (or failure)
         self.max_uploads_in_flight = 0
+        self.finalizing = 0  # uploads whose last chunk has arrived and is not answered yet
         self.calls: Counter[tuple[str, int]] = Counter()
         self.requests: list[RequestRecord] = []
         self.generate_calls: list[GenerateRecord] = []
@@ -124,6 +125,11 @@ class FakeStats:
     def upload_ended(self) -> None:
         with self._cond:
             self.uploads_in_flight -= 1
+            self._cond.notify_all()
+
+    def finalizing_changed(self, delta: int) -> None:
+        with self._cond:
+            self.finalizing += delta
             self._cond.notify_all()
 
     def record(self, request: RequestRecord, generate: GenerateRecord | None = None) -> None:
