@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.export import ordered_sections
@@ -26,19 +26,35 @@ def answered(outcome: RunOutcome) -> list[tuple[Section, SectionResult]]:
     ]
 
 
-def inputs_key(outcome: RunOutcome, processor: str, model: str | None) -> str:
-    """The answers (and the question and backend) a synthesis is made from, as a hash: the
-    same key means the journaled synthesis still stands and is not made again."""
-    ident = {
-        "prompt": outcome.prompt.text,
-        "processor": processor,
-        "model": model,
-        "answers": [
-            [section.id, result.markdown, [c.page for c in result.citations]]
-            for section, result in answered(outcome)
-        ],
-    }
-    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+def inputs_key(
+    prompt: str,
+    processor: str,
+    model: str | None,
+    answers: Sequence[tuple[Section, SectionResult]],
+) -> str:
+    """The answers (:func:`answered`; the question and backend too) a synthesis is made
+    from, as a hash: the same key means the journaled synthesis still stands and is not
+    made again.
+
+    Each field goes into the hash on its own, length first, rather than as one JSON text
+    of every answer: for 50 offline sections (5 MB) that text took 40-60 ms of the event
+    loop (the window's) at the end of each run. hashlib lets go of the GIL for long
+    inputs, so on a thread this leaves the window free (docs/ARCHITECTURE.md, "Keeping
+    the window smooth")."""
+    digest = hashlib.sha256()
+
+    def add(text: str) -> None:
+        data = text.encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+
+    for field in (prompt, processor, model or ""):
+        add(field)
+    for section, result in answers:
+        add(section.id)
+        add(result.markdown)
+        add(",".join(str(c.page) for c in result.citations))
+    return digest.hexdigest()
 
 
 def covered_pages(outcome: RunOutcome) -> str:

@@ -69,7 +69,10 @@ class SynthesisStep:
         ``make`` False (turned off) only drops a kept synthesis whose answers changed.
         With ``use_cache``, a synthesis of the very same answers is reused."""
         answers = answered(outcome)
-        key = inputs_key(outcome, self.processor.name, _model(self.processor))
+        model = _model(self.processor)
+        key = await asyncio.to_thread(
+            inputs_key, outcome.prompt.text, self.processor.name, model, answers
+        )
         kept = outcome.synthesis
         current = kept is not None and kept.stats.get("inputs") == key
         if not current:

@@ -214,3 +214,34 @@ def test_json_export_round_trips_the_synthesis_citations(tmp_path: Path) -> None
     assert data["synthesis"]["citations"] == [
         {"page": 3, "label": "iii", "quote": "Revenue grew.", "verified": True, "claim": "Growth"}
     ]
+
+
+def test_the_synthesis_key_changes_with_any_answer_and_only_then() -> None:
+    """A resumed run keeps its synthesis only while the answers it was made from stand:
+    any changed text, cited page or section changes the key, and where one answer ends
+    and the next begins counts too."""
+    from core.results import SectionResult
+    from core.synthesis.inputs import inputs_key
+
+    def answers(*texts: str, page: int = 1) -> list[tuple[Section, SectionResult]]:
+        made = []
+        for number, text in enumerate(texts, start=1):
+            section = Section(id=f"s{number:02d}", title=f"Part {number}", pages=(number,))
+            result = SectionResult(
+                section_id=section.id,
+                title=section.title,
+                pages=section.page_spec,
+                processor="local",
+                markdown=text,
+                citations=[Citation(page=page, label=str(page), quote=text[:5])],
+            )
+            made.append((section, result))
+        return made
+
+    def key(*texts: str, page: int = 1, prompt: str = "Summarise") -> str:
+        return inputs_key(prompt, "local", None, answers(*texts, page=page))
+
+    assert key("ab", "c") == key("ab", "c")
+    assert len({key("ab", "c"), key("a", "bc"), key("ab", "d"), key("abc")}) == 4
+    assert key("ab", "c", page=2) != key("ab", "c")
+    assert key("ab", "c", prompt="List the risks") != key("ab", "c")
