@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -45,6 +44,7 @@ from gui.state.batch_progress import NOT_RUN, WILL_SKIP, BatchProgress, FileRow
 from gui.state.observable import Change
 from gui.state.run_progress import format_seconds
 from gui.widgets.list_model import Column
+from gui.widgets.progress_bar import ProgressBar
 from gui.widgets.state_table_view import StateTableView
 
 STATUS_COLORS = {
@@ -270,7 +270,7 @@ class BatchTab(QWidget):
         actions.setColumnStretch(2, 1)
 
         # -- progress ------------------------------------------------------------------
-        self.bar = QProgressBar(self)
+        self.bar = ProgressBar(self)
         self.bar.setTextVisible(True)
         self.bar.setToolTip("Sections finished (done or failed) out of all sections of all files")
         self.bar.setAccessibleName("Batch progress")

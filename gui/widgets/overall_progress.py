@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from gui.state.observable import Change
 from gui.state.run_progress import RunProgress, format_seconds
+from gui.widgets.progress_bar import ProgressBar
 
 
 class OverallProgress(QWidget):
     def __init__(self, progress: RunProgress, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.progress = progress
-        self.bar = QProgressBar(self)
+        self.bar = ProgressBar(self)
         self.bar.setTextVisible(True)
         self.bar.setFormat("%v of %m sections")
         self.bar.setToolTip(
