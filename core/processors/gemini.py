@@ -441,7 +441,7 @@ class GeminiProcessor:
         try:
             async with asyncio.timeout(_CUT_SHORT_WAIT_S):
                 remote = await asyncio.shield(upload)
-        except BaseException:  # not answered in time, failed, or cancelled again
+        except (Exception, asyncio.CancelledError):  # late, failed, or cancelled again
             upload.cancel()
             return
         if remote.name and piece.ledger_id is not None:
