@@ -98,9 +98,11 @@ class FakeStats:
         """Forget history and peaks; keep the current in-flight counts (they are live)."""
         with self._cond:
             generate, uploads = self.generate_in_flight, self.uploads_in_flight
+            finalizing = self.finalizing
             self._init()
             self.generate_in_flight = self.max_generate_in_flight = generate
             self.uploads_in_flight = self.max_uploads_in_flight = uploads
+            self.finalizing = finalizing
             self._cond.notify_all()
 
     # --- updates (server side) -------------------------------------------------------------
