@@ -52,6 +52,7 @@ from core.processors.gemini_citations import merge_cited
 from core.processors.gemini_client import batch_mode_problem
 from core.processors.gemini_errors import is_gone
 from core.processors.gemini_piece import Piece
+from core.processors.gemini_upload import upload_recorded
 from core.remote_ledger import RemoteLedger
 from core.report import build_report
 from core.results import SectionResult
@@ -318,8 +319,12 @@ class GeminiBatch:
             self.ledger.record_intent, display, self.processor.scope
         )
         try:
-            uploaded = await client.aio.files.upload(
-                file=path, config=types.UploadFileConfig(mime_type=JSONL_MIME, display_name=display)
+            uploaded = await upload_recorded(
+                client,
+                self.ledger,
+                ledger_id,
+                path,
+                types.UploadFileConfig(mime_type=JSONL_MIME, display_name=display),
             )
             if uploaded.name:
                 await asyncio.to_thread(self.ledger.record_remote, ledger_id, uploaded.name)

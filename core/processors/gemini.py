@@ -62,6 +62,7 @@ from core.processors.gemini_split import (
     needs_split,
     split_to_fit,
 )
+from core.processors.gemini_upload import upload_recorded
 from core.redact import hide_url_credentials
 from core.remote_ledger import RemoteLedger, SweepReport
 from core.results import SectionResult
@@ -80,10 +81,6 @@ PDF_MIME = "application/pdf"
 _MB = 1024 * 1024
 _SWEEP_TIMEOUT_S = 30.0
 _DELETE_TIMEOUT_S = 15.0
-#: how long a cancel waits for an upload already under way to be answered, so the file
-#: the server makes of it anyway can be deleted at once (docs/ARCHITECTURE.md, "Cancel
-#: and close"); within the window's close bounds
-_CUT_SHORT_WAIT_S = 0.5
 _POLL_TRANSIENT_LIMIT = 3
 
 
@@ -394,17 +391,14 @@ class GeminiProcessor:
             piece.size_bytes,
         )
         begun = time.monotonic()
-        upload = asyncio.ensure_future(
-            client.aio.files.upload(
-                file=piece.path,
-                config=types.UploadFileConfig(mime_type=PDF_MIME, display_name=piece.display_name),
-            )
-        )
         try:
-            remote = await asyncio.shield(upload)
-        except asyncio.CancelledError:
-            await self._settle_cut_short(upload, piece)
-            raise
+            remote = await upload_recorded(
+                client,
+                self.ledger,
+                piece.ledger_id,
+                piece.path,
+                types.UploadFileConfig(mime_type=PDF_MIME, display_name=piece.display_name),
+            )
         except Exception as exc:
             # The ledger keeps the intent: if the file exists after all, the run's closing
             # sweep finds it by display name.
@@ -431,24 +425,6 @@ class GeminiProcessor:
         piece.activation = asyncio.create_task(
             self._activate(section, piece, remote, timing), name="gemini-active"
         )
-
-    async def _settle_cut_short(self, upload: asyncio.Future[Any], piece: Piece) -> None:
-        """A cancel during an upload whose bytes may all be sent: the server then makes the
-        file anyway, under a name this run would never learn, and a sweep that lists the
-        files before that moment misses it. So the reply is awaited briefly and the piece
-        takes its name (the caller's clean-up deletes it); past the bound the transfer is
-        cut, and the ledger's intent is what the sweeps look for."""
-        try:
-            async with asyncio.timeout(_CUT_SHORT_WAIT_S):
-                remote = await asyncio.shield(upload)
-        except (Exception, asyncio.CancelledError):  # late, failed, or cancelled again
-            upload.cancel()
-            return
-        if remote.name and piece.ledger_id is not None:
-            piece.remote_name, piece.uri = remote.name, remote.uri
-            await asyncio.to_thread(
-                self.ledger.record_remote, piece.ledger_id, piece.remote_name, piece.uri
-            )
 
     async def _activate(
         self, section: Section, piece: Piece, remote: Any | None, timing: _Timing
