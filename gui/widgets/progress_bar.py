@@ -15,11 +15,9 @@ class ProgressBar(QProgressBar):
     def setValue(self, value: int) -> None:
         # with updates off, QProgressBar's own repaint() does nothing; turning them back
         # on calls update(), which queues the paint
-        if not self.updatesEnabled():
-            super().setValue(value)
-            return
+        enabled = self.updatesEnabled()
         self.setUpdatesEnabled(False)
         try:
             super().setValue(value)
         finally:
-            self.setUpdatesEnabled(True)
+            self.setUpdatesEnabled(enabled)

@@ -39,7 +39,8 @@ class RunReport(DrawnWhenShown, QWidget):
         super().__init__(parent)
         self.report: dict[str, Any] = {}
         self._values: dict[str, QLabel] = {}
-        #: the figures still to lay out: (report, processor), or None when they are shown
+        #: the figures and charts still to lay out: (report, processor, elapsed seconds),
+        #: or None when they are shown
         self._pending: tuple[dict[str, Any], str, float] | None = None
 
         self.placeholder = QLabel(EMPTY_TEXT, self)
