@@ -54,6 +54,7 @@ from core.processors.gemini_errors import (
 )
 from core.processors.gemini_gcs import GcsStaging
 from core.processors.gemini_piece import Piece
+from core.processors.gemini_poll import poll_pauses
 from core.processors.gemini_reuse import UploadReuse
 from core.processors.gemini_split import (
     MAX_BYTES,
@@ -467,7 +468,8 @@ class GeminiProcessor:
         """Poll files.get with growing pauses until the file is ACTIVE (or FAILED)."""
         client = await self._ready()
         doing = f"waiting for Gemini to read section '{section.title}'"
-        delay = self.poll_initial_s
+        pauses = poll_pauses(self.poll_initial_s, self.poll_max_s)
+        at_least = 0.0  # a rate limit's RetryInfo
         transient_failures = 0
         while True:
             state = str(getattr(remote.state, "value", remote.state) or "").upper()
@@ -482,8 +484,8 @@ class GeminiProcessor:
                     f"Gemini could not read the uploaded PDF of section '{section.title}': "
                     f"{self._scrub(message)}"
                 )
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.6, self.poll_max_s)
+            await asyncio.sleep(max(next(pauses), at_least))
+            at_least = 0.0
             timing.polls += 1
             try:
                 remote = await client.aio.files.get(name=piece.remote_name)
@@ -492,7 +494,7 @@ class GeminiProcessor:
                 transient_failures += 1
                 if not error.retryable or transient_failures > _POLL_TRANSIENT_LIMIT:
                     raise error from None
-                delay = max(delay, error.retry_after or 0.0)
+                at_least = error.retry_after or 0.0
 
     # ------------------------------------------------------------------ analyse
     async def analyze(self, section: Section, handle: Handle, prompt: Prompt) -> SectionResult:
