@@ -87,7 +87,13 @@ class EncryptedPdfError(PdfError):
         else:
             msg = f"'{name}' is protected by a password. Enter it to open the document."
         super().__init__(msg)
+        self.path = path
         self.wrong_password = wrong_password
+
+    def __reduce__(self) -> tuple[type[EncryptedPdfError], tuple[str, bool]]:
+        """Rebuilt from what it was made of: raised in a PDF worker, it crosses to the
+        app pickled, and the default (its message as the path) garbled the message."""
+        return (type(self), (self.path, self.wrong_password))
 
 
 class EmptyPdfError(PdfError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pymupdf
@@ -9,6 +10,7 @@ import pytest
 
 from core import pdf
 from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
+from core.workers import PdfWorkers
 from tests.helpers.pdfs import first_lines, make_pdf, zero_page_pdf
 
 
@@ -89,6 +91,21 @@ def test_encrypted_needs_password(tmp_path: Path) -> None:
     assert pdf.inspect(path, password="s3cret").page_count == 3
     part = pdf.split_section(path, (2,), tmp_path / "p.pdf", "s3cret")
     assert first_lines(part.path) == ["Page 2"]
+
+
+async def test_a_password_error_raised_in_a_worker_reads_the_same_in_the_app(
+    tmp_path: Path,
+) -> None:
+    """The run inspects its PDF in a worker process; the error crosses back pickled."""
+    path = make_pdf(tmp_path / "locked.pdf", 2, password="s3cret")
+    workers = PdfWorkers(max_workers=1)
+    try:
+        with pytest.raises(EncryptedPdfError) as wrong:
+            await workers.run(pdf.inspect, path, "nope")
+    finally:
+        await asyncio.to_thread(workers.shutdown)
+    assert str(wrong.value) == "The password for 'locked.pdf' is not right. Try again."
+    assert wrong.value.wrong_password
 
 
 def test_owner_password_only_opens_without_asking(tmp_path: Path) -> None:
