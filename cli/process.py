@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     with Engine() as engine:
         if not args.batch_mode:  # the run's first worker, started while the PDF is read
             engine.prestart_workers(1)
+            engine.journal.open_soon()
         return _run_with(engine, args, (settings, console), path, level)
 
 

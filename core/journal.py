@@ -12,6 +12,7 @@ never block the event loop, and a single writer needs no locking of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sqlite3
@@ -138,6 +139,19 @@ class Journal:
             self._conn = open_checked(self.path, "the run journal", _initialise)
         return self._conn
 
+    def open_soon(self) -> None:
+        """Open the file on the journal's thread now, without waiting: a command does this
+        as it starts, while little else runs. Left to a run's claim, the ~30 statements of
+        opening each waited for the GIL while the run's start imported google-genai on
+        another thread: 0.17 s before the first section (docs/ARCHITECTURE.md,
+        "Start-up"). A failure here is raised again by the first call that needs the file."""
+
+        def quietly() -> None:
+            with contextlib.suppress(Exception):
+                self._db()
+
+        self._executor.submit(quietly)
+
     def _guarded(self, fn: Callable[..., T], *args: Any) -> T:
         """On the journal thread: ``fn`` with a full disk raised as DiskFullError."""
         return disk_full_as_error(self.path.parent, functools.partial(fn, *args))
@@ -197,11 +211,18 @@ class Journal:
                     outcome.title,
                 ),
             )
-            for section in outcome.sections:
+            now = time.time()
+            rows = [(outcome.run_id, section.id, "pending", now) for section in outcome.sections]
+            for first in range(0, len(rows), _ROWS_PER_INSERT):
+                chunk = rows[first : first + _ROWS_PER_INSERT]
+                # one statement per chunk, not per section: each statement lets go of
+                # the GIL and waits to get it back, 5 ms at a time while the run's
+                # start imports google-genai on another thread (docs/ARCHITECTURE.md,
+                # "Start-up")
                 db.execute(
                     "INSERT OR IGNORE INTO sections (run_id, section_id, state, updated_at)"
-                    " VALUES (?,?,?,?)",
-                    (outcome.run_id, section.id, "pending", time.time()),
+                    " VALUES " + ",".join(["(?,?,?,?)"] * len(chunk)),
+                    [value for row in chunk for value in row],
                 )
 
     async def record_done(
@@ -544,6 +565,8 @@ class Journal:
 
 
 #: columns added after the first release: (table, column, definition)
+#: sections a statement inserts: 4 values each, under the 999 an SQLite before 3.32 takes
+_ROWS_PER_INSERT = 200
 _ADDED_COLUMNS = (("runs", "title", "TEXT NOT NULL DEFAULT ''"),)
 
 

@@ -194,3 +194,39 @@ async def test_sections_left_pending_by_a_dead_run_show_as_not_processed(
     pipe.cancel()
     await task
     assert len(journal.load(run_id).failures) == 10
+
+
+async def test_every_section_of_a_long_run_is_journaled_before_the_first_finishes(
+    tmp_path: Path, workers: PdfWorkers, journal: Journal
+) -> None:
+    """The sections are written a few hundred to a statement: none is left out."""
+    pages = 450
+    pdf = make_pdf(tmp_path / "long.pdf", pages)
+    proc = InstrumentedProcessor(analyze_s=0.0, release=asyncio.Event())
+    pipe = Pipeline(settings(max_concurrent_section_tasks=1), proc, workers, journal=journal)
+    long_run = RunRequest(pdf_path=pdf, sections=every_n_pages(pages, 1), prompt=PROMPT)
+    task = asyncio.create_task(pipe.run(long_run))
+    await until(lambda: proc.analyses.now == 1)
+    with sqlite3.connect(journal.path) as other:
+        rows = other.execute("SELECT section_id, state FROM sections").fetchall()
+    pipe.cancel()
+    await task
+    assert sorted(section for section, _ in rows) == sorted(f"s{i}" for i in range(1, pages + 1))
+    assert {state for _, state in rows} == {"pending"}
+
+
+async def test_a_journal_opened_early_is_ready_and_a_bad_one_still_says_why(
+    tmp_path: Path,
+) -> None:
+    early = Journal(tmp_path / "journal.sqlite3")
+    early.open_soon()  # as a command starts: nothing waits for it
+    await until(lambda: (tmp_path / "journal.sqlite3").exists())
+    assert early.runs() == []
+    early.close()
+
+    (tmp_path / "a-file").write_text("not a folder")
+    bad = Journal(tmp_path / "a-file" / "journal.sqlite3")
+    bad.open_soon()  # its failure is not lost: the first call that needs the file says it
+    with pytest.raises(OSError):
+        bad.runs()
+    bad.close()
