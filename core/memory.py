@@ -155,7 +155,7 @@ class MemoryGate:
             await asyncio.sleep(self.interval_s)
 
     async def prime(self) -> None:
-        """Take the first reading before any section asks the gate."""
+        """Take a reading now (a run's first, before its baseline line is logged)."""
         if self.limits.enabled:
             self.sample(await asyncio.to_thread(self._probe))
 
@@ -169,7 +169,7 @@ class MemoryGate:
         ``active`` counts sections past the gate; with none running the gate opens, so
         a high baseline can slow a run but never stall it.
         """
-        if not self.limits.enabled:
+        if not self.limits.enabled or active() == 0:  # the gate opens: no reading needed
             return 0.0
         started = time.monotonic()
         await self._fresh_sample()

@@ -254,9 +254,7 @@ class Pipeline:
         )
         self._replay_kept(outcome)
         if self.settings.enable_memory_monitoring:
-            await self.memory.prime()
-            self._log_baseline()
-            self._sampler = asyncio.create_task(self.memory.run_sampler())
+            self._sampler = asyncio.create_task(self._watch_memory())
         if (plan := getattr(self.processor, "plan", None)) is not None:
             plan(request.sections)  # Gemini: pages several sections ask share a context cache
         try:  # the processor was opened with the run (_open)
@@ -279,6 +277,15 @@ class Pipeline:
                 make=request.synthesis and not self._budget_reached(),
                 use_cache=request.use_cache,
             )
+
+    async def _watch_memory(self) -> None:
+        """The run's memory readings, from its first. The first section does not wait for
+        that reading (the gate lets a section through when none runs): walking the
+        process table from a thread took up to 0.13 s while google-genai's import held
+        the GIL (docs/ARCHITECTURE.md, "Start-up")."""
+        await self.memory.prime()
+        self._log_baseline()
+        await self.memory.run_sampler()
 
     def _log_baseline(self) -> None:
         """One line as sections are about to start (the terminal, the app's log): what

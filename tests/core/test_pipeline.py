@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -344,6 +345,41 @@ async def test_memory_gate_never_deadlocks_when_rss_stays_high(
     assert len(outcome.results) == 4
     assert watch.gauge.high == 1  # throttled all along: one at a time
     assert outcome.summary["throttled_s"] > 0
+
+
+class StuckRss:
+    """A memory reading that takes as long as the test says (the process table walked
+    from a thread while another thread holds the GIL)."""
+
+    def __init__(self, mb: float) -> None:
+        self.mb = mb
+        self.go = threading.Event()
+
+    def __call__(self) -> float:
+        self.go.wait(10)
+        return self.mb
+
+
+async def test_the_first_section_starts_without_waiting_for_a_memory_reading(
+    pdf_path: Path, workers: PdfWorkers
+) -> None:
+    stuck = StuckRss(100)
+    proc = InstrumentedProcessor(analyze_s=0.0)
+    watch = SectionGauge()
+    pipe = Pipeline(
+        settings(enable_memory_monitoring=True, max_concurrent_section_tasks=2),
+        proc,
+        workers,
+        emit=watch,
+        memory_probe=stuck,
+    )
+    task = asyncio.create_task(run(pipe, pdf_path, sections=4))
+    await until(lambda: len(watch.of(SectionStarted)) >= 1)
+    assert not watch.of(MemorySample)  # it started before any reading came back
+    stuck.go.set()  # the readings come: the other sections pass the gate as before
+    outcome = await task
+    assert len(outcome.results) == 4
+    assert watch.of(MemorySample)
 
 
 async def test_cancel_mid_run_leaves_no_temp_files_and_no_tasks(
