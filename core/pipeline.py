@@ -69,6 +69,8 @@ _CLEANUP_TIMEOUT_S = 30.0
 #: after a cancel the user waits for the clean-up: what is not deleted by then stays in
 #: the remote-file ledger, and the run's closing sweep (or the next start) deletes it
 _CANCEL_CLEANUP_TIMEOUT_S = 3.0
+#: at most this long at a run's end for its first memory reading (its baseline line)
+_BASELINE_WAIT_S = 1.0
 
 
 class _Halted(Exception):
@@ -135,6 +137,7 @@ class Pipeline:
         #: section id -> (cache key, the answer as the backend gave it), until recorded
         self._to_cache: dict[str, tuple[str, SectionResult]] = {}
         self._sampler: asyncio.Task[None] | None = None
+        self._baseline_logged = asyncio.Event()
         self._outcome: RunOutcome | None = None
         self.waits: Counter[str] = Counter()
         self.retry_reasons: Counter[str] = Counter()
@@ -254,6 +257,7 @@ class Pipeline:
         )
         self._replay_kept(outcome)
         if self.settings.enable_memory_monitoring:
+            self._baseline_logged.clear()
             self._sampler = asyncio.create_task(self._watch_memory())
         if (plan := getattr(self.processor, "plan", None)) is not None:
             plan(request.sections)  # Gemini: pages several sections ask share a context cache
@@ -285,6 +289,7 @@ class Pipeline:
         the GIL (docs/ARCHITECTURE.md, "Start-up")."""
         await self.memory.prime()
         self._log_baseline()
+        self._baseline_logged.set()
         await self.memory.run_sampler()
 
     def _log_baseline(self) -> None:
@@ -298,6 +303,10 @@ class Pipeline:
     async def _close_run(self, workdir: Path) -> None:
         sampler, self._sampler = self._sampler, None
         if sampler is not None:
+            # a run with nothing left to do ends before its first reading: its baseline
+            # line is still written (the reading takes milliseconds; bounded all the same)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._baseline_logged.wait(), _BASELINE_WAIT_S)
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler

@@ -14,6 +14,7 @@ from core.events import (
     Event,
     MemorySample,
     RetryScheduled,
+    RunStarted,
     SectionDone,
     SectionFailed,
     SectionStarted,
@@ -380,6 +381,29 @@ async def test_the_first_section_starts_without_waiting_for_a_memory_reading(
     outcome = await task
     assert len(outcome.results) == 4
     assert watch.of(MemorySample)
+
+
+async def test_a_run_that_ends_before_its_first_memory_reading_still_says_what_it_uses(
+    pdf_path: Path, workers: PdfWorkers, caplog: pytest.LogCaptureFixture
+) -> None:
+    stuck = StuckRss(100)
+    started: list[Event] = []
+    pipe = Pipeline(
+        settings(enable_memory_monitoring=True),
+        InstrumentedProcessor(analyze_s=0.0),
+        workers,
+        emit=lambda event: started.append(event) if isinstance(event, RunStarted) else None,
+        memory_probe=stuck,
+    )
+    with caplog.at_level(logging.INFO, logger="sectionflow.pipeline"):
+        task = asyncio.create_task(run(pipe, pdf_path, sections=1))
+        # the sampler is made as the run starts and let go as it closes: closing, and
+        # still no reading
+        await until(lambda: bool(started) and pipe._sampler is None)
+        stuck.go.set()
+        outcome = await task
+    assert len(outcome.results) == 1
+    assert any("SectionFlow itself uses 100 MB" in r.getMessage() for r in caplog.records)
 
 
 async def test_cancel_mid_run_leaves_no_temp_files_and_no_tasks(
