@@ -564,9 +564,9 @@ class Journal:
         return kept
 
 
-#: columns added after the first release: (table, column, definition)
 #: sections a statement inserts: 4 values each, under the 999 an SQLite before 3.32 takes
 _ROWS_PER_INSERT = 200
+#: columns added after the first release: (table, column, definition)
 _ADDED_COLUMNS = (("runs", "title", "TEXT NOT NULL DEFAULT ''"),)
 
 

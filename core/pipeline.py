@@ -304,9 +304,11 @@ class Pipeline:
         sampler, self._sampler = self._sampler, None
         if sampler is not None:
             # a run with nothing left to do ends before its first reading: its baseline
-            # line is still written (the reading takes milliseconds; bounded all the same)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._baseline_logged.wait(), _BASELINE_WAIT_S)
+            # line is still written (the reading takes milliseconds; bounded all the same,
+            # and a cancel does not wait for it)
+            if not self._cancelled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._baseline_logged.wait(), _BASELINE_WAIT_S)
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler
