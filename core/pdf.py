@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
 from core.processors.base import SplitPart
 from core.sections import OutlineEntry
+from core.workers import at_normal_priority
 
 if TYPE_CHECKING:
     import pymupdf
@@ -127,6 +128,7 @@ def _checked(doc: pymupdf.Document, path: Path, password: str | None) -> pymupdf
     return doc
 
 
+@at_normal_priority
 def inspect(path: str | os.PathLike[str], password: str | None = None) -> DocumentInfo:
     """Page count, outline and metadata; cheap even for thousands of pages."""
     path = Path(path)

@@ -66,19 +66,44 @@ def _init_worker() -> None:
     Ctrl+C in a terminal signals the whole process group, but cancelling is the parent's
     job (it cancels the run and then ends the workers); a worker dying of
     KeyboardInterrupt would only print tracebacks. A worker ends with its parent, however
-    the parent ends (:func:`_exit_with_parent`). And a worker runs a little below normal
-    priority, so on a 2-core laptop the window stays smooth while splits use the cores.
-    Only PyMuPDF is imported here: every job needs it; the offline extractor's modules
-    are imported by the first extraction.
+    the parent ends (:func:`_exit_with_parent`). From its first job on, but for the
+    run's inspection, a worker runs a little below normal priority
+    (:func:`_lower_priority`). core.pdf leaves PyMuPDF to the first job, so a worker
+    kept warm for the app costs 20 MB less at rest; the offline extractor's modules are
+    imported by the first extraction.
     """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
+    import core.pdf  # noqa: F401
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_below_normal = False
+
+
+def at_normal_priority(fn: F) -> F:
+    """Mark ``fn`` as a job a worker runs at normal priority, if it still runs so (see
+    :func:`_lower_priority`): the run's inspection of its PDF, on the way to its first
+    section."""
+    fn.__dict__["normal_priority"] = True
+    return fn
+
+
+def _lower_priority(fn: Callable[..., Any]) -> None:
+    """Before its first job not marked :func:`at_normal_priority`, a worker goes a little
+    below normal priority, for good: on a 2-core laptop the window stays smooth while
+    splits and extractions use the cores. At nice 5 from the worker's start, the run's
+    inspection (importing PyMuPDF) took 0.27-0.62 s next to a busy process instead of
+    0.1 s, and the run's first section waited for it (docs/ARCHITECTURE.md, "Start-up")."""
+    global _below_normal
+    if _below_normal or getattr(fn, "normal_priority", False):
+        return
+    _below_normal = True
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(5)
-    import core.pdf  # noqa: F401
 
 
 def _exit_with_parent() -> None:
@@ -108,6 +133,7 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     """One job in a worker, then MuPDF's object store emptied and freed memory given back:
     the store keeps up to 256 MB per process between jobs that never reuse it (each job
     opens its document anew)."""
+    _lower_priority(fn)
     try:
         return fn(*args)
     finally:

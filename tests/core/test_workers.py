@@ -17,7 +17,12 @@ import pytest
 from core.workers import PdfWorkers
 from tests.helpers.pdfs import make_pdf
 from tests.helpers.processes import all_gone
-from tests.helpers.splits import stuck_split, worker_pid
+from tests.helpers.splits import (
+    niceness_of_a_normal_priority_job,
+    stuck_split,
+    worker_niceness,
+    worker_pid,
+)
 from tests.helpers.wait import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,3 +100,15 @@ async def test_cancelling_a_job_terminates_its_busy_worker_and_the_next_job_runs
     assert all_gone([busy])
     assert idle_quick.terminated == 1
     assert await idle_quick.run(worker_pid) != busy
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="priorities by niceness are POSIX")
+async def test_a_worker_inspects_at_normal_priority_and_does_the_rest_a_little_below(
+    idle_quick: PdfWorkers,
+) -> None:
+    """The run's inspection is on the way to its first section; the splits and
+    extractions leave the window its turns on a small machine."""
+    mine = os.nice(0)
+    assert await idle_quick.run(niceness_of_a_normal_priority_job) == mine
+    assert await idle_quick.run(worker_niceness) == mine + 5
+    assert await idle_quick.run(niceness_of_a_normal_priority_job) == mine + 5  # for good

@@ -6,6 +6,7 @@ import time
 
 from core import pdf
 from core.processors.base import SplitPart
+from core.workers import at_normal_priority
 
 
 def slow_split(src, pages, out_path, password=None) -> SplitPart:  # type: ignore[no-untyped-def]
@@ -31,3 +32,16 @@ def worker_pid() -> int:
     import os
 
     return os.getpid()
+
+
+def worker_niceness() -> int:
+    """The worker's scheduling priority (0 normal, higher is lower), as a job sees it."""
+    import os
+
+    return os.nice(0)
+
+
+@at_normal_priority
+def niceness_of_a_normal_priority_job() -> int:
+    """:func:`worker_niceness`, from a job marked as the run's inspection is."""
+    return worker_niceness()
