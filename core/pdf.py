@@ -16,9 +16,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from core.errors import DamagedPdfError, EmptyPdfError, EncryptedPdfError, NotAPdfError
+from core.job_priority import at_normal_priority
 from core.processors.base import SplitPart
 from core.sections import OutlineEntry
-from core.workers import at_normal_priority
 
 if TYPE_CHECKING:
     import pymupdf

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from core.errors import transient
+from core.job_priority import runs_at_normal_priority
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,26 +80,14 @@ def _init_worker() -> None:
     import core.pdf  # noqa: F401
 
 
-F = TypeVar("F", bound=Callable[..., Any])
 _below_normal = False
 
 
-def at_normal_priority(fn: F) -> F:
-    """Mark ``fn`` as a job a worker runs at normal priority, if it still runs so (see
-    :func:`_lower_priority`): the run's inspection of its PDF, on the way to its first
-    section."""
-    fn.__dict__["normal_priority"] = True
-    return fn
-
-
 def _lower_priority(fn: Callable[..., Any]) -> None:
-    """Before its first job not marked :func:`at_normal_priority`, a worker goes a little
-    below normal priority, for good: on a 2-core laptop the window stays smooth while
-    splits and extractions use the cores. At nice 5 from the worker's start, the run's
-    inspection (importing PyMuPDF) took 0.27-0.62 s next to a busy process instead of
-    0.1 s, and the run's first section waited for it (docs/ARCHITECTURE.md, "Start-up")."""
+    """Before its first job not marked :func:`core.job_priority.at_normal_priority`, a
+    worker goes a little below normal priority, for good (see that module)."""
     global _below_normal
-    if _below_normal or getattr(fn, "normal_priority", False):
+    if _below_normal or runs_at_normal_priority(fn):
         return
     _below_normal = True
     if hasattr(os, "nice"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from core import pdf
+from core.job_priority import at_normal_priority
 from core.processors.base import SplitPart
-from core.workers import at_normal_priority
 
 
 def slow_split(src, pages, out_path, password=None) -> SplitPart:  # type: ignore[no-untyped-def]
