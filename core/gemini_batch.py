@@ -326,8 +326,6 @@ class GeminiBatch:
                 path,
                 types.UploadFileConfig(mime_type=JSONL_MIME, display_name=display),
             )
-            if uploaded.name:
-                await asyncio.to_thread(self.ledger.record_remote, ledger_id, uploaded.name)
             await self._wait_active(client, uploaded)
             job = await client.aio.batches.create(
                 model=self.processor.model,

@@ -400,6 +400,8 @@ class GeminiProcessor:
                 piece.path,
                 types.UploadFileConfig(mime_type=PDF_MIME, display_name=piece.display_name),
             )
+        except DiskFullError:  # recording the name in the ledger: the run halts
+            raise
         except Exception as exc:
             # The ledger keeps the intent: if the file exists after all, the run's closing
             # sweep finds it by display name.
@@ -415,10 +417,6 @@ class GeminiProcessor:
         timing.upload_s += time.monotonic() - begun
         piece.remote_name = remote.name
         piece.uri = remote.uri
-        if piece.remote_name:
-            await asyncio.to_thread(
-                self.ledger.record_remote, piece.ledger_id, piece.remote_name, piece.uri
-            )
         log.debug("Uploaded '%s' as %s", piece.display_name, piece.remote_name)
         # Gemini reads the file for a moment (PROCESSING): the poll goes on without the
         # upload slot, which only bounds transfers, and analyze() waits for its end

@@ -27,15 +27,16 @@ CUT_SHORT_WAIT_S = 0.5
 async def upload_recorded(
     client: Any, ledger: RemoteLedger, ledger_id: int, path: Path, config: Any
 ) -> Any:
-    """``client.aio.files.upload`` of ``path`` for the intent ``ledger_id``; its reply.
-    The caller records the name of an upload that was answered; this records the name
-    of one answered only after a cancel."""
+    """``client.aio.files.upload`` of ``path`` for the intent ``ledger_id``; its reply,
+    whose name is in the ledger by then, also when it is answered only after a cancel."""
     upload = asyncio.ensure_future(client.aio.files.upload(file=path, config=config))
     try:
-        return await asyncio.shield(upload)
+        remote = await asyncio.shield(upload)
     except asyncio.CancelledError:
         await _settle(upload, ledger, ledger_id)
         raise
+    await _record(ledger, ledger_id, remote)
+    return remote
 
 
 async def _settle(upload: asyncio.Future[Any], ledger: RemoteLedger, ledger_id: int) -> None:
@@ -45,5 +46,9 @@ async def _settle(upload: asyncio.Future[Any], ledger: RemoteLedger, ledger_id: 
     except (Exception, asyncio.CancelledError):  # late, failed, or cancelled again
         upload.cancel()
         return
+    await _record(ledger, ledger_id, remote)
+
+
+async def _record(ledger: RemoteLedger, ledger_id: int, remote: Any) -> None:
     if remote.name:
         await asyncio.to_thread(ledger.record_remote, ledger_id, remote.name, remote.uri)
